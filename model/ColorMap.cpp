@@ -1,0 +1,70 @@
+// Colour maps built from matplotlib's tables (ColorMapTables.h), inverted with "_r".
+#include "ColorMap.h"
+#include "ColorMapTables.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ws {
+
+QStringList ColorMap::names() {
+    QStringList out;
+    for (const auto& t : colormaps::kTables)
+        out << QString::fromLatin1(t.name);
+    return out;
+}
+
+bool ColorMap::byName(const QString& name, ColorMap* out) {
+    QString base = name;
+    bool reversed = false;
+    if (base.endsWith(QLatin1String("_r"), Qt::CaseInsensitive)) {
+        base.chop(2);
+        reversed = true;
+    }
+    for (const auto& t : colormaps::kTables) {
+        if (base.compare(QLatin1String(t.name), Qt::CaseInsensitive) != 0) continue;
+        out->m_name = QString::fromLatin1(t.name) + (reversed ? QStringLiteral("_r") : QString());
+        out->m_diverging = t.diverging;
+        out->m_stops.clear();
+        for (unsigned int rgb : t.stops)
+            out->m_stops << QColor::fromRgb(QRgb(0xff000000u | rgb));
+        if (reversed) std::reverse(out->m_stops.begin(), out->m_stops.end());
+        return true;
+    }
+    return false;
+}
+
+QString ColorMap::defaultFor(double lo, double hi) {
+    // Signed data: blue for negative, red for positive, white at zero.
+    if (lo < 0 && hi > 0) return QStringLiteral("RdBu_r");
+    return QStringLiteral("viridis");
+}
+
+QRgb ColorMap::colorAt(double t) const {
+    if (m_stops.isEmpty()) return qRgb(0, 0, 0);
+    if (std::isnan(t)) return qRgb(255, 0, 255);
+    t = std::clamp(t, 0.0, 1.0);
+    const double pos = t * double(m_stops.size() - 1);
+    const int i = std::min(int(pos), int(m_stops.size()) - 2);
+    if (i < 0) return m_stops.front().rgb();
+    const double f = pos - i;
+    const QColor& a = m_stops[i];
+    const QColor& b = m_stops[i + 1];
+    auto mix = [f](int x, int y) { return int(std::lround(x + (y - x) * f)); };
+    return qRgb(mix(a.red(), b.red()), mix(a.green(), b.green()), mix(a.blue(), b.blue()));
+}
+
+std::pair<double, double> defaultRange(double min, double max) {
+    if (!std::isfinite(min) || !std::isfinite(max)) return {-1, 1};
+    if (min < 0 && max > 0) {
+        double m = std::max(-min, max);
+        return {-m, m};
+    }
+    if (min == max) {
+        double pad = min == 0 ? 1 : std::abs(min) * 0.5;
+        return {min - pad, max + pad};
+    }
+    return {min, max};
+}
+
+} // namespace ws

@@ -1,0 +1,275 @@
+// Element type names, sizes and conversions, including float16/bfloat16 with
+// PyTorch's round-to-nearest-even.
+#include "DType.h"
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+namespace ws {
+
+namespace {
+
+struct TypeInfo {
+    DType type;
+    const char* name;
+    int size;
+};
+
+constexpr TypeInfo kTypes[] = {
+    {DType::Float32, "float32", 4},
+    {DType::Float16, "float16", 2},
+    {DType::BFloat16, "bfloat16", 2},
+    {DType::Float64, "float64", 8},
+    {DType::Int64, "int64", 8},
+    {DType::Int32, "int32", 4},
+    {DType::Int16, "int16", 2},
+    {DType::Int8, "int8", 1},
+    {DType::UInt8, "uint8", 1},
+    {DType::Bool, "bool", 1},
+    {DType::UInt16, "uint16", 2},
+    {DType::UInt32, "uint32", 4},
+    {DType::UInt64, "uint64", 8},
+    {DType::Float8E4M3, "float8_e4m3fn", 1},
+    {DType::Float8E5M2, "float8_e5m2", 1},
+    {DType::Complex64, "complex64", 8},
+};
+
+const TypeInfo& info(DType t) {
+    for (const auto& i : kTypes)
+        if (i.type == t) return i;
+    return kTypes[0];
+}
+
+template <typename T> T load(const char* p) {
+    T v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+
+template <typename T> void store(char* p, T v) {
+    std::memcpy(p, &v, sizeof v);
+}
+
+// PyTorch converts floating values to integers by truncation; out-of-range
+// values wrap like a C cast through int64.
+template <typename T> T toInteger(double v) {
+    if (std::isnan(v)) return 0;
+    double t = std::trunc(v);
+    if (t >= 9.2233720368547758e18 || t < -9.2233720368547758e18)
+        return static_cast<T>(std::numeric_limits<int64_t>::min());
+    return static_cast<T>(static_cast<int64_t>(t));
+}
+
+double fp8ToDouble(uint8_t b, int expBits, int manBits, bool e4m3fn) {
+    int sign = b >> 7;
+    int exp = (b >> manBits) & ((1 << expBits) - 1);
+    int man = b & ((1 << manBits) - 1);
+    int bias = (1 << (expBits - 1)) - 1;
+    double v;
+    if (e4m3fn && exp == 15 && man == 7) return std::numeric_limits<double>::quiet_NaN();
+    if (!e4m3fn && exp == 31)
+        return man ? std::numeric_limits<double>::quiet_NaN() : (sign ? -HUGE_VAL : HUGE_VAL);
+    if (exp == 0)
+        v = std::ldexp(man, 1 - bias - manBits);
+    else
+        v = std::ldexp(man + (1 << manBits), exp - bias - manBits);
+    return sign ? -v : v;
+}
+
+} // namespace
+
+QString dtypeName(DType t) {
+    return QString::fromLatin1(info(t).name);
+}
+
+std::optional<DType> dtypeFromName(const QString& name) {
+    QString n = name.startsWith(QLatin1String("torch.")) ? name.mid(6) : name;
+    for (const auto& i : kTypes)
+        if (n == QLatin1String(i.name)) return i.type;
+    if (n == QLatin1String("float") || n == QLatin1String("float")) return DType::Float32;
+    if (n == QLatin1String("half")) return DType::Float16;
+    if (n == QLatin1String("double")) return DType::Float64;
+    if (n == QLatin1String("long")) return DType::Int64;
+    if (n == QLatin1String("int")) return DType::Int32;
+    if (n == QLatin1String("short")) return DType::Int16;
+    return std::nullopt;
+}
+
+int dtypeSize(DType t) {
+    return info(t).size;
+}
+
+bool isFloatingPoint(DType t) {
+    switch (t) {
+    case DType::Float32:
+    case DType::Float16:
+    case DType::BFloat16:
+    case DType::Float64:
+    case DType::Float8E4M3:
+    case DType::Float8E5M2:
+    case DType::Complex64:
+        return true;
+    default:
+        return false;
+    }
+}
+
+float halfToFloat(uint16_t h) {
+    uint32_t sign = uint32_t(h & 0x8000) << 16;
+    uint32_t exp = (h >> 10) & 0x1f;
+    uint32_t man = h & 0x3ff;
+    uint32_t bits;
+    if (exp == 0) {
+        if (man == 0) {
+            bits = sign;
+        } else { // subnormal: value = man * 2^-24
+            float f = std::ldexp(float(man), -24);
+            return sign ? -f : f;
+        }
+    } else if (exp == 31) {
+        bits = sign | 0x7f800000u | (man << 13);
+    } else {
+        bits = sign | ((exp + 112) << 23) | (man << 13);
+    }
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
+uint16_t floatToHalf(float f) {
+    uint32_t x;
+    std::memcpy(&x, &f, 4);
+    uint16_t sign = uint16_t((x >> 16) & 0x8000);
+    uint32_t absx = x & 0x7fffffffu;
+    if (absx >= 0x7f800000u) // inf or nan
+        return uint16_t(sign | 0x7c00 | (absx > 0x7f800000u ? 0x200 : 0));
+    if (absx >= 0x477ff000u) // rounds to >= 65520: overflow to inf
+        return uint16_t(sign | 0x7c00);
+    if (absx < 0x38800000u) { // below the smallest normal half: subnormal or zero
+        // value in units of 2^-24, rounded to nearest even
+        float a;
+        std::memcpy(&a, &absx, 4);
+        float scaled = std::ldexp(a, 24);
+        float r = std::nearbyint(scaled); // default rounding mode: nearest even
+        return uint16_t(sign | uint16_t(r));
+    }
+    uint32_t mant = absx & 0x7fffff;
+    uint32_t exp = (absx >> 23) - 112;
+    uint32_t h = (exp << 10) | (mant >> 13);
+    uint32_t rest = mant & 0x1fff;
+    if (rest > 0x1000 || (rest == 0x1000 && (h & 1))) ++h;
+    return uint16_t(sign | h);
+}
+
+float bfloat16ToFloat(uint16_t b) {
+    uint32_t bits = uint32_t(b) << 16;
+    float f;
+    std::memcpy(&f, &bits, 4);
+    return f;
+}
+
+uint16_t floatToBFloat16(float f) {
+    uint32_t x;
+    std::memcpy(&x, &f, 4);
+    if ((x & 0x7fffffffu) > 0x7f800000u) return uint16_t((x >> 16) | 0x40); // quiet nan
+    uint32_t lsb = (x >> 16) & 1;
+    x += 0x7fffu + lsb;
+    return uint16_t(x >> 16);
+}
+
+double readElement(const char* p, DType t) {
+    switch (t) {
+    case DType::Float32:
+        return load<float>(p);
+    case DType::Float16:
+        return halfToFloat(load<uint16_t>(p));
+    case DType::BFloat16:
+        return bfloat16ToFloat(load<uint16_t>(p));
+    case DType::Float64:
+        return load<double>(p);
+    case DType::Int64:
+        return double(load<int64_t>(p));
+    case DType::Int32:
+        return load<int32_t>(p);
+    case DType::Int16:
+        return load<int16_t>(p);
+    case DType::Int8:
+        return load<int8_t>(p);
+    case DType::UInt8:
+        return load<uint8_t>(p);
+    case DType::Bool:
+        return load<uint8_t>(p) != 0 ? 1.0 : 0.0;
+    case DType::UInt16:
+        return load<uint16_t>(p);
+    case DType::UInt32:
+        return load<uint32_t>(p);
+    case DType::UInt64:
+        return double(load<uint64_t>(p));
+    case DType::Float8E4M3:
+        return fp8ToDouble(load<uint8_t>(p), 4, 3, true);
+    case DType::Float8E5M2:
+        return fp8ToDouble(load<uint8_t>(p), 5, 2, false);
+    case DType::Complex64:
+        return load<float>(p);
+    }
+    return 0;
+}
+
+void writeElement(char* p, DType t, double v) {
+    switch (t) {
+    case DType::Float32:
+        store(p, float(v));
+        break;
+    case DType::Float16:
+        store(p, floatToHalf(float(v)));
+        break;
+    case DType::BFloat16:
+        store(p, floatToBFloat16(float(v)));
+        break;
+    case DType::Float64:
+        store(p, v);
+        break;
+    case DType::Int64:
+        store(p, toInteger<int64_t>(v));
+        break;
+    case DType::Int32:
+        store(p, toInteger<int32_t>(v));
+        break;
+    case DType::Int16:
+        store(p, toInteger<int16_t>(v));
+        break;
+    case DType::Int8:
+        store(p, toInteger<int8_t>(v));
+        break;
+    case DType::UInt8:
+        store(p, toInteger<uint8_t>(v));
+        break;
+    case DType::Bool:
+        store(p, uint8_t(v != 0 ? 1 : 0));
+        break;
+    case DType::UInt16:
+        store(p, toInteger<uint16_t>(v));
+        break;
+    case DType::UInt32:
+        store(p, toInteger<uint32_t>(v));
+        break;
+    case DType::UInt64:
+        store(p, toInteger<uint64_t>(v));
+        break;
+    case DType::Float8E4M3:
+    case DType::Float8E5M2:
+        break; // not editable
+    case DType::Complex64:
+        store(p, float(v));
+        break;
+    }
+}
+
+double roundTrip(DType t, double v) {
+    char buf[8] = {};
+    writeElement(buf, t, v);
+    return readElement(buf, t);
+}
+
+} // namespace ws

@@ -1,0 +1,48 @@
+// The one interface every weight-file format implements, and the registry
+// that detects a file's format from its content and opens it.
+#pragma once
+
+#include "WeightFile.h"
+
+#include <QByteArray>
+#include <QString>
+#include <QStringList>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace ws {
+
+/// Called with a fraction in [0, 1] while a file is read.
+using ProgressFn = std::function<void(double)>;
+
+/// A readable (and maybe writable) weight-file format. Errors are returned as
+/// messages naming the file and the problem; nothing throws across this interface.
+class FileFormat {
+public:
+    virtual ~FileFormat() = default;
+    /// Stable identifier: "pytorch", "safetensors", ...
+    virtual QString id() const = 0;
+    /// Human name for dialogs: "PyTorch checkpoint".
+    virtual QString displayName() const = 0;
+    /// File-name patterns for the Open dialog: "*.pt", "*.safetensors.index.json".
+    virtual QStringList nameFilters() const = 0;
+    /// How sure we are that the file is ours: 0 not, 1 by name only, 2 by magic bytes.
+    /// \a head holds up to the first 4096 bytes.
+    virtual int probe(const QByteArray& head, const QString& path) const = 0;
+    /// Reads the file's structure (not the tensor bytes, which load lazily).
+    virtual std::unique_ptr<WeightFile> read(const QString& path, QString* error,
+                                             const ProgressFn& progress = {}) const = 0;
+};
+
+/// Every registered format, in detection order.
+const std::vector<const FileFormat*>& fileFormats();
+/// The format of \a path by content (then name), or null with \a error set.
+const FileFormat* detectFormat(const QString& path, QString* error);
+/// Detects and reads \a path.
+std::unique_ptr<WeightFile> openWeightFile(const QString& path, QString* error,
+                                           const ProgressFn& progress = {});
+/// "Weight files (*.pt *.pth ...);;PyTorch checkpoint (*.pt ...);;..." for QFileDialog.
+QString openDialogFilter();
+
+} // namespace ws

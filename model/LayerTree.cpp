@@ -1,0 +1,164 @@
+// Builds the module tree from dotted tensor names and names each module's kind:
+// the pickled class where the file has one, otherwise inferred from its tensors.
+#include "LayerTree.h"
+
+#include <QHash>
+#include <QRegularExpression>
+
+namespace ws {
+
+const LayerNode* LayerNode::child(const QString& childName) const {
+    for (const auto& c : children)
+        if (c->name == childName) return c.get();
+    return nullptr;
+}
+
+namespace {
+
+LayerNode* childOrNew(LayerNode* node, const QString& name) {
+    for (auto& c : node->children)
+        if (c->name == name) return c.get();
+    auto c = std::make_unique<LayerNode>();
+    c->name = name;
+    c->path = node->path.isEmpty() && !node->parent ? name : node->path + QLatin1Char('.') + name;
+    c->parent = node;
+    node->children.push_back(std::move(c));
+    return node->children.back().get();
+}
+
+QString leafName(const QString& tensorName) {
+    int dot = tensorName.lastIndexOf(QLatin1Char('.'));
+    return dot < 0 ? tensorName : tensorName.mid(dot + 1);
+}
+
+bool looksLikeEmbedding(const QString& name) {
+    static const QRegularExpression re(
+        QStringLiteral("(embed|embedding|embeddings|wte|wpe|tok|token|vocab|lookup)"),
+        QRegularExpression::CaseInsensitiveOption);
+    return re.match(name).hasMatch();
+}
+
+// Infers kind and detail from the tensors held directly by a module.
+void inferKind(LayerNode* node, const WeightFile& file) {
+    const Tensor* weight = nullptr;
+    const Tensor* bias = nullptr;
+    bool runningStats = false;
+    for (int i : node->tensors) {
+        const Tensor& t = *file.tensors[size_t(i)];
+        const QString leaf = leafName(t.name);
+        if (leaf == QLatin1String("weight"))
+            weight = &t;
+        else if (leaf == QLatin1String("bias"))
+            bias = &t;
+        else if (leaf == QLatin1String("running_mean"))
+            runningStats = true;
+    }
+    if (!weight) return;
+    const auto& s = weight->shape;
+    const bool biasMatches = bias && bias->rank() == 1 && !s.empty() && bias->shape[0] == s[0];
+    if (s.size() == 2) {
+        if (!bias && looksLikeEmbedding(node->path)) {
+            node->kind = QStringLiteral("Embedding");
+            node->detail = QStringLiteral("%1 x %2").arg(s[0]).arg(s[1]);
+        } else if (!bias || biasMatches) {
+            node->kind = QStringLiteral("Linear");
+            node->detail = QStringLiteral("in %1 -> out %2").arg(s[1]).arg(s[0]);
+        }
+    } else if (s.size() >= 3 && s.size() <= 5 && (!bias || biasMatches)) {
+        node->kind = QStringLiteral("Conv");
+        QStringList kernel;
+        for (size_t i = 2; i < s.size(); ++i)
+            kernel << QString::number(s[i]);
+        node->detail =
+            QStringLiteral("%1 -> %2, %3").arg(s[1]).arg(s[0]).arg(kernel.join(QLatin1Char('x')));
+    } else if (s.size() == 1 && (!bias || (bias->rank() == 1 && bias->shape[0] == s[0]))) {
+        node->kind = runningStats ? QStringLiteral("BatchNorm") : QStringLiteral("Norm");
+        node->detail = QString::number(s[0]);
+    }
+}
+
+// Describes a pickled module from its tensors, e.g. "in 10 -> out 20" for a Linear.
+void describePickled(LayerNode* node, const WeightFile& file) {
+    LayerNode probe;
+    probe.path = node->path;
+    probe.tensors = node->tensors;
+    inferKind(&probe, file);
+    if (!probe.kind.isEmpty()) node->detail = probe.detail;
+}
+
+int64_t sumCounts(LayerNode* node, const WeightFile& file) {
+    int64_t n = 0;
+    for (int i : node->tensors)
+        n += file.tensors[size_t(i)]->numel();
+    for (auto& c : node->children)
+        n += sumCounts(c.get(), file);
+    node->parameterCount = n;
+    return n;
+}
+
+void assignKinds(LayerNode* node, const WeightFile& file,
+                 const QHash<QString, const ModuleInfo*>& modules) {
+    auto it = modules.find(node->path);
+    if (it != modules.end() && (node->parent || node->path.isEmpty())) {
+        node->kind = it.value()->className;
+        describePickled(node, file);
+    } else if (node->parent) {
+        inferKind(node, file);
+    }
+    for (auto& c : node->children)
+        assignKinds(c.get(), file, modules);
+}
+
+} // namespace
+
+std::unique_ptr<LayerNode> buildLayerTree(const WeightFile& file) {
+    auto root = std::make_unique<LayerNode>();
+    // Pickled modules first, so that parameterless ones (ReLU) appear in order.
+    QHash<QString, const ModuleInfo*> modules;
+    for (const ModuleInfo& m : file.modules) {
+        modules.insert(m.path, &m);
+        if (m.path.isEmpty()) continue;
+        LayerNode* node = root.get();
+        for (const QString& part : m.path.split(QLatin1Char('.')))
+            node = childOrNew(node, part);
+    }
+    for (size_t i = 0; i < file.tensors.size(); ++i) {
+        const QString& name = file.tensors[i]->name;
+        QStringList parts = name.split(QLatin1Char('.'));
+        parts.removeLast();
+        LayerNode* node = root.get();
+        for (const QString& part : parts)
+            node = childOrNew(node, part);
+        node->tensors.push_back(int(i));
+    }
+    assignKinds(root.get(), file, modules);
+    sumCounts(root.get(), file);
+    return root;
+}
+
+namespace {
+
+void flatten(const LayerNode& node, std::vector<const LayerNode*>* out) {
+    if (!node.tensors.empty() || !node.kind.isEmpty()) out->push_back(&node);
+    for (const auto& c : node.children)
+        flatten(*c, out);
+}
+
+} // namespace
+
+std::vector<const LayerNode*> flattenLayers(const LayerNode& root) {
+    std::vector<const LayerNode*> out;
+    if (!root.tensors.empty()) out.push_back(&root);
+    for (const auto& c : root.children)
+        flatten(*c, &out);
+    return out;
+}
+
+QString formatCount(int64_t n) {
+    if (n < 10000) return QString::number(n);
+    if (n < 1000000) return QString::number(double(n) / 1e3, 'f', 1) + QLatin1Char('K');
+    if (n < 1000000000) return QString::number(double(n) / 1e6, 'f', 1) + QLatin1Char('M');
+    return QString::number(double(n) / 1e9, 'f', 2) + QLatin1Char('B');
+}
+
+} // namespace ws

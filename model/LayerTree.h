@@ -1,0 +1,39 @@
+// The model as a tree of modules: names split on '.', each module's kind
+// (class name from the file, or inferred from its tensors), and parameter counts.
+#pragma once
+
+#include "WeightFile.h"
+
+#include <QString>
+#include <memory>
+#include <vector>
+
+namespace ws {
+
+/// One module (or the root) of the layer tree.
+struct LayerNode {
+    QString name;   ///< last path component ("linear1"); "" for the root
+    QString path;   ///< dotted path ("encoder.layers.0.linear1"); "" for the root
+    QString kind;   ///< "Linear", "Conv", "Norm", "Embedding", a pickled class name, or ""
+    QString detail; ///< "in 10 -> out 20", "3 -> 16, 3x3", ...
+    std::vector<int> tensors; ///< indices into WeightFile::tensors held directly here
+    std::vector<std::unique_ptr<LayerNode>> children;
+    LayerNode* parent = nullptr;
+    int64_t parameterCount = 0; ///< elements of every tensor in this subtree
+
+    /// Leaf name of tensor \a i within this node ("weight").
+    const LayerNode* child(const QString& name) const;
+};
+
+/// Builds the tree for \a file. Module class names from a whole-module pickle win
+/// over inference.
+std::unique_ptr<LayerNode> buildLayerTree(const WeightFile& file);
+
+/// Depth-first list of nodes that are modules (hold tensors or have a pickled class),
+/// root excluded; for `info` output.
+std::vector<const LayerNode*> flattenLayers(const LayerNode& root);
+
+/// "1.2M", "124.4M", "3,210" style parameter count.
+QString formatCount(int64_t n);
+
+} // namespace ws

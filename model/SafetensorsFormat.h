@@ -1,0 +1,18 @@
+// safetensors files, and sharded models through *.safetensors.index.json.
+#pragma once
+
+#include "FileFormat.h"
+
+namespace ws {
+
+class SafetensorsFormat : public FileFormat {
+public:
+    QString id() const override { return QStringLiteral("safetensors"); }
+    QString displayName() const override { return QStringLiteral("safetensors"); }
+    QStringList nameFilters() const override;
+    int probe(const QByteArray& head, const QString& path) const override;
+    std::unique_ptr<WeightFile> read(const QString& path, QString* error,
+                                     const ProgressFn& progress = {}) const override;
+};
+
+} // namespace ws

@@ -1,0 +1,178 @@
+// Strided tensor views over shared storages, with bounds checked before any read.
+#include "Tensor.h"
+
+#include <QStringList>
+#include <cstring>
+
+namespace ws {
+
+void Tensor::setContiguousShape(std::vector<int64_t> newShape) {
+    shape = std::move(newShape);
+    strides.assign(shape.size(), 1);
+    int64_t s = 1;
+    for (int i = int(shape.size()) - 1; i >= 0; --i) {
+        strides[size_t(i)] = s;
+        s *= std::max<int64_t>(shape[size_t(i)], 1);
+    }
+}
+
+int64_t Tensor::numel() const {
+    int64_t n = 1;
+    for (int64_t d : shape) {
+        if (d < 0) return 0;
+        if (d != 0 && n > kMaxElements / d) return kMaxElements + 1;
+        n *= d;
+    }
+    return n;
+}
+
+bool Tensor::isContiguous() const {
+    int64_t s = 1;
+    for (int i = int(shape.size()) - 1; i >= 0; --i) {
+        if (shape[size_t(i)] != 1 && strides[size_t(i)] != s) return false;
+        s *= shape[size_t(i)];
+    }
+    return true;
+}
+
+QString Tensor::shapeString() const {
+    QStringList parts;
+    for (int64_t d : shape)
+        parts << QString::number(d);
+    return QLatin1Char('[') + parts.join(QLatin1String(", ")) + QLatin1Char(']');
+}
+
+int64_t Tensor::rows() const {
+    return shape.size() >= 2 ? shape[0] : 1;
+}
+
+int64_t Tensor::cols() const {
+    if (shape.empty()) return 1;
+    if (shape.size() == 1) return shape[0];
+    int64_t n = 1;
+    for (size_t i = 1; i < shape.size(); ++i)
+        n *= shape[i];
+    return n;
+}
+
+QString Tensor::validate() const {
+    if (strides.size() != shape.size())
+        return QStringLiteral("tensor %1: %2 dimensions but %3 strides")
+            .arg(name)
+            .arg(shape.size())
+            .arg(strides.size());
+    for (int64_t d : shape)
+        if (d < 0) return QStringLiteral("tensor %1: negative dimension %2").arg(name).arg(d);
+    int64_t n = numel();
+    if (n > kMaxElements)
+        return QStringLiteral("tensor %1: absurd shape %2").arg(name, shapeString());
+    if (!storage) return QStringLiteral("tensor %1: no storage").arg(name);
+    if (storageOffset < 0) return QStringLiteral("tensor %1: negative storage offset").arg(name);
+    if (n == 0) return QString();
+    const int64_t storageElements = storage->byteSize() / dtypeSize(dtype);
+    // Highest element the view reaches; overflow-safe because every dim <= 2^40.
+    int64_t reach = storageOffset;
+    for (size_t i = 0; i < shape.size(); ++i) {
+        if (strides[i] < 0) return QStringLiteral("tensor %1: negative stride").arg(name);
+        if (shape[i] > 1 && strides[i] > (kMaxElements * 16) / shape[i])
+            return QStringLiteral("tensor %1: stride %2 reaches past the storage")
+                .arg(name)
+                .arg(strides[i]);
+        reach += (shape[i] - 1) * strides[i];
+        if (reach >= storageElements)
+            return QStringLiteral("tensor %1: shape %2 with strides and offset %3 reaches "
+                                  "element %4 past the storage of %5 elements")
+                .arg(name, shapeString())
+                .arg(storageOffset)
+                .arg(reach)
+                .arg(storageElements);
+    }
+    return QString();
+}
+
+bool Tensor::load(QString* error) const {
+    QString problem = validate();
+    if (!problem.isEmpty()) {
+        if (error) *error = problem;
+        return false;
+    }
+    return storage->load(error);
+}
+
+int64_t Tensor::storageIndex(int64_t i) const {
+    int64_t idx = storageOffset;
+    for (int d = int(shape.size()) - 1; d >= 0; --d) {
+        int64_t dim = shape[size_t(d)];
+        idx += (i % dim) * strides[size_t(d)];
+        i /= dim;
+    }
+    return idx;
+}
+
+double Tensor::at(int64_t i) const {
+    const int es = dtypeSize(dtype);
+    return readElement(storage->data() + storageIndex(i) * es, dtype);
+}
+
+namespace {
+
+// Calls f(flatIndex, storageIndex) for every element in C order, walking the
+// strides with a counter instead of dividing per element.
+template <typename F> void forEachElement(const Tensor& t, F f) {
+    const int64_t n = t.numel();
+    if (n == 0) return;
+    const size_t r = t.shape.size();
+    if (r == 0 || t.isContiguous()) {
+        for (int64_t i = 0; i < n; ++i)
+            f(i, t.storageOffset + i);
+        return;
+    }
+    std::vector<int64_t> idx(r, 0);
+    int64_t pos = t.storageOffset;
+    const int64_t inner = t.shape[r - 1], innerStride = t.strides[r - 1];
+    for (int64_t i = 0; i < n;) {
+        int64_t p = pos;
+        for (int64_t k = 0; k < inner; ++k, ++i, p += innerStride)
+            f(i, p);
+        // advance the outer counters
+        for (int d = int(r) - 2; d >= 0; --d) {
+            size_t du = size_t(d);
+            ++idx[du];
+            pos += t.strides[du];
+            if (idx[du] < t.shape[du]) break;
+            pos -= idx[du] * t.strides[du];
+            idx[du] = 0;
+        }
+    }
+}
+
+} // namespace
+
+bool Tensor::values(MatrixF* out, QString* error) const {
+    if (!load(error)) return false;
+    out->resize(Eigen::Index(rows()), Eigen::Index(cols()));
+    float* dst = out->data();
+    const char* src = storage->data();
+    const int es = dtypeSize(dtype);
+    if (dtype == DType::Float32 && (shape.empty() || isContiguous())) {
+        std::memcpy(dst, src + storageOffset * 4, size_t(numel()) * 4);
+        return true;
+    }
+    const DType t = dtype;
+    forEachElement(*this,
+                   [&](int64_t i, int64_t s) { dst[i] = float(readElement(src + s * es, t)); });
+    return true;
+}
+
+bool Tensor::valuesDouble(std::vector<double>* out, QString* error) const {
+    if (!load(error)) return false;
+    out->resize(size_t(numel()));
+    const char* src = storage->data();
+    const int es = dtypeSize(dtype);
+    const DType t = dtype;
+    double* dst = out->data();
+    forEachElement(*this, [&](int64_t i, int64_t s) { dst[i] = readElement(src + s * es, t); });
+    return true;
+}
+
+} // namespace ws

@@ -1,0 +1,62 @@
+// A tensor as a file describes it: name, dtype, shape and a strided view into
+// a (possibly shared) lazily loaded storage; values come out as Eigen matrices.
+#pragma once
+
+#include "DType.h"
+#include "Storage.h"
+
+#include <Eigen/Core>
+#include <QString>
+#include <memory>
+#include <vector>
+
+namespace ws {
+
+/// Row-major float matrix: the 2-D view of a tensor's values for display.
+using MatrixF = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+
+/// One named tensor of a weight file.
+class Tensor {
+public:
+    QString name; ///< exactly as the file names it
+    DType dtype = DType::Float32;
+    std::vector<int64_t> shape;   ///< empty for a 0-D scalar
+    std::vector<int64_t> strides; ///< in elements; C-contiguous when built by fromShape
+    int64_t storageOffset = 0;    ///< in elements
+    std::shared_ptr<Storage> storage;
+    bool isParameter = false; ///< an nn.Parameter (PyTorch)
+
+    /// Sets \a shape and C-contiguous strides.
+    void setContiguousShape(std::vector<int64_t> newShape);
+    int64_t numel() const;
+    int rank() const { return int(shape.size()); }
+    bool isContiguous() const;
+    /// "[20, 10]"
+    QString shapeString() const;
+
+    /// Rows of the 2-D view: shape[0] for rank >= 2, 1 for rank <= 1.
+    int64_t rows() const;
+    /// Columns of the 2-D view: product of all dims after the first (n for 1-D, 1 for 0-D).
+    int64_t cols() const;
+
+    /// Checks shape, strides and offset against the storage size, without
+    /// loading anything. Returns an empty string when valid, else the problem.
+    QString validate() const;
+    /// Loads the storage if needed (checked against validate()).
+    bool load(QString* error) const;
+    /// Storage element index of logical flat index \a i (C order over shape).
+    int64_t storageIndex(int64_t i) const;
+    /// Value at logical flat index \a i; requires load().
+    double at(int64_t i) const;
+    /// All values as a rows() x cols() float matrix; loads the storage.
+    bool values(MatrixF* out, QString* error) const;
+    /// Values in double precision in C order; loads the storage.
+    bool valuesDouble(std::vector<double>* out, QString* error) const;
+};
+
+using TensorPtr = std::shared_ptr<Tensor>;
+
+/// Largest element count we accept for one tensor (guards absurd shapes).
+constexpr int64_t kMaxElements = int64_t(1) << 40;
+
+} // namespace ws

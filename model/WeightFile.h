@@ -1,0 +1,48 @@
+// What a reader returns: the tensors of one weight file in file order, the
+// module classes it pickles (if any), metadata, and state a writer needs later.
+#pragma once
+
+#include "Tensor.h"
+
+#include <QMap>
+#include <QString>
+#include <memory>
+#include <vector>
+
+namespace ws {
+
+/// A module recovered from a whole-module pickle: its dotted path ("" for the
+/// root, "encoder.layers.0") and class name ("Linear", "ReLU").
+struct ModuleInfo {
+    QString path;
+    QString className;
+    QString qualifiedName; ///< "torch.nn.modules.linear.Linear"
+};
+
+/// Format-specific data a reader keeps for faithful saving (zip layout, header, ...).
+class FormatState {
+public:
+    virtual ~FormatState() = default;
+};
+
+/// One opened weight file.
+class WeightFile {
+public:
+    QString path;
+    QString formatId;   ///< FileFormat::id() of the reader, e.g. "pytorch"
+    QString formatName; ///< for display, e.g. "PyTorch zip checkpoint"
+    std::vector<TensorPtr> tensors;
+    std::vector<ModuleInfo> modules; ///< empty unless the file pickles modules
+    QMap<QString, QString> metadata; ///< e.g. safetensors __metadata__
+    std::shared_ptr<FormatState> state;
+
+    /// The tensor named exactly \a name, or null.
+    TensorPtr find(const QString& name) const;
+    int indexOf(const QString& name) const;
+    /// Sum of numel over distinct tensors (shared storages counted once per view).
+    int64_t parameterCount() const;
+    /// Names of the other tensors that share \a t's storage.
+    QStringList linkedTo(const Tensor& t) const;
+};
+
+} // namespace ws

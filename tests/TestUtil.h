@@ -1,0 +1,55 @@
+// Helpers shared by the tests: fixture paths, reading .npy expectations, and
+// running the real Python tools.
+#pragma once
+
+#include <QByteArray>
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QString>
+#include <QStringList>
+#include <QtTest>
+#include <cstring>
+#include <vector>
+
+namespace wstest {
+
+inline QString env(const char* name) {
+    return QString::fromLocal8Bit(qgetenv(name));
+}
+inline QString fixture(const QString& rel) {
+    return env("WS_FIXTURES") + QLatin1Char('/') + rel;
+}
+inline QString python() {
+    QString p = env("WS_PYTHON");
+    return p.isEmpty() ? QStringLiteral("/usr/bin/python3") : p;
+}
+
+/// A simple .npy (little-endian, C order) read as doubles, for expected values.
+struct Npy {
+    QString descr;
+    std::vector<int64_t> shape;
+    std::vector<double> values;
+    bool fortran = false;
+};
+
+/// Reads \a path; returns false when it is not a .npy this helper understands.
+bool readNpy(const QString& path, Npy* out);
+
+/// Runs `python3 args...`; returns exit code, stdout and stderr joined in \a output.
+inline int runPython(const QStringList& args, QString* output, int timeoutMs = 120000) {
+    QProcess p;
+    p.setProcessChannelMode(QProcess::MergedChannels);
+    p.start(python(), args);
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        if (output) *output = QStringLiteral("timeout");
+        return -1;
+    }
+    if (output) *output = QString::fromUtf8(p.readAll());
+    return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+}
+
+} // namespace wstest
+
+#include "TestUtilNpy.h"
