@@ -5,6 +5,7 @@
 #include "WeightFile.h"
 
 #include <QByteArray>
+#include <QIODevice>
 #include <QString>
 #include <QStringList>
 #include <functional>
@@ -33,8 +34,18 @@ public:
     /// Reads the file's structure (not the tensor bytes, which load lazily).
     virtual std::unique_ptr<WeightFile> read(const QString& path, QString* error,
                                              const ProgressFn& progress = {}) const = 0;
+    /// True when write() is implemented.
+    virtual bool canWrite() const { return false; }
+    /// Writes \a file with its current values to \a out (the caller makes it atomic).
+    /// \a file may come from another format (conversion). Untouched data may be
+    /// copied from \a file.path.
+    virtual bool write(const WeightFile& file, QIODevice* out, QString* error) const;
+    /// Extension for files of this format, without the dot ("pt", "safetensors").
+    virtual QString defaultSuffix() const { return QString(); }
 };
 
+/// The registered format with FileFormat::id() \a id, or null.
+const FileFormat* formatById(const QString& id);
 /// Every registered format, in detection order.
 const std::vector<const FileFormat*>& fileFormats();
 /// The format of \a path by content (then name), or null with \a error set.

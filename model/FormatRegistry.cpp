@@ -15,6 +15,17 @@ const std::vector<const FileFormat*>& fileFormats() {
     return all;
 }
 
+bool FileFormat::write(const WeightFile& file, QIODevice*, QString* error) const {
+    *error = QStringLiteral("%1: saving as %2 is not supported").arg(file.path, displayName());
+    return false;
+}
+
+const FileFormat* formatById(const QString& id) {
+    for (const FileFormat* f : fileFormats())
+        if (f->id() == id) return f;
+    return nullptr;
+}
+
 const FileFormat* detectFormat(const QString& path, QString* error) {
     QFile file(path);
     QFileInfo info(path);

@@ -92,6 +92,41 @@ bool Storage::load(QString* error) {
     return true;
 }
 
+bool Storage::readOriginal(QByteArray* out, QString* error) const {
+    Loader loader;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        loader = m_loader;
+        if (!loader && !m_dirty) {
+            *out = m_bytes;
+            return true;
+        }
+    }
+    QString dummy;
+    QString* err = error ? error : &dummy;
+    if (!loader) {
+        *err = QStringLiteral("storage %1 has no file to restore from").arg(m_key);
+        return false;
+    }
+    if (!loader(*out, err)) return false;
+    if (out->size() != m_byteSize) {
+        *err = QStringLiteral("storage %1 changed size in the file").arg(m_key);
+        return false;
+    }
+    return true;
+}
+
+void Storage::rebind(Loader loader, qint64 fileOffset) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_loader = std::move(loader);
+    m_fileOffset = fileOffset;
+}
+
+Storage::Loader Storage::loader() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_loader;
+}
+
 void Storage::unload() {
     std::lock_guard<std::mutex> lock(m_mutex);
     if (m_dirty || !m_loader) return;

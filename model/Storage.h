@@ -35,6 +35,12 @@ public:
     const char* data() const { return m_bytes.constData(); }
     char* mutableData() { return m_bytes.data(); }
     const QByteArray& bytes() const { return m_bytes; }
+    /// Reads the bytes as the file holds them now, into \a out, leaving the loaded
+    /// (possibly edited) bytes alone. Used to restore originals and to diff.
+    bool readOriginal(QByteArray* out, QString* error) const;
+    /// Points the storage at a new place in a (re-)written file, keeping loaded bytes.
+    void rebind(Loader loader, qint64 fileOffset);
+    Loader loader() const;
     /// Drops the loaded bytes (only if nothing was changed) to free memory.
     void unload();
     /// Set by edits; an edited storage is never unloaded.
