@@ -3,6 +3,7 @@
 #pragma once
 
 #include "FileFormat.h"
+#include "PyTorchWriter.h"
 
 namespace ws {
 
@@ -14,6 +15,11 @@ public:
     int probe(const QByteArray& head, const QString& path) const override;
     std::unique_ptr<WeightFile> read(const QString& path, QString* error,
                                      const ProgressFn& progress = {}) const override;
+    bool canWrite() const override { return true; }
+    bool write(const WeightFile& file, QIODevice* out, QString* error) const override {
+        return writePyTorch(file, out, error);
+    }
+    QString defaultSuffix() const override { return QStringLiteral("pt"); }
 };
 
 } // namespace ws

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "FileFormat.h"
+#include "SafetensorsWriter.h"
 
 namespace ws {
 
@@ -13,6 +14,11 @@ public:
     int probe(const QByteArray& head, const QString& path) const override;
     std::unique_ptr<WeightFile> read(const QString& path, QString* error,
                                      const ProgressFn& progress = {}) const override;
+    bool canWrite() const override { return true; }
+    bool write(const WeightFile& file, QIODevice* out, QString* error) const override {
+        return writeSafetensors(file, out, error);
+    }
+    QString defaultSuffix() const override { return QStringLiteral("safetensors"); }
 };
 
 } // namespace ws

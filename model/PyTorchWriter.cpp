@@ -1,0 +1,164 @@
+// PyTorch checkpoint writing on top of ZipWriter. Records are written in the
+// order PyTorch uses (data.pkl, data/<key>..., version) or, for an edited zip
+// checkpoint, in the original order with the original bytes where unedited.
+#include "PyTorchWriter.h"
+#include "PyTorchZipState.h"
+#include "TensorBytes.h"
+#include "ZipWriter.h"
+
+#include <QFile>
+#include <QHash>
+#include <QtEndian>
+
+namespace ws {
+
+namespace {
+
+using DataFn = std::function<bool(QIODevice*, QString*)>;
+
+DataFn bytesWriter(const QByteArray& bytes, const QString& what) {
+    return [bytes, what](QIODevice* out, QString* error) {
+        return writeAll(out, bytes.constData(), bytes.size(), what, error);
+    };
+}
+
+QHash<QString, std::shared_ptr<Storage>> storagesByKey(const WeightFile& file) {
+    QHash<QString, std::shared_ptr<Storage>> out;
+    for (const TensorPtr& t : file.tensors)
+        if (t->storage) out.insert(t->storage->key(), t->storage);
+    return out;
+}
+
+// Writes one storage record: its edited bytes, or a copy from the source file.
+bool addStorage(ZipWriter& zip, const QString& name, const WeightFile& file,
+                const std::shared_ptr<Storage>& s, const PyTorchRecord* rec, QString* error) {
+    if (!s && !rec) {
+        *error = QStringLiteral("%1: no data for record %2").arg(file.path, name);
+        return false;
+    }
+    if (s && (s->isDirty() || !rec || rec->crc32 == 0)) {
+        QString err;
+        const bool wasLoaded = s->isLoaded();
+        if (!s->load(&err)) {
+            *error = QStringLiteral("%1: %2").arg(file.path, err);
+            return false;
+        }
+        const QByteArray bytes = s->bytes();
+        const quint32 crc = crc32Update(0, bytes.constData(), bytes.size());
+        const bool ok = zip.addRecord(name, bytes.size(), crc, bytesWriter(bytes, name), error);
+        if (!wasLoaded) s->unload();
+        return ok;
+    }
+    const QString src = file.path;
+    const qint64 offset = rec->dataOffset, size = rec->uncompressedSize;
+    return zip.addRecord(
+        name, size, rec->crc32,
+        [src, offset, size](QIODevice* out, QString* err) {
+            return copyFileRange(src, offset, size, out, err);
+        },
+        error);
+}
+
+bool writeEditedZip(const WeightFile& file, const PyTorchZipState& state, QIODevice* out,
+                    QString* error) {
+    const auto storages = storagesByKey(file);
+    ZipWriter zip(out);
+    const QString dataPrefix = state.topFolder + QStringLiteral("/data/");
+    for (const PyTorchRecord& r : state.records) {
+        if (r.method != 0 || r.compressedSize != r.uncompressedSize) {
+            *error = QStringLiteral("%1: record %2 is compressed; saving such archives is not "
+                                    "supported")
+                         .arg(file.path, r.name);
+            return false;
+        }
+        std::shared_ptr<Storage> s;
+        if (!r.storageKey.isEmpty()) s = storages.value(QStringLiteral("data/") + r.storageKey);
+        if (!addStorage(zip, r.name, file, s, &r, error)) return false;
+    }
+    return zip.finish(error);
+}
+
+bool writeLegacyAsZip(const WeightFile& file, const PyTorchZipState& state, QIODevice* out,
+                      QString* error) {
+    QByteArray pkl;
+    QString why;
+    if (!legacyPickleToZip(state.dataPkl, &pkl, &why)) {
+        *error = QStringLiteral("%1: cannot convert the legacy checkpoint: %2").arg(file.path, why);
+        return false;
+    }
+    const auto storages = storagesByKey(file);
+    ZipWriter zip(out);
+    const QString top = QStringLiteral("archive/");
+    if (!zip.addRecord(top + QStringLiteral("data.pkl"), pkl.size(),
+                       crc32Update(0, pkl.constData(), pkl.size()),
+                       bytesWriter(pkl, QStringLiteral("data.pkl")), error))
+        return false;
+    for (const PyTorchRecord& r : state.records) {
+        PyTorchRecord copy = r;
+        copy.crc32 = 0; // unknown for legacy blocks: computed from the bytes
+        if (!addStorage(zip, top + QStringLiteral("data/") + r.storageKey, file,
+                        storages.value(r.storageKey), &copy, error))
+            return false;
+    }
+    const QByteArray version("3\n");
+    if (!zip.addRecord(top + QStringLiteral("version"), version.size(),
+                       crc32Update(0, version.constData(), version.size()),
+                       bytesWriter(version, QStringLiteral("version")), error))
+        return false;
+    return zip.finish(error);
+}
+
+// Any other file: a state_dict with one storage per distinct storage.
+bool writeStateDict(const WeightFile& file, QIODevice* out, QString* error) {
+    std::vector<QString> keys;
+    QHash<const Storage*, QString> keyOf;
+    std::vector<TensorPtr> owners; // the first tensor of each storage
+    for (const TensorPtr& t : file.tensors) {
+        const QString problem = t->validate();
+        if (!problem.isEmpty()) {
+            *error = QStringLiteral("%1: %2").arg(file.path, problem);
+            return false;
+        }
+        auto it = keyOf.find(t->storage.get());
+        if (it == keyOf.end()) {
+            it = keyOf.insert(t->storage.get(), QString::number(keyOf.size()));
+            owners.push_back(t);
+        }
+        keys.push_back(it.value());
+    }
+    const QByteArray pkl = stateDictPickle(file, keys);
+    if (pkl.isEmpty()) {
+        *error = QStringLiteral("%1: a tensor's type has no PyTorch storage class").arg(file.path);
+        return false;
+    }
+    ZipWriter zip(out);
+    const QString top = QStringLiteral("archive/");
+    if (!zip.addRecord(top + QStringLiteral("data.pkl"), pkl.size(),
+                       crc32Update(0, pkl.constData(), pkl.size()),
+                       bytesWriter(pkl, QStringLiteral("data.pkl")), error))
+        return false;
+    for (const TensorPtr& t : owners) {
+        if (!addStorage(zip, top + QStringLiteral("data/") + keyOf.value(t->storage.get()), file,
+                        t->storage, nullptr, error))
+            return false;
+    }
+    const QByteArray version("3\n");
+    if (!zip.addRecord(top + QStringLiteral("version"), version.size(),
+                       crc32Update(0, version.constData(), version.size()),
+                       bytesWriter(version, QStringLiteral("version")), error))
+        return false;
+    return zip.finish(error);
+}
+
+} // namespace
+
+bool writePyTorch(const WeightFile& file, QIODevice* out, QString* error) {
+    auto* state = dynamic_cast<const PyTorchZipState*>(file.state.get());
+    if (state && file.formatId == QLatin1String("pytorch")) {
+        if (state->legacy) return writeLegacyAsZip(file, *state, out, error);
+        return writeEditedZip(file, *state, out, error);
+    }
+    return writeStateDict(file, out, error);
+}
+
+} // namespace ws

@@ -1,0 +1,77 @@
+// Chunked copying and writing used by every format writer.
+#include "TensorBytes.h"
+#include "Region.h"
+
+#include <QFile>
+#include <cstring>
+
+namespace ws {
+
+bool writeAll(QIODevice* out, const char* data, qint64 size, const QString& what, QString* error) {
+    qint64 done = 0;
+    while (done < size) {
+        const qint64 n = out->write(data + done, std::min<qint64>(size - done, 1 << 24));
+        if (n <= 0) {
+            *error = QStringLiteral("cannot write %1: %2").arg(what, out->errorString());
+            return false;
+        }
+        done += n;
+    }
+    return true;
+}
+
+bool copyFileRange(const QString& path, qint64 offset, qint64 size, QIODevice* out,
+                   QString* error) {
+    QFile in(path);
+    if (!in.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1: cannot read: %2").arg(path, in.errorString());
+        return false;
+    }
+    if (offset < 0 || size < 0 || offset + size > in.size() || !in.seek(offset)) {
+        *error = QStringLiteral("%1: changed on disk (range %2+%3 is gone)")
+                     .arg(path)
+                     .arg(offset)
+                     .arg(size);
+        return false;
+    }
+    QByteArray buf(int(std::min<qint64>(size, 8 << 20)), Qt::Uninitialized);
+    qint64 left = size;
+    while (left > 0) {
+        const qint64 n = in.read(buf.data(), std::min<qint64>(left, buf.size()));
+        if (n <= 0) {
+            *error = QStringLiteral("%1: read failed: %2").arg(path, in.errorString());
+            return false;
+        }
+        if (!writeAll(out, buf.constData(), n, path, error)) return false;
+        left -= n;
+    }
+    return true;
+}
+
+bool writeTensorBytes(const Tensor& t, QIODevice* out, QString* error) {
+    const bool wasLoaded = t.storage && t.storage->isLoaded();
+    if (!t.load(error)) return false;
+    const int es = dtypeSize(t.dtype);
+    bool ok = true;
+    if (t.isContiguous()) {
+        ok = writeAll(out, t.storage->data() + t.storageOffset * es, t.numel() * es, t.name, error);
+    } else {
+        QByteArray buf;
+        buf.reserve(1 << 20);
+        const char* src = t.storage->data();
+        Region::whole(t).forEachRun(t, [&](int64_t pos, int64_t count, int64_t stride) {
+            if (!ok) return;
+            for (int64_t k = 0; k < count; ++k)
+                buf.append(src + (pos + k * stride) * es, es);
+            if (buf.size() >= (1 << 20)) {
+                ok = writeAll(out, buf.constData(), buf.size(), t.name, error);
+                buf.clear();
+            }
+        });
+        if (ok) ok = writeAll(out, buf.constData(), buf.size(), t.name, error);
+    }
+    if (!wasLoaded) t.storage->unload();
+    return ok;
+}
+
+} // namespace ws
