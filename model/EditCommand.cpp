@@ -3,6 +3,7 @@
 #include "EditCommand.h"
 #include "Document.h"
 
+#include <cmath>
 #include <cstring>
 #include <random>
 
@@ -59,7 +60,7 @@ void scatter(const Tensor& t, const Region& r, const QByteArray& bytes) {
     });
 }
 
-// Typed loop for the common native types; the generic path converts through double.
+// Typed loop for float32 and float64, computed in the tensor's own type as PyTorch does.
 template <typename T> void applyTyped(const Tensor& t, const Region& r, const EditOperation& op) {
     T* data = reinterpret_cast<T*>(t.storage->mutableData());
     r.forEachRun(t, [&](int64_t pos, int64_t count, int64_t stride) {
@@ -70,19 +71,33 @@ template <typename T> void applyTyped(const Tensor& t, const Region& r, const Ed
                 p[k * stride] = v;
         } else {
             for (int64_t k = 0; k < count; ++k)
-                p[k * stride] = T(op.apply(double(p[k * stride])));
+                p[k * stride] = op.applyIn<T>(p[k * stride]);
         }
     });
 }
 
+// Other types convert through their math type: float for float16/bfloat16 (then
+// rounded to nearest even), int64 for integers when the operand is integral.
 void applyGeneric(const Tensor& t, const Region& r, const EditOperation& op) {
     const int es = dtypeSize(t.dtype);
     char* data = t.storage->mutableData();
     const DType dt = t.dtype;
+    const bool halfMath = dt == DType::Float16 || dt == DType::BFloat16;
+    const bool intMath = !isFloatingPoint(dt) && dt != DType::Bool && std::trunc(op.a) == op.a &&
+                         std::trunc(op.b) == op.b && op.kind != EditOperation::Kind::Divide &&
+                         std::abs(op.a) < 9e18 && std::abs(op.b) < 9e18;
     r.forEachRun(t, [&](int64_t pos, int64_t count, int64_t stride) {
         for (int64_t k = 0; k < count; ++k) {
             char* p = data + (pos + k * stride) * es;
-            writeElement(p, dt, op.apply(readElement(p, dt)));
+            const double v = readElement(p, dt);
+            double out;
+            if (halfMath)
+                out = op.applyIn<float>(float(v));
+            else if (intMath)
+                out = double(op.applyIn<int64_t>(int64_t(v)));
+            else
+                out = op.apply(v);
+            writeElement(p, dt, out);
         }
     });
 }

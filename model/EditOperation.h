@@ -34,8 +34,30 @@ struct EditOperation {
     }
     static EditOperation restore() { return {Kind::Restore, 0, 0, 0}; }
 
-    /// The new value of \a v (Set .. Clamp; Uniform and Restore are applied by the command).
+    /// The new value of \a v (Set .. Clamp; Uniform and Restore are applied by the command),
+    /// computed in double.
     double apply(double v) const;
+    /// The same computed in \a M, PyTorch's "opmath" type: float for float32/float16/
+    /// bfloat16 tensors, double for float64, so that results match PyTorch's bit for bit.
+    template <typename M> M applyIn(M v) const {
+        const M x = M(a);
+        switch (kind) {
+        case Kind::Set:
+            return x;
+        case Kind::Add:
+            return v + x;
+        case Kind::Subtract:
+            return v - x;
+        case Kind::Multiply:
+            return v * x;
+        case Kind::Divide:
+            return v / x;
+        case Kind::Clamp:
+            return v != v ? v : (v < x ? x : (v > M(b) ? M(b) : v));
+        default:
+            return v;
+        }
+    }
     /// "= 0.1", "+= 0.5", "clamp to [-1, 1]", "re-initialise", "restore original"
     QString describe() const;
 };
