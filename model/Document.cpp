@@ -238,6 +238,7 @@ bool Document::save(const QString& path, QString* error, const FileFormat* forma
 }
 
 void Document::rebindAfterSave(const WeightFile& saved) {
+    m_file->state = saved.state; // the layout of the file as now written
     for (const auto& t : m_file->tensors) {
         TensorPtr fresh = saved.find(t->name);
         if (fresh && fresh->storage)

@@ -86,13 +86,19 @@ void applyGeneric(const Tensor& t, const Region& r, const EditOperation& op) {
     const bool intMath = !isFloatingPoint(dt) && dt != DType::Bool && std::trunc(op.a) == op.a &&
                          std::trunc(op.b) == op.b && op.kind != EditOperation::Kind::Divide &&
                          std::abs(op.a) < 9e18 && std::abs(op.b) < 9e18;
+    // PyTorch casts a scalar operand to the tensor's type before computing.
+    EditOperation rounded = op;
+    if (halfMath) {
+        rounded.a = roundTrip(dt, op.a);
+        rounded.b = roundTrip(dt, op.b);
+    }
     r.forEachRun(t, [&](int64_t pos, int64_t count, int64_t stride) {
         for (int64_t k = 0; k < count; ++k) {
             char* p = data + (pos + k * stride) * es;
             const double v = readElement(p, dt);
             double out;
             if (halfMath)
-                out = op.applyIn<float>(float(v));
+                out = rounded.applyIn<float>(float(v));
             else if (intMath)
                 out = double(op.applyIn<int64_t>(int64_t(v)));
             else

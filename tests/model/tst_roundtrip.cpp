@@ -1,0 +1,198 @@
+// Edit through the document API, save, and let the real PyTorch load the
+// result (tests/scripts/check_roundtrip.py): the edited values and nothing
+// else may change.
+#include "Document.h"
+#include "EditExpression.h"
+#include "TestUtil.h"
+
+#include <QTemporaryDir>
+
+using namespace ws;
+
+namespace {
+
+bool applyExpressions(Document& doc, const QStringList& exprs, QString* error) {
+    for (const QString& text : exprs) {
+        EditExpression e;
+        if (!parseEditExpression(text, &e, error)) return false;
+        TensorPtr t = doc.file().find(e.tensorName);
+        if (!t) {
+            *error = QStringLiteral("unknown tensor ") + e.tensorName;
+            return false;
+        }
+        Region region = Region::whole(*t);
+        if (e.indexed && !resolveIndex(e.index, *t, &region, error)) return false;
+        if (!doc.edit(e.tensorName, region, e.op, error)) return false;
+    }
+    return true;
+}
+
+QString check(const QString& original, const QString& saved, const QStringList& exprs,
+              bool flat = false) {
+    QStringList args{wstest::env("WS_SCRIPTS") + QStringLiteral("/check_roundtrip.py")};
+    if (flat) args << QStringLiteral("--flat");
+    args << original << saved << exprs;
+    QString out;
+    wstest::runPython(args, &out);
+    return out.trimmed();
+}
+
+} // namespace
+
+class TestRoundTrip : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void editSaveLoadWithTorch_data();
+    void editSaveLoadWithTorch();
+    void saveTwiceAndUndoAcrossSave();
+    void convert_data();
+    void convert();
+    void typesWithoutTorchStorageAreRefused();
+    void failedSaveKeepsOriginal();
+};
+
+void TestRoundTrip::editSaveLoadWithTorch_data() {
+    QTest::addColumn<QString>("fixture");
+    QTest::addColumn<QStringList>("exprs");
+    QTest::newRow("state_dict") << "pytorch/mlp_state_dict.pt"
+                                << QStringList{"0.weight[0:5, :] = 0.1", "2.bias += 0.5",
+                                               "0.weight[3, -1] *= 0.9", "2.weight[:, 0] -= 1"};
+    QTest::newRow("unedited") << "pytorch/mlp_state_dict.pt" << QStringList{};
+    QTest::newRow("whole module") << "pytorch/whole_module.pt"
+                                  << QStringList{"0.weight[:, 0] -= 1", "4.running_mean = 2",
+                                                 "6.weight *= 0.5", "4.num_batches_tracked += 3"};
+    QTest::newRow("checkpoint") << "pytorch/checkpoint.tar"
+                                << QStringList{"model_state_dict.0.weight[1, 2] = -1.25",
+                                               "optimizer_state_dict.state.0.exp_avg /= 4"};
+    QTest::newRow("views and sharing") << "pytorch/views_shared.pt"
+                                       << QStringList{"transposed[0, 1] = 100", "tied_a[1] = -3",
+                                                      "every_other += 1", "slice[:, 1] *= 2"};
+    QTest::newRow("dtypes") << "pytorch/dtypes.pt"
+                            << QStringList{"f16 += 0.1", "bf16 *= 3",   "i64[0, :] = 7", "f64 /= 3",
+                                           "i8 -= 2",    "bool[1] = 1", "i32[-1] = -5",  "u8 += 1"};
+    QTest::newRow("dotted name") << "pytorch/my.model.v2.pth" << QStringList{"0.weight[0, 0] = 3"};
+    QTest::newRow("stream") << "pytorch/stream.pt" << QStringList{};
+    QTest::newRow("legacy") << "pytorch/legacy.pt"
+                            << QStringList{"w[0, 0] = 5", "half += 0.25", "ids[1] = 9"};
+    QTest::newRow("safetensors") << "safetensors/mlp.safetensors"
+                                 << QStringList{"layers.0.fc.weight[0:2, :] = 0.5",
+                                                "layers.0.fc.bias *= -1", "embed.weight[-1] = 2"};
+    QTest::newRow("safetensors dtypes") << "safetensors/dtypes.safetensors" << QStringList{};
+}
+
+void TestRoundTrip::editSaveLoadWithTorch() {
+    QFETCH(QString, fixture);
+    QFETCH(QStringList, exprs);
+    const QString original = wstest::fixture(fixture);
+    QTemporaryDir dir;
+    const QString saved = dir.filePath(QFileInfo(original).fileName());
+    QVERIFY(QFile::copy(original, saved));
+    QString err;
+    auto file = openWeightFile(saved, &err);
+    QVERIFY2(file, qPrintable(err));
+    Document doc(std::move(file));
+    QVERIFY2(applyExpressions(doc, exprs, &err), qPrintable(err));
+    QCOMPARE(doc.isModified(), !exprs.isEmpty());
+    QVERIFY2(doc.save(saved, &err), qPrintable(err));
+    QVERIFY(!doc.isModified());
+    QCOMPARE(check(original, saved, exprs), QStringLiteral("OK"));
+}
+
+void TestRoundTrip::saveTwiceAndUndoAcrossSave() {
+    const QString original = wstest::fixture("pytorch/mlp_state_dict.pt");
+    QTemporaryDir dir;
+    dir.setAutoRemove(qEnvironmentVariableIsEmpty("WS_KEEP_TMP"));
+    const QString saved = dir.filePath(QStringLiteral("m.pt"));
+    QVERIFY(QFile::copy(original, saved));
+    QString err;
+    Document doc(openWeightFile(saved, &err));
+    QVERIFY(applyExpressions(doc, {"0.bias = 1"}, &err));
+    QVERIFY(doc.save(saved, &err));
+    QFile::copy(saved, saved + QStringLiteral(".first"));
+    QVERIFY(applyExpressions(doc, {"2.bias = 2"}, &err));
+    QVERIFY2(doc.save(saved, &err), qPrintable(err));
+    QCOMPARE(check(original, saved, {"0.bias = 1", "2.bias = 2"}), QStringLiteral("OK"));
+    // undo both edits (across the saves) and save again: the original values
+    doc.undoStack()->undo();
+    doc.undoStack()->undo();
+    QVERIFY(doc.isModified());
+    QVERIFY(doc.save(saved, &err));
+    QCOMPARE(check(original, saved, {}), QStringLiteral("OK"));
+    // restore original after a save restores the values as last saved
+    QVERIFY(applyExpressions(doc, {"0.bias = 4"}, &err));
+    TensorPtr bias = doc.file().find(QStringLiteral("0.bias"));
+    QVERIFY(
+        doc.edit(QStringLiteral("0.bias"), Region::whole(*bias), EditOperation::restore(), &err));
+    QVERIFY(doc.save(saved, &err));
+    QCOMPARE(check(original, saved, {}), QStringLiteral("OK"));
+}
+
+void TestRoundTrip::convert_data() {
+    QTest::addColumn<QString>("fixture");
+    QTest::addColumn<QString>("target");
+    QTest::addColumn<QString>("format");
+    QTest::newRow("pt to safetensors") << "pytorch/mlp_state_dict.pt"
+                                       << "m.safetensors"
+                                       << "safetensors";
+    QTest::newRow("checkpoint to safetensors") << "pytorch/checkpoint.tar"
+                                               << "c.safetensors"
+                                               << "safetensors";
+    QTest::newRow("safetensors to pt") << "safetensors/mlp.safetensors"
+                                       << "m.pt"
+                                       << "pytorch";
+    QTest::newRow("views to pt") << "pytorch/views_shared.pt"
+                                 << "v.safetensors"
+                                 << "safetensors";
+}
+
+void TestRoundTrip::convert() {
+    QFETCH(QString, fixture);
+    QFETCH(QString, target);
+    QFETCH(QString, format);
+    const QString original = wstest::fixture(fixture);
+    QTemporaryDir dir;
+    QString err;
+    Document doc(openWeightFile(original, &err));
+    QVERIFY2(doc.file().tensors.size() > 0, qPrintable(err));
+    const QString out = dir.filePath(target);
+    QVERIFY2(doc.save(out, &err, formatById(format)), qPrintable(err));
+    QCOMPARE(doc.file().path, original); // a converted copy leaves the document alone
+    QCOMPARE(check(original, out, {}, true), QStringLiteral("OK"));
+}
+
+void TestRoundTrip::typesWithoutTorchStorageAreRefused() {
+    QString err;
+    Document doc(openWeightFile(wstest::fixture("safetensors/dtypes.safetensors"), &err));
+    QTemporaryDir dir;
+    QVERIFY(!doc.save(dir.filePath(QStringLiteral("d.pt")), &err, formatById("pytorch")));
+    QVERIFY(err.contains(QStringLiteral("storage class")));
+    QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("d.pt"))));
+}
+
+void TestRoundTrip::failedSaveKeepsOriginal() {
+    const QString original = wstest::fixture("pytorch/mlp_state_dict.pt");
+    QTemporaryDir dir;
+    const QString saved = dir.filePath(QStringLiteral("m.pt"));
+    QVERIFY(QFile::copy(original, saved));
+    QString err;
+    Document doc(openWeightFile(saved, &err));
+    QVERIFY(applyExpressions(doc, {"0.bias = 1"}, &err));
+    // a folder that cannot be written
+    QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::ExeOwner);
+    const bool root = QFileInfo(dir.path()).isWritable();
+    QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    if (!root) {
+        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::ExeOwner);
+        QVERIFY(!doc.save(saved, &err));
+        QVERIFY(err.contains(saved));
+        QFile::setPermissions(dir.path(), QFile::ReadOwner | QFile::WriteOwner | QFile::ExeOwner);
+    }
+    // a path whose folder does not exist
+    QVERIFY(!doc.save(dir.filePath(QStringLiteral("missing/m.pt")), &err));
+    QVERIFY(!err.isEmpty());
+    QVERIFY(doc.isModified());
+    QCOMPARE(check(original, saved, {}), QStringLiteral("OK")); // untouched
+}
+
+QTEST_GUILESS_MAIN(TestRoundTrip)
+#include "tst_roundtrip.moc"
