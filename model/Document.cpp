@@ -4,7 +4,6 @@
 
 #include <QDir>
 #include <QFileInfo>
-#include <QSaveFile>
 #include <atomic>
 #include <cmath>
 #include <random>
@@ -203,21 +202,7 @@ bool Document::save(const QString& path, QString* error, const FileFormat* forma
         *error = QStringLiteral("%1: saving in this format is not supported").arg(path);
         return false;
     }
-    QSaveFile out(path);
-    if (!out.open(QIODevice::WriteOnly)) {
-        *error = QStringLiteral("%1: cannot write: %2").arg(path, out.errorString());
-        return false;
-    }
-    QString err;
-    if (!format->write(*m_file, &out, &err)) {
-        out.cancelWriting();
-        *error = err.isEmpty() ? QStringLiteral("%1: write failed").arg(path) : err;
-        return false;
-    }
-    if (!out.commit()) {
-        *error = QStringLiteral("%1: cannot save: %2").arg(path, out.errorString());
-        return false;
-    }
+    if (!format->save(*m_file, path, error)) return false;
     if (format != own) return true; // a converted copy; the document is unchanged
     QString reopenError;
     auto reread = format->read(path, &reopenError);

@@ -5,6 +5,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QSaveFile>
 
 namespace ws {
 
@@ -18,6 +19,25 @@ const std::vector<const FileFormat*>& fileFormats() {
 bool FileFormat::write(const WeightFile& file, QIODevice*, QString* error) const {
     *error = QStringLiteral("%1: saving as %2 is not supported").arg(file.path, displayName());
     return false;
+}
+
+bool FileFormat::save(const WeightFile& file, const QString& path, QString* error) const {
+    QSaveFile out(path);
+    if (!out.open(QIODevice::WriteOnly)) {
+        *error = QStringLiteral("%1: cannot write: %2").arg(path, out.errorString());
+        return false;
+    }
+    QString err;
+    if (!write(file, &out, &err)) {
+        out.cancelWriting();
+        *error = err.isEmpty() ? QStringLiteral("%1: write failed").arg(path) : err;
+        return false;
+    }
+    if (!out.commit()) {
+        *error = QStringLiteral("%1: cannot save: %2").arg(path, out.errorString());
+        return false;
+    }
+    return true;
 }
 
 const FileFormat* formatById(const QString& id) {
