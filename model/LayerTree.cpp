@@ -15,20 +15,24 @@ const LayerNode* LayerNode::child(const QString& childName) const {
 
 namespace {
 
-LayerNode* childOrNew(LayerNode* node, const QString& name) {
+LayerNode* childOrNew(LayerNode* node, const QString& name, QChar sep) {
     for (auto& c : node->children)
         if (c->name == name) return c.get();
     auto c = std::make_unique<LayerNode>();
     c->name = name;
-    c->path = node->path.isEmpty() && !node->parent ? name : node->path + QLatin1Char('.') + name;
+    c->path = node->path.isEmpty() && !node->parent ? name : node->path + sep + name;
     c->parent = node;
     node->children.push_back(std::move(c));
     return node->children.back().get();
 }
 
-QString leafName(const QString& tensorName) {
-    int dot = tensorName.lastIndexOf(QLatin1Char('.'));
-    return dot < 0 ? tensorName : tensorName.mid(dot + 1);
+// The parameter's role from its leaf name: "weight"/"kernel" (with Keras' ":0"), "bias".
+QString leafName(const QString& tensorName, QChar sep) {
+    const int at = tensorName.lastIndexOf(sep);
+    QString leaf = at < 0 ? tensorName : tensorName.mid(at + 1);
+    const int colon = leaf.lastIndexOf(QLatin1Char(':'));
+    if (colon > 0) leaf.truncate(colon);
+    return leaf;
 }
 
 bool looksLikeEmbedding(const QString& name) {
@@ -45,15 +49,31 @@ void inferKind(LayerNode* node, const WeightFile& file) {
     bool runningStats = false;
     for (int i : node->tensors) {
         const Tensor& t = *file.tensors[size_t(i)];
-        const QString leaf = leafName(t.name);
-        if (leaf == QLatin1String("weight"))
+        const QString leaf = leafName(t.name, file.separator);
+        if (leaf == QLatin1String("weight") || leaf == QLatin1String("kernel"))
             weight = &t;
         else if (leaf == QLatin1String("bias"))
             bias = &t;
-        else if (leaf == QLatin1String("running_mean"))
+        else if (leaf == QLatin1String("running_mean") || leaf == QLatin1String("moving_mean"))
             runningStats = true;
     }
     if (!weight) return;
+    if (weight->inputMajor && weight->rank() >= 2) { // Keras: (in, out), (kh, kw, in, out)
+        const auto& k = weight->shape;
+        const int64_t in = k[k.size() - 2], out = k[k.size() - 1];
+        if (k.size() == 2) {
+            node->kind = QStringLiteral("Dense");
+            node->detail = QStringLiteral("in %1 -> out %2").arg(in).arg(out);
+        } else {
+            QStringList kernel;
+            for (size_t i = 0; i + 2 < k.size(); ++i)
+                kernel << QString::number(k[i]);
+            node->kind = QStringLiteral("Conv");
+            node->detail =
+                QStringLiteral("%1 -> %2, %3").arg(in).arg(out).arg(kernel.join(QLatin1Char('x')));
+        }
+        return;
+    }
     const auto& s = weight->shape;
     const bool biasMatches = bias && bias->rank() == 1 && !s.empty() && bias->shape[0] == s[0];
     if (s.size() == 2) {
@@ -119,16 +139,16 @@ std::unique_ptr<LayerNode> buildLayerTree(const WeightFile& file) {
         modules.insert(m.path, &m);
         if (m.path.isEmpty()) continue;
         LayerNode* node = root.get();
-        for (const QString& part : m.path.split(QLatin1Char('.')))
-            node = childOrNew(node, part);
+        for (const QString& part : m.path.split(file.separator))
+            node = childOrNew(node, part, file.separator);
     }
     for (size_t i = 0; i < file.tensors.size(); ++i) {
         const QString& name = file.tensors[i]->name;
-        QStringList parts = name.split(QLatin1Char('.'));
+        QStringList parts = name.split(file.separator);
         parts.removeLast();
         LayerNode* node = root.get();
         for (const QString& part : parts)
-            node = childOrNew(node, part);
+            node = childOrNew(node, part, file.separator);
         node->tensors.push_back(int(i));
     }
     assignKinds(root.get(), file, modules);

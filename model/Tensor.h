@@ -25,6 +25,9 @@ public:
     int64_t storageOffset = 0;    ///< in elements
     std::shared_ptr<Storage> storage;
     bool isParameter = false; ///< an nn.Parameter (PyTorch)
+    /// Stored input-major, (in, out) or (kh, kw, in, out), as Keras kernels are; views
+    /// offer the transposed (out x in) view so that Keras and PyTorch models look alike.
+    bool inputMajor = false;
 
     /// Sets \a shape and C-contiguous strides.
     void setContiguousShape(std::vector<int64_t> newShape);

@@ -35,6 +35,8 @@ public:
     std::vector<ModuleInfo> modules; ///< empty unless the file pickles modules
     QMap<QString, QString> metadata; ///< e.g. safetensors __metadata__
     std::shared_ptr<FormatState> state;
+    /// What separates module names in tensor names: '.' (PyTorch), '/' (HDF5 paths).
+    QChar separator = QLatin1Char('.');
 
     /// The tensor named exactly \a name, or null.
     TensorPtr find(const QString& name) const;

@@ -29,6 +29,7 @@ class TestLayerTree : public QObject {
 private Q_SLOTS:
     void inferredKinds();
     void pickledClassesWin();
+    void kerasPathsAndKernels();
     void statisticsMatchNumpy();
     void poolingKeepsOutliers();
     void poolingExactWhenSmall();
@@ -84,6 +85,25 @@ void TestLayerTree::pickledClassesWin() {
     QCOMPARE(root->children[1]->parameterCount, int64_t(0));
     QCOMPARE(root->children[0]->detail, QStringLiteral("in 10 -> out 20"));
     QCOMPARE(formatCount(124439808), QStringLiteral("124.4M"));
+}
+
+void TestLayerTree::kerasPathsAndKernels() {
+    WeightFile f;
+    f.separator = QLatin1Char('/');
+    f.tensors = {tensor("model_weights/dense/dense/kernel:0", {10, 20}),
+                 tensor("model_weights/dense/dense/bias:0", {20}),
+                 tensor("model_weights/conv/conv/kernel:0", {3, 3, 1, 8})};
+    f.tensors[0]->inputMajor = true;
+    f.tensors[2]->inputMajor = true;
+    auto root = buildLayerTree(f);
+    const LayerNode* dense = root->child("model_weights")->child("dense")->child("dense");
+    QVERIFY(dense);
+    QCOMPARE(dense->path, QStringLiteral("model_weights/dense/dense"));
+    QCOMPARE(dense->kind, QStringLiteral("Dense"));
+    QCOMPARE(dense->detail, QStringLiteral("in 10 -> out 20"));
+    const LayerNode* conv = root->child("model_weights")->child("conv")->child("conv");
+    QCOMPARE(conv->kind, QStringLiteral("Conv"));
+    QCOMPARE(conv->detail, QStringLiteral("1 -> 8, 3x3"));
 }
 
 void TestLayerTree::statisticsMatchNumpy() {
