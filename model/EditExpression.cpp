@@ -128,6 +128,10 @@ bool parseEditExpression(const QString& text, EditExpression* out, QString* erro
     }
     out->op = EditOperation{kind, value, 0, 0};
     lhs = lhs.trimmed();
+    if (lhs.contains(QLatin1Char('[')) && !lhs.endsWith(QLatin1Char(']'))) {
+        *error = QStringLiteral("malformed expression '%1': unclosed '['").arg(text);
+        return false;
+    }
     out->indexed = false;
     out->index.clear();
     if (lhs.endsWith(QLatin1Char(']'))) {
