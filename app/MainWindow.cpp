@@ -1,0 +1,334 @@
+// Main window: docks, menus, asynchronous file and tensor loading.
+#include "MainWindow.h"
+
+#include "ColorMap.h"
+#include "FileFormat.h"
+#include "HeatmapWidget.h"
+#include "LayerTree.h"
+#include "LayerTreeView.h"
+#include "StatsPanel.h"
+#include "TensorView.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QScreen>
+#include <QSettings>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QtConcurrent/QtConcurrentRun>
+
+namespace ws {
+
+namespace {
+
+constexpr int kMaxRecent = 10;
+// Tensors with more elements than this load on a worker thread.
+constexpr int64_t kSyncElements = int64_t(1) << 20;
+
+QSettings settings() {
+    return QSettings(QStringLiteral("WeightScope"), QStringLiteral("WeightScope"));
+}
+
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+    setWindowTitle(QStringLiteral("WeightScope"));
+    setAcceptDrops(true);
+    const QRect screen = QGuiApplication::primaryScreen()
+                             ? QGuiApplication::primaryScreen()->availableGeometry()
+                             : QRect(0, 0, 1600, 1000);
+    resize(std::min(1600, screen.width() * 95 / 100), std::min(1000, screen.height() * 9 / 10));
+
+    m_view = new TensorView(this);
+    setCentralWidget(m_view);
+
+    m_tree = new LayerTreeView(this);
+    m_treeDock = new QDockWidget(tr("Layers"), this);
+    m_treeDock->setObjectName(QStringLiteral("layersDock"));
+    m_treeDock->setWidget(m_tree);
+    addDockWidget(Qt::LeftDockWidgetArea, m_treeDock);
+
+    m_stats = new StatsPanel(this);
+    m_statsDock = new QDockWidget(tr("Statistics"), this);
+    m_statsDock->setObjectName(QStringLiteral("statisticsDock"));
+    m_statsDock->setWidget(m_stats);
+    addDockWidget(Qt::RightDockWidgetArea, m_statsDock);
+    resizeDocks({m_treeDock, m_statsDock}, {width() * 40 / 100, 280}, Qt::Horizontal);
+
+    m_readout = new QLabel(this);
+    m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_fileInfo = new QLabel(this);
+    m_progress = new QProgressBar(this);
+    m_progress->setRange(0, 100);
+    m_progress->setMaximumWidth(200);
+    m_progress->setVisible(false);
+    statusBar()->addWidget(m_readout, 1);
+    statusBar()->addPermanentWidget(m_fileInfo);
+    statusBar()->addPermanentWidget(m_progress);
+
+    connect(m_view, &TensorView::hoverText, m_readout, &QLabel::setText);
+    connect(m_tree, &LayerTreeView::tensorSelected, this, &MainWindow::showTensor);
+    createMenus();
+
+    QSettings s = settings();
+    restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray());
+    restoreState(s.value(QStringLiteral("windowState")).toByteArray());
+}
+
+MainWindow::~MainWindow() {
+    // Workers post progress to this window; let them finish before it goes away.
+    for (QFutureWatcherBase* w : findChildren<QFutureWatcherBase*>())
+        w->waitForFinished();
+}
+
+void MainWindow::createMenus() {
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::openDialog);
+    open->setShortcut(QKeySequence::Open);
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
+    rebuildRecentMenu();
+    file->addSeparator();
+    QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    createColorToolBar();
+
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    QAction* reset = view->addAction(tr("&Reset View"), m_view, &TensorView::resetView);
+    reset->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    view->addSeparator();
+    view->addAction(m_treeDock->toggleViewAction());
+    view->addAction(m_statsDock->toggleViewAction());
+    view->addAction(m_colorBar->toggleViewAction());
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("&About WeightScope"), this, [this] {
+        QMessageBox::about(this, tr("About WeightScope"),
+                           tr("WeightScope %1\nInspect the weights of neural-network files.")
+                               .arg(QStringLiteral(WS_VERSION)));
+    });
+}
+
+void MainWindow::createColorToolBar() {
+    m_colorBar = addToolBar(tr("Colours"));
+    m_colorBar->setObjectName(QStringLiteral("colorToolBar"));
+    m_colorBar->addWidget(new QLabel(tr(" Colour map: "), m_colorBar));
+    m_colorMapBox = new QComboBox(m_colorBar);
+    m_colorMapBox->addItem(tr("Automatic"), QString());
+    for (const QString& name : ColorMap::names())
+        m_colorMapBox->addItem(name, name);
+    m_colorMapBox->setToolTip(tr("Automatic: diverging (red/blue) for signed data, "
+                                 "viridis otherwise"));
+    m_colorBar->addWidget(m_colorMapBox);
+    m_colorBar->addWidget(new QLabel(tr("  Range: "), m_colorBar));
+    m_rangeBox = new QComboBox(m_colorBar);
+    m_rangeBox->addItem(tr("Full (±max)"), 100.0);
+    m_rangeBox->addItem(tr("Clip to 99.9 %"), 99.9);
+    m_rangeBox->addItem(tr("Clip to 99 %"), 99.0);
+    m_rangeBox->setToolTip(tr("Let the most extreme values saturate so that the rest "
+                              "shows contrast"));
+    m_colorBar->addWidget(m_rangeBox);
+    HeatmapWidget* heatmap = m_view->heatmap();
+    connect(m_colorMapBox, &QComboBox::currentIndexChanged, this, [this, heatmap] {
+        const QString name = m_colorMapBox->currentData().toString();
+        heatmap->setFixedColorMap(name);
+        settings().setValue(QStringLiteral("colorMap"), name);
+    });
+    connect(m_rangeBox, &QComboBox::currentIndexChanged, this, [this, heatmap] {
+        const double clip = m_rangeBox->currentData().toDouble();
+        heatmap->setClipPercentile(clip);
+        settings().setValue(QStringLiteral("clipPercentile"), clip);
+    });
+    QSettings s = settings();
+    m_colorMapBox->setCurrentIndex(
+        std::max(0, m_colorMapBox->findData(s.value(QStringLiteral("colorMap")).toString())));
+    m_rangeBox->setCurrentIndex(std::max(
+        0, m_rangeBox->findData(s.value(QStringLiteral("clipPercentile"), 100.0).toDouble())));
+    auto enable = [this] { m_colorBar->setEnabled(m_view->currentWidget() == m_view->heatmap()); };
+    connect(m_view, &QStackedWidget::currentChanged, this, enable);
+    enable();
+}
+
+QStringList MainWindow::recentFiles() {
+    return settings().value(QStringLiteral("recentFiles")).toStringList();
+}
+
+void MainWindow::rebuildRecentMenu() {
+    m_recentMenu->clear();
+    const QStringList files = recentFiles();
+    for (const QString& f : files) {
+        QAction* a =
+            m_recentMenu->addAction(QFileInfo(f).fileName(), this, [this, f] { openFile(f); });
+        a->setToolTip(f);
+        a->setStatusTip(f);
+    }
+    if (files.isEmpty()) m_recentMenu->addAction(tr("(none)"))->setEnabled(false);
+    m_recentMenu->addSeparator();
+    QAction* clearAction = m_recentMenu->addAction(tr("Clear List"), this, [this] {
+        settings().remove(QStringLiteral("recentFiles"));
+        rebuildRecentMenu();
+    });
+    clearAction->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::addRecent(const QString& path) {
+    const QString abs = QFileInfo(path).absoluteFilePath();
+    QStringList files = recentFiles();
+    files.removeAll(abs);
+    files.prepend(abs);
+    while (files.size() > kMaxRecent)
+        files.removeLast();
+    QSettings s = settings();
+    s.setValue(QStringLiteral("recentFiles"), files);
+    s.setValue(QStringLiteral("lastDirectory"), QFileInfo(abs).absolutePath());
+}
+
+void MainWindow::openDialog() {
+    const QString dir = settings().value(QStringLiteral("lastDirectory")).toString();
+    const QString path =
+        QFileDialog::getOpenFileName(this, tr("Open Weight File"), dir, openDialogFilter());
+    if (!path.isEmpty()) openFile(path);
+}
+
+bool MainWindow::openFile(const QString& path) {
+    if (path.isEmpty()) return false;
+    const quint64 generation = ++m_openGeneration;
+    m_progress->setValue(0);
+    m_progress->setVisible(true);
+    m_readout->setText(tr("Opening %1…").arg(QFileInfo(path).fileName()));
+
+    auto* watcher = new QFutureWatcher<OpenResult>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this,
+            [this, path, watcher, generation] { onOpenFinished(path, watcher, generation); });
+    watcher->setFuture(QtConcurrent::run([this, path, generation] {
+        OpenResult r;
+        int lastPercent = -1;
+        auto progress = [this, generation, &lastPercent](double f) {
+            const int percent = int(f * 100);
+            if (percent == lastPercent) return;
+            lastPercent = percent;
+            QMetaObject::invokeMethod(
+                this,
+                [this, generation, percent] {
+                    if (generation == m_openGeneration) m_progress->setValue(percent);
+                },
+                Qt::QueuedConnection);
+        };
+        std::unique_ptr<WeightFile> f = openWeightFile(path, &r.error, progress);
+        r.file = std::move(f);
+        if (!r.file && r.error.isEmpty()) r.error = tr("unknown error");
+        return r;
+    }));
+    return true;
+}
+
+void MainWindow::onOpenFinished(const QString& path, QFutureWatcher<OpenResult>* watcher,
+                                quint64 generation) {
+    watcher->deleteLater();
+    if (generation != m_openGeneration) return; // a newer open superseded this one
+    m_progress->setVisible(false);
+    m_readout->clear();
+    OpenResult r = watcher->result();
+    if (!r.file) {
+        const QString message = tr("Could not open %1:\n%2").arg(path, r.error);
+        Q_EMIT loadFailed(r.error);
+        auto* box = new QMessageBox(QMessageBox::Warning, tr("Cannot Open File"), message,
+                                    QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+        return;
+    }
+    m_file = std::move(r.file);
+    ++m_tensorGeneration;
+    m_view->clear();
+    m_stats->clear();
+    m_tree->setWeightFile(m_file);
+    const QString name = QFileInfo(path).fileName();
+    setWindowTitle(QStringLiteral("WeightScope — %1").arg(name));
+    setWindowFilePath(path);
+    const size_t n = m_file->tensors.size();
+    m_fileInfo->setText(QStringLiteral("%1 · %2 · %3")
+                            .arg(m_file->formatName,
+                                 n == 1 ? tr("1 tensor") : tr("%1 tensors").arg(n),
+                                 tr("%1 parameters").arg(formatCount(m_file->parameterCount()))));
+    addRecent(path);
+    Q_EMIT fileLoaded();
+    if (m_file->tensors.empty())
+        m_view->showMessage(tr("%1 holds no tensors.").arg(name));
+    else
+        m_tree->selectTensor(0); // something to look at right away
+}
+
+MainWindow::TensorResult MainWindow::loadTensor(const TensorPtr& t) {
+    TensorResult r;
+    r.values = std::make_shared<MatrixF>();
+    if (!t->values(r.values.get(), &r.error)) {
+        r.values.reset();
+        return r;
+    }
+    if (!computeStats(*t, &r.stats, &r.error)) r.values.reset();
+    return r;
+}
+
+void MainWindow::showTensor(int index) {
+    if (!m_file || index < 0 || index >= int(m_file->tensors.size())) return;
+    const TensorPtr t = m_file->tensors[size_t(index)];
+    const quint64 generation = ++m_tensorGeneration;
+    if (t->numel() <= kSyncElements) {
+        displayTensor(index, loadTensor(t));
+        return;
+    }
+    m_view->showMessage(tr("Loading %1 %2…").arg(t->name, t->shapeString()));
+    m_stats->showError(*m_file, t, tr("loading…"));
+    auto* watcher = new QFutureWatcher<TensorResult>(this);
+    std::shared_ptr<WeightFile> file = m_file;
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, index, file] {
+        watcher->deleteLater();
+        if (generation == m_tensorGeneration && file == m_file)
+            displayTensor(index, watcher->result());
+    });
+    watcher->setFuture(QtConcurrent::run([t, file] { return loadTensor(t); }));
+}
+
+void MainWindow::displayTensor(int index, const TensorResult& r) {
+    const TensorPtr t = m_file->tensors[size_t(index)];
+    if (!r.values) {
+        m_view->showMessage(tr("Cannot show %1:\n%2").arg(t->name, r.error));
+        m_stats->showError(*m_file, t, r.error);
+    } else {
+        m_view->showValues(t, r.values);
+        m_stats->showStats(*m_file, t, r.stats);
+    }
+    Q_EMIT tensorShown(index);
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    QSettings s = settings();
+    s.setValue(QStringLiteral("geometry"), saveGeometry());
+    s.setValue(QStringLiteral("windowState"), saveState());
+    QMainWindow::closeEvent(event);
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event) {
+    const QMimeData* mime = event->mimeData();
+    if (mime->hasUrls() && !mime->urls().isEmpty() && mime->urls().first().isLocalFile())
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event) {
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (urls.isEmpty() || !urls.first().isLocalFile()) return;
+    event->acceptProposedAction();
+    openFile(urls.first().toLocalFile());
+}
+
+} // namespace ws

@@ -1,0 +1,128 @@
+// Headless export: PNG of exactly the requested size with the heatmap's colours,
+// SVG and PDF magic, bar charts and scalars, and clean failures.
+#include "ColorMap.h"
+#include "PlotExport.h"
+#include "widgets/MemoryWeightFile.h"
+
+#include <QImage>
+#include <QTemporaryDir>
+#include <QtTest>
+
+using namespace ws;
+
+class TestPlotExport : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase() { QVERIFY(m_dir.isValid()); }
+    void pngHasRequestedSize();
+    void svgAndPdfMagic_data();
+    void svgAndPdfMagic();
+    void failsCleanly();
+
+private:
+    QString path(const QString& name) const { return m_dir.filePath(name); }
+    QTemporaryDir m_dir;
+};
+
+namespace {
+
+QByteArray head(const QString& path, int n) {
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly)) return {};
+    return f.read(n);
+}
+
+} // namespace
+
+void TestPlotExport::pngHasRequestedSize() {
+    auto file = wstest::smallModel();
+    for (int i : {0, 1, 5}) { // heatmap, bar chart, scalar
+        const TensorPtr t = file->tensors[size_t(i)];
+        ExportOptions o;
+        o.width = 640;
+        o.height = 480;
+        const QString out = path(QStringLiteral("t%1.png").arg(i));
+        QString error;
+        QVERIFY2(exportTensorImage(*t, out, o, &error), qPrintable(error));
+        QImage image(out);
+        QCOMPARE(image.size(), QSize(640, 480));
+        QVERIFY(image.pixelColor(5, 5) == QColor(Qt::white)); // not a blank black canvas
+    }
+    // A heatmap really contains the colours of its extreme values.
+    auto t =
+        wstest::floatTensor(QStringLiteral("x.weight"), {20, 30}, std::vector<float>(600, -2.0f));
+    ExportOptions o;
+    o.width = 1000;
+    o.height = 700;
+    o.colormap = QStringLiteral("viridis");
+    o.hasRange = true;
+    o.lo = -2;
+    o.hi = 2;
+    const QString out = path(QStringLiteral("flat.png"));
+    QString error;
+    QVERIFY2(exportTensorImage(*t, out, o, &error), qPrintable(error));
+    QImage image(out);
+    QCOMPARE(image.size(), QSize(1000, 700));
+    ColorMap viridis;
+    QVERIFY(ColorMap::byName(QStringLiteral("viridis"), &viridis));
+    const QColor low = QColor::fromRgb(viridis.colorAt(0));
+    int matches = 0;
+    for (int y = 0; y < image.height(); y += 10)
+        for (int x = 0; x < image.width(); x += 10) {
+            const QColor c = image.pixelColor(x, y);
+            if (std::abs(c.red() - low.red()) < 6 && std::abs(c.green() - low.green()) < 6 &&
+                std::abs(c.blue() - low.blue()) < 6)
+                ++matches;
+        }
+    QVERIFY2(matches > 2000, qPrintable(QString::number(matches))); // most of the plot area
+}
+
+void TestPlotExport::svgAndPdfMagic_data() {
+    QTest::addColumn<int>("tensor");
+    QTest::addColumn<QString>("suffix");
+    QTest::addColumn<QByteArray>("magic");
+    for (int i : {0, 1, 5}) {
+        QTest::addRow("svg %d", i) << i << QStringLiteral("svg") << QByteArray("<?xml");
+        QTest::addRow("pdf %d", i) << i << QStringLiteral("pdf") << QByteArray("%PDF-");
+    }
+}
+
+void TestPlotExport::svgAndPdfMagic() {
+    QFETCH(int, tensor);
+    QFETCH(QString, suffix);
+    QFETCH(QByteArray, magic);
+    auto file = wstest::smallModel();
+    const QString out = path(QStringLiteral("t%1.%2").arg(tensor).arg(suffix));
+    QString error;
+    QVERIFY2(exportTensorImage(*file->tensors[size_t(tensor)], out, ExportOptions(), &error),
+             qPrintable(error));
+    QCOMPARE(head(out, magic.size()), magic);
+    QVERIFY(QFileInfo(out).size() > 500);
+    if (suffix == QLatin1String("svg"))
+        QVERIFY(head(out, 100000).contains(file->tensors[size_t(tensor)]->name.toUtf8()));
+}
+
+void TestPlotExport::failsCleanly() {
+    auto file = wstest::smallModel();
+    const Tensor& t = *file->tensors[0];
+    QString error;
+    QVERIFY(
+        !exportTensorImage(t, QStringLiteral("/nonexistent/dir/x.png"), ExportOptions(), &error));
+    QVERIFY2(error.contains(QStringLiteral("/nonexistent/dir/x.png")), qPrintable(error));
+    error.clear();
+    QVERIFY(!exportTensorImage(t, path(QStringLiteral("x.bmp")), ExportOptions(), &error));
+    QVERIFY(error.contains(QStringLiteral("bmp")));
+    ExportOptions bad;
+    bad.colormap = QStringLiteral("rainbowish");
+    error.clear();
+    QVERIFY(!exportTensorImage(t, path(QStringLiteral("y.png")), bad, &error));
+    QVERIFY2(error.contains(QStringLiteral("rainbowish")), qPrintable(error));
+    QVERIFY(!QFile::exists(path(QStringLiteral("y.png"))));
+    auto broken = wstest::floatTensor(QStringLiteral("broken"), {50, 50}, {1.0f});
+    error.clear();
+    QVERIFY(!exportTensorImage(*broken, path(QStringLiteral("z.png")), ExportOptions(), &error));
+    QVERIFY2(error.contains(QStringLiteral("broken")), qPrintable(error));
+}
+
+QTEST_MAIN(TestPlotExport)
+#include "tst_plotexport.moc"

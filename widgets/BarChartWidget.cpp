@@ -1,0 +1,158 @@
+// Bar chart of a 1-D tensor with max-magnitude pooling for long vectors.
+#include "BarChartWidget.h"
+
+#include "PlotStyle.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace ws {
+
+BarChartWidget::BarChartWidget(QWidget* parent) : QCustomPlot(parent) {
+    applyPlotStyle(this);
+    plotLayout()->insertRow(0);
+    QFont titleFont = font();
+    titleFont.setPointSizeF(std::max(10.0, font().pointSizeF() + 1));
+    titleFont.setBold(true);
+    m_title = new QCPTextElement(this, QString(), titleFont);
+    plotLayout()->addElement(0, 0, m_title);
+
+    m_bars = new QCPBars(xAxis, yAxis);
+    m_bars->setWidthType(QCPBars::wtPlotCoords);
+    m_bars->setPen(Qt::NoPen);
+    m_bars->setBrush(QColor(49, 109, 170));
+    xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new IndexTicker));
+    xAxis->setLabel(tr("index"));
+    yAxis->setLabel(tr("value"));
+    xAxis->grid()->setVisible(false);
+    yAxis->grid()->setZeroLinePen(QPen(Qt::darkGray));
+    setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    axisRect()->setRangeDrag(Qt::Horizontal);
+    axisRect()->setRangeZoom(Qt::Horizontal);
+    setMouseTracking(true);
+
+    m_timer.setSingleShot(true);
+    m_timer.setInterval(0);
+    connect(&m_timer, &QTimer::timeout, this, &BarChartWidget::updateBars);
+    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
+        clampRange();
+        if (m_values) m_timer.start();
+    });
+}
+
+void BarChartWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr tensor) {
+    m_values = std::move(values);
+    m_tensor = std::move(tensor);
+    if (!m_values || m_values->size() == 0) {
+        clear();
+        return;
+    }
+    double lo = 0, hi = 0;
+    const float* p = m_values->data();
+    for (Eigen::Index i = 0; i < m_values->size(); ++i) {
+        if (!std::isfinite(p[i])) continue;
+        lo = std::min(lo, double(p[i]));
+        hi = std::max(hi, double(p[i]));
+    }
+    const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
+    yAxis->setRange(lo < 0 ? lo - pad : 0, hi > 0 ? hi + pad : (lo < 0 ? pad : 1));
+    setTitle(m_tensor
+                 ? QStringLiteral("%1   %2 %3")
+                       .arg(m_tensor->name, m_tensor->shapeString(), dtypeName(m_tensor->dtype))
+                 : QString());
+    m_bars->setVisible(true);
+    resetView();
+    updateBars();
+}
+
+void BarChartWidget::clear() {
+    m_values.reset();
+    m_tensor.reset();
+    m_grid = PooledGrid();
+    m_bars->data()->clear();
+    setTitle(QString());
+    replot(rpQueuedReplot);
+}
+
+void BarChartWidget::setTitle(const QString& title) {
+    m_title->setText(title);
+    m_title->setVisible(!title.isEmpty());
+}
+
+void BarChartWidget::resetView() {
+    if (!m_values) return;
+    m_clamping = true;
+    xAxis->setRange(-0.5, double(m_values->size()) - 0.5);
+    m_clamping = false;
+    m_timer.start();
+    replot(rpQueuedReplot);
+}
+
+void BarChartWidget::clampRange() {
+    if (m_clamping || !m_values) return;
+    m_clamping = true;
+    QCPRange r = xAxis->range();
+    const double lo = -0.5, hi = double(m_values->size()) - 0.5;
+    if (r.size() >= hi - lo)
+        r = QCPRange(lo, hi);
+    else if (r.lower < lo)
+        r = QCPRange(lo, lo + r.size());
+    else if (r.upper > hi)
+        r = QCPRange(hi - r.size(), hi);
+    if (r != xAxis->range()) xAxis->setRange(r);
+    m_clamping = false;
+}
+
+void BarChartWidget::updateBars() {
+    m_timer.stop();
+    if (!m_values || m_values->size() == 0) return;
+    const MatrixF& m = *m_values;
+    const int64_t n = m.cols();
+    const QCPRange xr = xAxis->range();
+    const int64_t c0 = std::clamp<int64_t>(int64_t(std::floor(xr.lower + 0.5)), 0, n);
+    const int64_t c1 = std::clamp<int64_t>(int64_t(std::ceil(xr.upper - 0.5)) + 1, 0, n);
+    int maxBars = axisRect()->width();
+    if (maxBars < 32) maxBars = width() - 80;
+    maxBars = std::clamp(int(maxBars * devicePixelRatioF()), 16, 8192);
+    m_grid = poolMaxMagnitude(m, 0, c0, 1, std::max<int64_t>(c1 - c0, 1), 1, maxBars);
+    const int count = int(m_grid.values.cols());
+    const double w = count > 0 ? double(m_grid.colCount) / count : 1.0;
+    QVector<double> keys(count), vals(count);
+    for (int i = 0; i < count; ++i) {
+        keys[i] = double(m_grid.colStart) - 0.5 + (i + 0.5) * w;
+        vals[i] = double(m_grid.values(0, i));
+    }
+    m_bars->setWidth(m_grid.exact ? std::min(0.8, w) : w);
+    m_bars->setData(keys, vals, true);
+    replot(rpQueuedReplot);
+}
+
+QString BarChartWidget::readoutAt(int64_t index) const {
+    if (!m_values || index < 0 || index >= m_values->size()) return QString();
+    double v = (*m_values)(0, Eigen::Index(index));
+    DType dtype = m_tensor ? m_tensor->dtype : DType::Float32;
+    if (m_tensor && dtype == DType::Float64 && m_tensor->storage && m_tensor->storage->isLoaded())
+        v = m_tensor->at(index);
+    return tr("index %1: %2").arg(index).arg(formatValue(v, dtype));
+}
+
+void BarChartWidget::mouseMoveEvent(QMouseEvent* event) {
+    QCustomPlot::mouseMoveEvent(event);
+    QString text;
+    const QPointF p = event->position();
+    if (m_values && axisRect()->rect().contains(p.toPoint()))
+        text = readoutAt(int64_t(std::floor(xAxis->pixelToCoord(p.x()) + 0.5)));
+    Q_EMIT hoverText(text);
+}
+
+void BarChartWidget::leaveEvent(QEvent* event) {
+    QCustomPlot::leaveEvent(event);
+    Q_EMIT hoverText(QString());
+}
+
+void BarChartWidget::resizeEvent(QResizeEvent* event) {
+    QCustomPlot::resizeEvent(event);
+    if (m_values) m_timer.start();
+}
+
+} // namespace ws

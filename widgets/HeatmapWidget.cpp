@@ -1,0 +1,363 @@
+// Colour-map view of a tensor's 2-D values with max-magnitude pooling for large matrices.
+#include "HeatmapWidget.h"
+
+#include "ColorMap.h"
+#include "PlotStyle.h"
+
+#include <QRegularExpression>
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace ws {
+
+namespace {
+
+void finiteMinMax(const MatrixF& m, double* lo, double* hi) {
+    float mn = std::numeric_limits<float>::infinity();
+    float mx = -mn;
+    const float* p = m.data();
+    const int64_t n = int64_t(m.size());
+    for (int64_t i = 0; i < n; ++i) {
+        const float v = p[i];
+        if (!std::isfinite(v)) continue;
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+    }
+    if (mn > mx) mn = mx = 0;
+    *lo = mn;
+    *hi = mx;
+}
+
+// Range holding \a percent of the values (by magnitude for signed data), from an
+// even sample of at most ~1M elements.
+QCPRange clippedRange(const MatrixF& m, double lo, double hi, double percent) {
+    const int64_t n = int64_t(m.size());
+    const int64_t stride = std::max<int64_t>(1, n / (int64_t(1) << 20));
+    const bool signedData = lo < 0 && hi > 0;
+    std::vector<float> sample;
+    sample.reserve(size_t(n / stride + 1));
+    for (int64_t i = 0; i < n; i += stride) {
+        const float v = m.data()[i];
+        if (std::isfinite(v)) sample.push_back(signedData ? std::fabs(v) : v);
+    }
+    if (sample.empty()) return QCPRange(lo, hi);
+    const auto at = [&sample](double q) {
+        const size_t k = std::min(sample.size() - 1, size_t(q * double(sample.size() - 1)));
+        std::nth_element(sample.begin(), sample.begin() + std::ptrdiff_t(k), sample.end());
+        return double(sample[k]);
+    };
+    const double q = percent / 100.0;
+    if (signedData) {
+        const double m = at(q);
+        return m > 0 ? QCPRange(-m, m) : QCPRange(lo, hi);
+    }
+    const double a = at(1.0 - q), b = at(q);
+    return a < b ? QCPRange(a, b) : QCPRange(lo, hi);
+}
+
+bool isEmbeddingName(const QString& name) {
+    static const QRegularExpression re(QStringLiteral("(embed|wte|wpe|tok_|token|vocab)"),
+                                       QRegularExpression::CaseInsensitiveOption);
+    return re.match(name).hasMatch();
+}
+
+bool isWeightName(const QString& name) {
+    return name == QLatin1String("weight") || name.endsWith(QLatin1String(".weight")) ||
+           name.endsWith(QLatin1String("_weight"));
+}
+
+} // namespace
+
+HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
+    applyPlotStyle(this);
+    plotLayout()->insertRow(0);
+    QFont titleFont = font();
+    titleFont.setPointSizeF(std::max(10.0, font().pointSizeF() + 1));
+    titleFont.setBold(true);
+    m_title = new QCPTextElement(this, QString(), titleFont);
+    plotLayout()->addElement(0, 0, m_title);
+
+    m_map = new QCPColorMap(xAxis, yAxis);
+    m_map->setInterpolate(false);
+    m_map->setTightBoundary(false);
+    m_scale = new QCPColorScale(this);
+    plotLayout()->addElement(1, 1, m_scale);
+    m_scale->setType(QCPAxis::atRight);
+    m_scale->setBarWidth(14);
+    m_scale->axis()->setTickLabelFont(xAxis->tickLabelFont());
+    m_scale->axis()->setNumberFormat(QStringLiteral("g"));
+    m_map->setColorScale(m_scale);
+    auto* group = new QCPMarginGroup(this);
+    axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+    m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+
+    yAxis->setRangeReversed(true);
+    xAxis->setTicker(QSharedPointer<QCPAxisTicker>(new IndexTicker));
+    yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new IndexTicker));
+    xAxis->grid()->setVisible(false);
+    yAxis->grid()->setVisible(false);
+    setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    setMouseTracking(true);
+
+    m_gridTimer.setSingleShot(true);
+    m_gridTimer.setInterval(0);
+    connect(&m_gridTimer, &QTimer::timeout, this, &HeatmapWidget::updateGrid);
+    auto onRange = [this] {
+        clampRanges();
+        scheduleGrid();
+    };
+    connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, onRange);
+    connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, onRange);
+    setColorMap(QStringLiteral("RdBu_r"));
+    clear();
+}
+
+void HeatmapWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr tensor) {
+    m_values = std::move(values);
+    m_tensor = std::move(tensor);
+    if (!m_values) {
+        clear();
+        return;
+    }
+    finiteMinMax(*m_values, &m_dataMin, &m_dataMax);
+    if (!m_fixedMap) setColorMap(ColorMap::defaultFor(m_dataMin, m_dataMax));
+    autoRange();
+
+    const QString name = m_tensor ? m_tensor->name : QString();
+    const int rank = m_tensor ? m_tensor->rank() : 2;
+    if (rank == 2 && isEmbeddingName(name)) {
+        xAxis->setLabel(tr("embedding dimensions"));
+        yAxis->setLabel(tr("index (token / position)"));
+    } else if (rank == 2 && isWeightName(name)) {
+        xAxis->setLabel(tr("input features"));
+        yAxis->setLabel(tr("output features"));
+    } else if (rank > 2 && isWeightName(name)) {
+        yAxis->setLabel(tr("output channels (dim 0)"));
+        xAxis->setLabel(tr("input channels × kernel (dims 1-%1 flattened)").arg(rank - 1));
+    } else if (rank > 2) {
+        yAxis->setLabel(tr("rows (dim 0)"));
+        xAxis->setLabel(tr("columns (dims 1-%1 flattened)").arg(rank - 1));
+    } else {
+        xAxis->setLabel(tr("columns"));
+        yAxis->setLabel(tr("rows"));
+    }
+    m_scale->axis()->setLabel(tr("value"));
+    if (m_tensor)
+        setTitle(QStringLiteral("%1   %2 %3")
+                     .arg(m_tensor->name, m_tensor->shapeString(), dtypeName(m_tensor->dtype)));
+    else
+        setTitle(QString());
+    m_map->setVisible(true);
+    m_scale->setVisible(true);
+    resetView();
+    updateGrid();
+}
+
+void HeatmapWidget::clear() {
+    m_values.reset();
+    m_tensor.reset();
+    m_grid = PooledGrid();
+    m_map->setData(new QCPColorMapData(1, 1, QCPRange(0, 0), QCPRange(0, 0)));
+    m_map->setVisible(false);
+    xAxis->setLabel(QString());
+    yAxis->setLabel(QString());
+    setTitle(QString());
+    replot(rpQueuedReplot);
+}
+
+bool HeatmapWidget::setColorMap(const QString& name) {
+    ColorMap map;
+    if (!ColorMap::byName(name, &map)) return false;
+    m_colorMap = name;
+    m_map->setGradient(toGradient(map));
+    applyColors();
+    return true;
+}
+
+void HeatmapWidget::setColorRange(double lo, double hi) {
+    m_range = QCPRange(lo, hi);
+    applyColors();
+}
+
+void HeatmapWidget::autoRange() {
+    const auto r = defaultRange(m_dataMin, m_dataMax);
+    m_range = QCPRange(r.first, r.second);
+    if (m_clip < 100 && m_values) m_range = clippedRange(*m_values, m_dataMin, m_dataMax, m_clip);
+    applyColors();
+}
+
+void HeatmapWidget::setClipPercentile(double percent) {
+    m_clip = std::clamp(percent, 50.0, 100.0);
+    autoRange();
+}
+
+void HeatmapWidget::setFixedColorMap(const QString& name) {
+    if (name.isEmpty()) {
+        m_fixedMap = false;
+        setColorMap(ColorMap::defaultFor(m_dataMin, m_dataMax));
+    } else if (setColorMap(name)) {
+        m_fixedMap = true;
+    }
+}
+
+QCPRange HeatmapWidget::colorRange() const {
+    return m_range;
+}
+
+void HeatmapWidget::applyColors() {
+    m_map->setDataRange(m_range);
+    replot(rpQueuedReplot);
+}
+
+void HeatmapWidget::setTitle(const QString& title) {
+    m_title->setText(title);
+    m_title->setVisible(!title.isEmpty());
+}
+
+void HeatmapWidget::resetView() {
+    if (!m_values) return;
+    m_clamping = true;
+    xAxis->setRange(-0.5, double(m_values->cols()) - 0.5);
+    yAxis->setRange(-0.5, double(m_values->rows()) - 0.5);
+    m_clamping = false;
+    scheduleGrid();
+    replot(rpQueuedReplot);
+}
+
+void HeatmapWidget::clampRanges() {
+    if (m_clamping || !m_values) return;
+    m_clamping = true;
+    const auto clampAxis = [](QCPAxis* axis, double extent) {
+        QCPRange r = axis->range();
+        const double lo = -0.5, hi = extent - 0.5;
+        if (r.size() >= hi - lo) {
+            r = QCPRange(lo, hi);
+        } else if (r.lower < lo) {
+            r = QCPRange(lo, lo + r.size());
+        } else if (r.upper > hi) {
+            r = QCPRange(hi - r.size(), hi);
+        }
+        if (r != axis->range()) axis->setRange(r);
+    };
+    clampAxis(xAxis, double(m_values->cols()));
+    clampAxis(yAxis, double(m_values->rows()));
+    m_clamping = false;
+}
+
+void HeatmapWidget::scheduleGrid() {
+    if (m_values) m_gridTimer.start();
+}
+
+QSize HeatmapWidget::gridLimit() const {
+    int w = axisRect()->width(), h = axisRect()->height();
+    if (w < 32 || h < 32) {
+        w = width() - 120;
+        h = height() - 80;
+    }
+    const double dpr = devicePixelRatioF();
+    w = std::clamp(int(std::ceil(w * dpr)), 16, 4096);
+    h = std::clamp(int(std::ceil(h * dpr)), 16, 4096);
+    return QSize(w, h);
+}
+
+void HeatmapWidget::updateGrid() {
+    m_gridTimer.stop();
+    if (!m_values || m_values->size() == 0) return;
+    const QCPRange xr = xAxis->range(), yr = yAxis->range();
+    const int64_t cols = m_values->cols(), rows = m_values->rows();
+    const auto first = [](double lower, int64_t n) {
+        return std::clamp<int64_t>(int64_t(std::floor(lower + 0.5)), 0, n);
+    };
+    const auto end = [](double upper, int64_t n) {
+        return std::clamp<int64_t>(int64_t(std::ceil(upper - 0.5)) + 1, 0, n);
+    };
+    const int64_t c0 = first(xr.lower, cols), c1 = end(xr.upper, cols);
+    const int64_t r0 = first(yr.lower, rows), r1 = end(yr.upper, rows);
+    const QSize limit = gridLimit();
+    m_grid = poolMaxMagnitude(*m_values, r0, c0, std::max<int64_t>(r1 - r0, 1),
+                              std::max<int64_t>(c1 - c0, 1), limit.height(), limit.width());
+    const int nx = int(m_grid.values.cols()), ny = int(m_grid.values.rows());
+    if (nx == 0 || ny == 0) return;
+    // A dimension of one cell is drawn as two half cells: QCPColorMap needs two
+    // cells to know a cell's width.
+    const int dx = nx == 1 ? 2 : 1, dy = ny == 1 ? 2 : 1;
+    const double cw = double(m_grid.colCount) / (nx * dx);
+    const double ch = double(m_grid.rowCount) / (ny * dy);
+    const double x0 = double(m_grid.colStart) - 0.5, y0 = double(m_grid.rowStart) - 0.5;
+    auto* data = new QCPColorMapData(nx * dx, ny * dy,
+                                     QCPRange(x0 + cw / 2, x0 + double(m_grid.colCount) - cw / 2),
+                                     QCPRange(y0 + ch / 2, y0 + double(m_grid.rowCount) - ch / 2));
+    for (int r = 0; r < ny; ++r) {
+        const float* row = m_grid.values.data() + int64_t(r) * nx;
+        for (int c = 0; c < nx; ++c)
+            for (int i = 0; i < dy; ++i)
+                for (int j = 0; j < dx; ++j)
+                    data->setCell(c * dx + j, r * dy + i, row[c]);
+    }
+    m_map->setData(data);
+    m_map->setDataRange(m_range);
+    replot(rpQueuedReplot);
+}
+
+const QCPColorMapData* HeatmapWidget::gridData() const {
+    return m_map->data();
+}
+
+double HeatmapWidget::gridCell(int col, int row) const {
+    return m_map->data()->cell(col, row);
+}
+
+QString HeatmapWidget::readoutAt(int64_t row, int64_t col) const {
+    if (!m_values || row < 0 || col < 0 || row >= m_values->rows() || col >= m_values->cols())
+        return QString();
+    double v = (*m_values)(Eigen::Index(row), Eigen::Index(col));
+    QString value = formatFloat(float(v));
+    QString index;
+    if (m_tensor) {
+        const int64_t flat = row * m_values->cols() + col;
+        const bool wide = m_tensor->dtype == DType::Float64 || m_tensor->dtype == DType::Int64 ||
+                          m_tensor->dtype == DType::UInt64 || m_tensor->dtype == DType::Int32 ||
+                          m_tensor->dtype == DType::UInt32;
+        if (wide && m_tensor->storage && m_tensor->storage->isLoaded()) v = m_tensor->at(flat);
+        value = formatValue(v, m_tensor->dtype);
+        if (m_tensor->rank() > 2) {
+            QStringList parts;
+            int64_t rest = flat;
+            std::vector<int64_t> idx(m_tensor->shape.size());
+            for (int d = m_tensor->rank() - 1; d >= 0; --d) {
+                const int64_t n = std::max<int64_t>(m_tensor->shape[size_t(d)], 1);
+                idx[size_t(d)] = rest % n;
+                rest /= n;
+            }
+            for (int64_t i : idx)
+                parts << QString::number(i);
+            index = QStringLiteral(" [%1]").arg(parts.join(QLatin1String(", ")));
+        }
+    }
+    return tr("row %1, column %2%3: %4").arg(row).arg(col).arg(index, value);
+}
+
+void HeatmapWidget::mouseMoveEvent(QMouseEvent* event) {
+    QCustomPlot::mouseMoveEvent(event);
+    QString text;
+    const QPointF p = event->position();
+    if (m_values && axisRect()->rect().contains(p.toPoint())) {
+        const int64_t col = int64_t(std::floor(xAxis->pixelToCoord(p.x()) + 0.5));
+        const int64_t row = int64_t(std::floor(yAxis->pixelToCoord(p.y()) + 0.5));
+        text = readoutAt(row, col);
+    }
+    Q_EMIT hoverText(text);
+}
+
+void HeatmapWidget::leaveEvent(QEvent* event) {
+    QCustomPlot::leaveEvent(event);
+    Q_EMIT hoverText(QString());
+}
+
+void HeatmapWidget::resizeEvent(QResizeEvent* event) {
+    QCustomPlot::resizeEvent(event);
+    scheduleGrid();
+}
+
+} // namespace ws

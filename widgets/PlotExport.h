@@ -1,0 +1,25 @@
+// Headless rendering of a tensor to PNG, SVG or PDF with the same widgets the GUI
+// shows (heatmap, bar chart, value card); used by the command line.
+#pragma once
+
+#include "Tensor.h"
+
+#include <QString>
+
+namespace ws {
+
+struct ExportOptions {
+    QString colormap;      // empty = default for the data
+    bool hasRange = false; // else automatic (symmetric for signed data)
+    double lo = 0, hi = 0;
+    int width = 1200, height = 900; // pixels of the output image
+    QString title;                  // empty = tensor name
+};
+
+/// Renders \a t as the GUI does (heatmap with axes and colour bar for rank >= 2, bar chart for
+/// rank 1, a value card for rank 0) to \a path; the extension selects .png, .svg (QSvgGenerator,
+/// Qt6::Svg is linked) or .pdf. A PNG is exactly width x height pixels. Needs a QApplication.
+bool exportTensorImage(const Tensor& t, const QString& path, const ExportOptions& options,
+                       QString* error);
+
+} // namespace ws

@@ -1,0 +1,34 @@
+// Shared look of the plots: colour maps as QCustomPlot gradients, value
+// formatting for readouts, and the fonts and colours every plot uses.
+#pragma once
+
+#include "ColorMap.h"
+#include "DType.h"
+
+#include <QString>
+#include <qcustomplot.h>
+
+namespace ws {
+
+/// The colour map as a QCustomPlot gradient (no interpolation between levels beyond the stops).
+QCPColorGradient toGradient(const ColorMap& map);
+
+/// Shortest text that reads back as the same float ("0.1", "-3.25e-05").
+QString formatFloat(float v);
+/// A value as stored in \a dtype: floats in their shortest exact form, integers whole.
+QString formatValue(double v, DType dtype);
+
+/// Axis ticker for element indices: ticks at whole numbers only.
+class IndexTicker : public QCPAxisTicker {
+protected:
+    double getTickStep(const QCPRange& range) override;
+};
+
+/// Applies the common fonts, colours and margins to \a plot.
+void applyPlotStyle(QCustomPlot* plot);
+
+/// Multiplies every font of \a plot (axes, colour scale, titles) by \a factor, for
+/// exports larger than a screen.
+void scalePlotFonts(QCustomPlot* plot, double factor);
+
+} // namespace ws

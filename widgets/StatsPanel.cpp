@@ -1,0 +1,121 @@
+// Statistics panel for the selected tensor.
+#include "StatsPanel.h"
+
+#include "LayerTree.h"
+#include "PlotStyle.h"
+
+#include <QFormLayout>
+#include <QLocale>
+#include <QVBoxLayout>
+
+namespace ws {
+
+namespace {
+
+struct FieldDef {
+    const char* key;
+    const char* label;
+};
+
+const FieldDef kFields[] = {
+    {"shape", QT_TRANSLATE_NOOP("ws::StatsPanel", "Shape")},
+    {"dtype", QT_TRANSLATE_NOOP("ws::StatsPanel", "DType")},
+    {"elements", QT_TRANSLATE_NOOP("ws::StatsPanel", "Elements")},
+    {"min", QT_TRANSLATE_NOOP("ws::StatsPanel", "Min")},
+    {"max", QT_TRANSLATE_NOOP("ws::StatsPanel", "Max")},
+    {"mean", QT_TRANSLATE_NOOP("ws::StatsPanel", "Mean")},
+    {"std", QT_TRANSLATE_NOOP("ws::StatsPanel", "Std")},
+    {"l2", QT_TRANSLATE_NOOP("ws::StatsPanel", "L2 norm")},
+    {"zeros", QT_TRANSLATE_NOOP("ws::StatsPanel", "Zeros")},
+    {"nan", QT_TRANSLATE_NOOP("ws::StatsPanel", "NaN / Inf")},
+    {"linked", QT_TRANSLATE_NOOP("ws::StatsPanel", "Shared storage with")},
+};
+
+QString num(double v) {
+    return QString::number(v, 'g', 7);
+}
+
+} // namespace
+
+StatsPanel::StatsPanel(QWidget* parent) : QWidget(parent) {
+    auto* outer = new QVBoxLayout(this);
+    m_name = new QLabel(this);
+    m_name->setWordWrap(true);
+    m_name->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    QFont bold = font();
+    bold.setBold(true);
+    m_name->setFont(bold);
+    outer->addWidget(m_name);
+    auto* form = new QFormLayout;
+    form->setLabelAlignment(Qt::AlignRight);
+    for (const FieldDef& f : kFields) {
+        auto* label = new QLabel(this);
+        label->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        label->setWordWrap(true);
+        form->addRow(tr(f.label) + QLatin1Char(':'), label);
+        m_fields.insert(QLatin1String(f.key), label);
+    }
+    outer->addLayout(form);
+    outer->addStretch(1);
+    clear();
+}
+
+void StatsPanel::set(const QString& key, const QString& text) {
+    if (QLabel* l = m_fields.value(key)) l->setText(text);
+}
+
+QString StatsPanel::value(const QString& key) const {
+    const QLabel* l = m_fields.value(key);
+    return l ? l->text() : QString();
+}
+
+void StatsPanel::clear() {
+    m_name->setText(tr("No tensor selected"));
+    for (QLabel* l : std::as_const(m_fields))
+        l->clear();
+}
+
+void StatsPanel::showHeader(const WeightFile& file, const TensorPtr& tensor) {
+    clear();
+    if (!tensor) return;
+    m_name->setText(tensor->name);
+    set(QStringLiteral("shape"), tensor->shapeString());
+    set(QStringLiteral("dtype"), dtypeName(tensor->dtype));
+    set(QStringLiteral("elements"), QLocale::c().toString(qlonglong(tensor->numel())));
+    const QStringList linked = file.linkedTo(*tensor);
+    set(QStringLiteral("linked"), linked.isEmpty() ? tr("none") : linked.join(QLatin1String(", ")));
+}
+
+void StatsPanel::setTensor(const WeightFile& file, const TensorPtr& tensor) {
+    if (!tensor) {
+        clear();
+        return;
+    }
+    TensorStats stats;
+    QString error;
+    if (computeStats(*tensor, &stats, &error))
+        showStats(file, tensor, stats);
+    else
+        showError(file, tensor, error);
+}
+
+void StatsPanel::showStats(const WeightFile& file, const TensorPtr& tensor, const TensorStats& s) {
+    showHeader(file, tensor);
+    if (!tensor) return;
+    const DType d = tensor->dtype;
+    set(QStringLiteral("min"), formatValue(s.min, d));
+    set(QStringLiteral("max"), formatValue(s.max, d));
+    set(QStringLiteral("mean"), num(s.mean));
+    set(QStringLiteral("std"), num(s.std));
+    set(QStringLiteral("l2"), num(s.l2));
+    set(QStringLiteral("zeros"),
+        QStringLiteral("%1 %").arg(QString::number(s.zeroFraction * 100, 'g', 4)));
+    set(QStringLiteral("nan"), QStringLiteral("%1 / %2").arg(s.nanCount).arg(s.infCount));
+}
+
+void StatsPanel::showError(const WeightFile& file, const TensorPtr& tensor, const QString& error) {
+    showHeader(file, tensor);
+    set(QStringLiteral("min"), error);
+}
+
+} // namespace ws
