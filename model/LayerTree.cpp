@@ -106,14 +106,20 @@ void describePickled(LayerNode* node, const WeightFile& file) {
     if (!probe.kind.isEmpty()) node->detail = probe.detail;
 }
 
-int64_t sumCounts(LayerNode* node, const WeightFile& file) {
-    int64_t n = 0;
-    for (int i : node->tensors)
-        n += file.tensors[size_t(i)]->numel();
+// Counts each distinct view once: tied weights (the same storage, offset, shape
+// and strides under two names) are one set of parameters, as in PyTorch.
+void collectTensors(const LayerNode* node, std::vector<int>* out) {
+    out->insert(out->end(), node->tensors.begin(), node->tensors.end());
+    for (const auto& c : node->children)
+        collectTensors(c.get(), out);
+}
+
+void sumCounts(LayerNode* node, const WeightFile& file) {
+    std::vector<int> all;
+    collectTensors(node, &all);
+    node->parameterCount = distinctElementCount(file, all);
     for (auto& c : node->children)
-        n += sumCounts(c.get(), file);
-    node->parameterCount = n;
-    return n;
+        sumCounts(c.get(), file);
 }
 
 void assignKinds(LayerNode* node, const WeightFile& file,
@@ -172,6 +178,25 @@ std::vector<const LayerNode*> flattenLayers(const LayerNode& root) {
     for (const auto& c : root.children)
         flatten(*c, &out);
     return out;
+}
+
+int64_t distinctElementCount(const WeightFile& file, const std::vector<int>& indices) {
+    int64_t n = 0;
+    std::vector<const Tensor*> seen;
+    for (int i : indices) {
+        const Tensor* t = file.tensors[size_t(i)].get();
+        bool dup = false;
+        for (const Tensor* o : seen)
+            if (o->storage == t->storage && o->storageOffset == t->storageOffset &&
+                o->shape == t->shape && o->strides == t->strides && o->dtype == t->dtype) {
+                dup = true;
+                break;
+            }
+        if (dup) continue;
+        if (t->storage) seen.push_back(t);
+        n += t->numel();
+    }
+    return n;
 }
 
 QString formatCount(int64_t n) {

@@ -33,6 +33,9 @@ std::unique_ptr<LayerNode> buildLayerTree(const WeightFile& file);
 /// root excluded; for `info` output.
 std::vector<const LayerNode*> flattenLayers(const LayerNode& root);
 
+/// Elements of the tensors \a indices, each distinct view counted once.
+int64_t distinctElementCount(const WeightFile& file, const std::vector<int>& indices);
+
 /// "1.2M", "124.4M", "3,210" style parameter count.
 QString formatCount(int64_t n);
 

@@ -1,5 +1,6 @@
 // Lookup helpers over the tensors of an opened file.
 #include "WeightFile.h"
+#include "LayerTree.h"
 
 #include <QStringList>
 

@@ -6,6 +6,7 @@
 
 #include <QMap>
 #include <QString>
+#include <QStringList>
 #include <memory>
 #include <vector>
 
@@ -37,11 +38,14 @@ public:
     std::shared_ptr<FormatState> state;
     /// What separates module names in tensor names: '.' (PyTorch), '/' (HDF5 paths).
     QChar separator = QLatin1Char('.');
+    /// Entries of the file that are not tensors and are listed but not shown, as
+    /// "path: reason" (e.g. HDF5 string or compound datasets).
+    QStringList otherEntries;
 
     /// The tensor named exactly \a name, or null.
     TensorPtr find(const QString& name) const;
     int indexOf(const QString& name) const;
-    /// Sum of numel over distinct tensors (shared storages counted once per view).
+    /// Elements of all tensors, tied weights (identical views of one storage) counted once.
     int64_t parameterCount() const;
     /// Names of the other tensors that share \a t's storage.
     QStringList linkedTo(const Tensor& t) const;
