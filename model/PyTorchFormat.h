@@ -7,6 +7,12 @@
 
 namespace ws {
 
+/// Reads torch.save files without executing anything. Tensors are named by their
+/// path through the pickled object: dict keys and list indices joined with '.'
+/// ("model_state_dict.0.weight"), module tensors as "<module path>.<name>" for
+/// whole-module pickles (WeightFile::modules lists every module), and a bare
+/// tensor saved on its own is named "tensor". Storages load lazily; the file's
+/// layout is kept in a PyTorchZipState.
 class PyTorchFormat : public FileFormat {
 public:
     QString id() const override { return QStringLiteral("pytorch"); }

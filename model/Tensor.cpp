@@ -72,6 +72,11 @@ QString Tensor::validate() const {
     const int64_t storageElements = storage->byteSize() / dtypeSize(dtype);
     // Highest element the view reaches; overflow-safe because every dim <= 2^40.
     int64_t reach = storageOffset;
+    if (reach >= storageElements) // also covers 0-D tensors, which have no dims to loop over
+        return QStringLiteral("tensor %1: storage offset %2 lies past the storage of %3 elements")
+            .arg(name)
+            .arg(storageOffset)
+            .arg(storageElements);
     for (size_t i = 0; i < shape.size(); ++i) {
         if (strides[i] < 0) return QStringLiteral("tensor %1: negative stride").arg(name);
         if (shape[i] > 1 && strides[i] > (kMaxElements * 16) / shape[i])
