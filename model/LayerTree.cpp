@@ -83,6 +83,10 @@ void inferKind(LayerNode* node, const WeightFile& file) {
         } else if (!bias || biasMatches) {
             node->kind = QStringLiteral("Linear");
             node->detail = QStringLiteral("in %1 -> out %2").arg(s[1]).arg(s[0]);
+        } else if (bias->rank() == 1 && bias->shape[0] == s[1]) {
+            // transformers' Conv1D (GPT-2): weight stored (in, out)
+            node->kind = QStringLiteral("Conv1D");
+            node->detail = QStringLiteral("in %1 -> out %2").arg(s[0]).arg(s[1]);
         }
     } else if (s.size() >= 3 && s.size() <= 5 && (!bias || biasMatches)) {
         node->kind = QStringLiteral("Conv");

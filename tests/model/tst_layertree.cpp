@@ -45,9 +45,13 @@ void TestLayerTree::inferredKinds() {
                  tensor("conv.weight", {16, 3, 3, 3}),
                  tensor("transformer.wte.weight", {50, 8}),
                  tensor("head.weight", {4, 8}),
+                 tensor("attn.c_attn.weight", {8, 24}),
+                 tensor("attn.c_attn.bias", {24}),
                  tensor("scale", {})};
     auto root = buildLayerTree(f);
-    QCOMPARE(root->parameterCount, int64_t(200 + 20 + 20 + 20 + 432 + 400 + 32 + 1));
+    QCOMPARE(root->parameterCount, int64_t(200 + 20 + 20 + 20 + 432 + 400 + 32 + 192 + 24 + 1));
+    QCOMPARE(root->child("attn")->child("c_attn")->kind, QStringLiteral("Conv1D"));
+    QCOMPARE(root->child("attn")->child("c_attn")->detail, QStringLiteral("in 8 -> out 24"));
     const LayerNode* lin = root->child("encoder")->child("layers")->child("0")->child("linear1");
     QVERIFY(lin);
     QCOMPARE(lin->kind, QStringLiteral("Linear"));
