@@ -1,0 +1,381 @@
+// The ONNX reader and writer against models torch.onnx.export and onnx.helper
+// wrote: exact values in every storage field, names and order, lazy external
+// data, hostile models, and edit-save round trips checked by onnx itself
+// (tests/scripts/check_onnx_roundtrip.py runs onnx.checker and compares).
+#include "Document.h"
+#include "EditExpression.h"
+#include "ExpectedTensors.h"
+#include "OnnxFormat.h"
+#include "OnnxState.h"
+
+#include <QDirIterator>
+
+using namespace ws;
+
+namespace {
+
+bool applyExpressions(Document& doc, const QStringList& exprs, QString* error) {
+    for (const QString& text : exprs) {
+        EditExpression e;
+        if (!parseEditExpression(text, &e, error)) return false;
+        TensorPtr t = doc.file().find(e.tensorName);
+        if (!t) {
+            *error = QStringLiteral("unknown tensor ") + e.tensorName;
+            return false;
+        }
+        Region region = Region::whole(*t);
+        if (e.indexed && !resolveIndex(e.index, *t, &region, error)) return false;
+        if (!doc.edit(e.tensorName, region, e.op, error)) return false;
+    }
+    return true;
+}
+
+QString pythonCheck(const QString& original, const QString& saved, const QStringList& exprs) {
+    QStringList args{wstest::env("WS_SCRIPTS") + QStringLiteral("/check_onnx_roundtrip.py"),
+                     original, saved};
+    args << exprs;
+    QString out;
+    wstest::runPython(args, &out);
+    return out.trimmed();
+}
+
+// A one-initializer model around \a t, serialized to \a dir/name.
+QString modelFile(const QTemporaryDir& dir, const QString& name, const onnx::TensorProto& t) {
+    onnx::ModelProto m;
+    m.set_ir_version(8);
+    m.add_opset_import()->set_version(13);
+    *m.mutable_graph()->add_initializer() = t;
+    m.mutable_graph()->set_name("g");
+    const QString path = dir.filePath(name);
+    QFile f(path);
+    f.open(QIODevice::WriteOnly);
+    const std::string bytes = m.SerializeAsString();
+    f.write(bytes.data(), qint64(bytes.size()));
+    return path;
+}
+
+onnx::TensorProto floatTensor(std::vector<int64_t> dims) {
+    onnx::TensorProto t;
+    t.set_name("w");
+    t.set_data_type(onnx::TensorProto::FLOAT);
+    for (int64_t d : dims)
+        t.add_dims(d);
+    return t;
+}
+
+onnx::TensorProto externalTensor(const char* location, const char* offset, const char* length) {
+    onnx::TensorProto t = floatTensor({2});
+    t.set_data_location(onnx::TensorProto::EXTERNAL);
+    auto add = [&t](const char* k, const char* v) {
+        if (!v) return;
+        auto* e = t.add_external_data();
+        e->set_key(k);
+        e->set_value(v);
+    };
+    add("location", location);
+    add("offset", offset);
+    add("length", length);
+    return t;
+}
+
+} // namespace
+
+class TestOnnxFormat : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void valuesMatchOnnx_data();
+    void valuesMatchOnnx();
+    void laziness();
+    void detection();
+    void hostileModels_data();
+    void hostileModels();
+    void corruptionSweep_data();
+    void corruptionSweep();
+    void roundTrip_data();
+    void roundTrip();
+    void saveExternalElsewhere();
+    void saveAsBesideOriginal();
+    void writeRefusesEditedExternal();
+    void convertToOnnx();
+};
+
+void TestOnnxFormat::valuesMatchOnnx_data() {
+    QTest::addColumn<QString>("file");
+    const QJsonObject all = wstest::expectedJson(QStringLiteral("onnx"));
+    QVERIFY(!all.isEmpty());
+    for (const QString& k : all.keys())
+        QTest::newRow(qPrintable(k)) << k;
+}
+
+void TestOnnxFormat::valuesMatchOnnx() {
+    QFETCH(QString, file);
+    const QJsonObject all = wstest::expectedJson(QStringLiteral("onnx"));
+    QString err;
+    auto wf = openWeightFile(wstest::fixture(QStringLiteral("onnx/") + file), &err);
+    QVERIFY2(wf, qPrintable(err));
+    QCOMPARE(wf->formatId, QStringLiteral("onnx"));
+    const QString diff = wstest::compareTensors(*wf, all[file].toArray());
+    QVERIFY2(diff.isEmpty(), qPrintable(diff));
+}
+
+void TestOnnxFormat::laziness() {
+    QString err;
+    auto wf = openWeightFile(wstest::fixture("onnx/external.onnx"), &err);
+    QVERIFY2(wf, qPrintable(err));
+    auto state = std::dynamic_pointer_cast<OnnxState>(wf->state);
+    QVERIFY(state);
+    QCOMPARE(state->sources[0].field, OnnxTensorSource::External);
+    QCOMPARE(state->sources[1].field, OnnxTensorSource::Raw);
+    QCOMPARE(state->sources[2].field, OnnxTensorSource::External);
+    QCOMPARE(wf->tensors[0]->storage->fileOffset(), 0);
+    QCOMPARE(wf->tensors[2]->storage->fileOffset(), 48);
+    for (const auto& t : wf->tensors)
+        QVERIFY(!t->storage->isLoaded());
+    std::vector<double> v;
+    QVERIFY(wf->tensors[2]->valuesDouble(&v, &err));
+    QCOMPARE(v, (std::vector<double>{1, 2, 3}));
+    QVERIFY(!wf->tensors[0]->storage->isLoaded());
+
+    auto typed = openWeightFile(wstest::fixture("onnx/typed.onnx"), &err);
+    QVERIFY(typed);
+    auto ts = std::dynamic_pointer_cast<OnnxState>(typed->state);
+    QCOMPARE(ts->sources[0].field, OnnxTensorSource::Float);
+    QCOMPARE(ts->sources[7].field, OnnxTensorSource::Int32); // float16 bit patterns
+    QCOMPARE(ts->sources[11].field, OnnxTensorSource::UInt64);
+    QCOMPARE(typed->metadata.value("producer"), QStringLiteral("weightscope-tests"));
+    QCOMPARE(typed->metadata.value("opset ai.onnx"), QStringLiteral("13"));
+}
+
+void TestOnnxFormat::detection() {
+    OnnxFormat f;
+    QString err;
+    QFile mlp(wstest::fixture("onnx/torch_mlp.onnx"));
+    QVERIFY(mlp.open(QIODevice::ReadOnly));
+    const QByteArray head = mlp.read(4096);
+    QCOMPARE(f.probe(head, QStringLiteral("model.bin")), 2);
+    QCOMPARE(f.probe(QByteArray("garbage"), QStringLiteral("m.onnx")), 1);
+    QCOMPARE(f.probe(QByteArray("garbage"), QStringLiteral("m.bin")), 0);
+    QTemporaryDir dir;
+    const QString renamed = dir.filePath("weights.bin");
+    QVERIFY(QFile::copy(mlp.fileName(), renamed));
+    const FileFormat* d = detectFormat(renamed, &err);
+    QVERIFY(d);
+    QCOMPARE(d->id(), QStringLiteral("onnx"));
+    // Never claims other formats' fixtures by content.
+    int checked = 0;
+    for (const char* sub : {"pytorch", "safetensors", "numpy", "hdf5", "core"}) {
+        QDirIterator it(wstest::fixture(QString::fromLatin1(sub)), QDir::Files,
+                        QDirIterator::Subdirectories);
+        while (it.hasNext()) {
+            QFile other(it.next());
+            QVERIFY(other.open(QIODevice::ReadOnly));
+            QVERIFY2(f.probe(other.read(4096), QStringLiteral("x")) < 2,
+                     qPrintable(other.fileName()));
+            ++checked;
+        }
+    }
+    QVERIFY(checked > 10);
+}
+
+void TestOnnxFormat::hostileModels_data() {
+    QTest::addColumn<QByteArray>("tensor");
+    QTest::addColumn<QString>("message");
+    auto bytes = [](const onnx::TensorProto& t) {
+        const std::string s = t.SerializeAsString();
+        return QByteArray(s.data(), qsizetype(s.size()));
+    };
+    onnx::TensorProto raw = floatTensor({2, 3});
+    raw.set_raw_data(std::string(20, '\0'));
+    QTest::newRow("raw too short") << bytes(raw) << "raw_data holds 20 bytes";
+    onnx::TensorProto typed = floatTensor({3});
+    typed.add_float_data(1.f);
+    QTest::newRow("typed too short") << bytes(typed) << "holds 1 values";
+    onnx::TensorProto absurd = floatTensor({int64_t(1) << 30, int64_t(1) << 30, 1 << 20});
+    QTest::newRow("absurd shape") << bytes(absurd) << "absurd shape";
+    onnx::TensorProto negative = floatTensor({-4});
+    QTest::newRow("negative dim") << bytes(negative) << "negative dimension";
+    QTest::newRow("absolute location")
+        << bytes(externalTensor("/etc/passwd", "0", "8")) << "not a relative path";
+    QTest::newRow("parent location")
+        << bytes(externalTensor("sub/../../x.bin", "0", "8")) << "not a relative path";
+    QTest::newRow("missing location")
+        << bytes(externalTensor(nullptr, "0", "8")) << "not a relative path";
+    QTest::newRow("missing file") << bytes(externalTensor("nope.bin", "0", "8")) << "missing";
+    QTest::newRow("past the end") << bytes(externalTensor("data.bin", "12", "8")) << "past the end";
+    QTest::newRow("huge offset") << bytes(externalTensor("data.bin", "9223372036854775800", "8"))
+                                 << "past the end";
+    QTest::newRow("bad length") << bytes(externalTensor("data.bin", "0", "12")) << "does not match";
+    QTest::newRow("bad offset") << bytes(externalTensor("data.bin", "-1", "8")) << "bad external";
+}
+
+void TestOnnxFormat::hostileModels() {
+    QFETCH(QByteArray, tensor);
+    QFETCH(QString, message);
+    onnx::TensorProto t;
+    QVERIFY(t.ParseFromArray(tensor.constData(), int(tensor.size())));
+    QTemporaryDir dir;
+    QFile data(dir.filePath("data.bin"));
+    QVERIFY(data.open(QIODevice::WriteOnly));
+    data.write(QByteArray(16, '\1'));
+    data.close();
+    const QString path = modelFile(dir, "m.onnx", t);
+    QString err;
+    QVERIFY(!OnnxFormat().read(path, &err));
+    QVERIFY2(err.contains(path) && err.contains(message), qPrintable(err));
+}
+
+void TestOnnxFormat::corruptionSweep_data() {
+    QTest::addColumn<QString>("file");
+    for (const char* f : {"torch_mlp.onnx", "typed.onnx", "external.onnx"})
+        QTest::newRow(f) << QString::fromLatin1(f);
+}
+
+void TestOnnxFormat::corruptionSweep() {
+    QFETCH(QString, file);
+    const QString problem =
+        wstest::corruptionSweep(OnnxFormat(), wstest::fixture(QStringLiteral("onnx/") + file), 400,
+                                {wstest::fixture("onnx/external.onnx.data")});
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+}
+
+void TestOnnxFormat::roundTrip_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QStringList>("exprs");
+    QTest::newRow("torch export") << "torch_mlp.onnx"
+                                  << QStringList{"0.weight[1, 0, 2, :] = 0.5", "3.bias *= 0.9",
+                                                 "3.weight[:, 7] -= 1"};
+    QTest::newRow("unedited") << "torch_mlp.onnx" << QStringList{};
+    QTest::newRow("typed fields") << "typed.onnx"
+                                  << QStringList{"layer.float[1, :] = 2.5", "layer.int32[0] += 1",
+                                                 "layer.int8 -= 1",         "layer.uint8[1] = 7",
+                                                 "layer.int16[1] = -5",     "layer.uint16 += 3",
+                                                 "layer.bool[1] = 1",       "layer.f16[0, 1] = 1.5",
+                                                 "layer.int64[1] = -9",     "layer.double /= 4",
+                                                 "layer.uint32[1] = 5",     "layer.uint64[1] = 8",
+                                                 "raw.double[2, 1] = -1",   "raw.scalar = 0.25"};
+    QTest::newRow("constants") << "typed.onnx"
+                               << QStringList{"const_out[1] = 9", "then_out *= 2", "else_out = 0"};
+    QTest::newRow("external") << "external.onnx"
+                              << QStringList{"ext.w[1:3, 0] = 4", "ext.b += 1",
+                                             "inline.ids[2] = 11"};
+    QTest::newRow("external unedited") << "external.onnx" << QStringList{};
+}
+
+void TestOnnxFormat::roundTrip() {
+    QFETCH(QString, file);
+    QFETCH(QStringList, exprs);
+    const QString original = wstest::fixture(QStringLiteral("onnx/") + file);
+    QTemporaryDir dir;
+    const QString saved = dir.filePath(file);
+    QVERIFY(QFile::copy(original, saved));
+    QFile::copy(wstest::fixture("onnx/external.onnx.data"), dir.filePath("external.onnx.data"));
+    QString err;
+    auto wf = openWeightFile(saved, &err);
+    QVERIFY2(wf, qPrintable(err));
+    Document doc(std::move(wf));
+    QVERIFY2(applyExpressions(doc, exprs, &err), qPrintable(err));
+    QVERIFY2(doc.save(saved, &err), qPrintable(err));
+    QVERIFY(!doc.isModified());
+    QCOMPARE(pythonCheck(original, saved, exprs), QStringLiteral("OK"));
+    // the document now reads the saved file: edit again and save again
+    QVERIFY2(applyExpressions(doc, exprs, &err), qPrintable(err));
+    QVERIFY2(doc.save(saved, &err), qPrintable(err));
+    QCOMPARE(pythonCheck(original, saved, exprs + exprs), QStringLiteral("OK"));
+}
+
+void TestOnnxFormat::saveExternalElsewhere() {
+    const QString original = wstest::fixture("onnx/external.onnx");
+    QString err;
+    Document doc(openWeightFile(original, &err));
+    QVERIFY(applyExpressions(doc, {"ext.w[0, 0] = 100"}, &err));
+    QTemporaryDir dir;
+    QVERIFY(QDir(dir.path()).mkdir("sub"));
+    const QString saved = dir.filePath("sub/copy.onnx");
+    QVERIFY2(doc.save(saved, &err), qPrintable(err));
+    QVERIFY(QFile::exists(dir.filePath("sub/external.onnx.data")));
+    QCOMPARE(pythonCheck(original, saved, {"ext.w[0, 0] = 100"}), QStringLiteral("OK"));
+    // the fixture itself is untouched
+    QCOMPARE(QFileInfo(wstest::fixture("onnx/external.onnx.data")).size(), 72);
+    QCOMPARE(pythonCheck(original, original, {}), QStringLiteral("OK"));
+}
+
+void TestOnnxFormat::saveAsBesideOriginal() {
+    QTemporaryDir dir;
+    for (const char* f : {"external.onnx", "external.onnx.data"})
+        QVERIFY(QFile::copy(wstest::fixture(QStringLiteral("onnx/") + f), dir.filePath(f)));
+    QString err;
+    Document doc(openWeightFile(dir.filePath("external.onnx"), &err));
+    QVERIFY(applyExpressions(doc, {"ext.w[2, 3] = -8", "inline.ids += 1"}, &err));
+    const QString copy = dir.filePath("copy.onnx");
+    QVERIFY2(doc.save(copy, &err), qPrintable(err));
+    QVERIFY(QFile::exists(dir.filePath("copy.onnx.data")));
+    const QString fixture = wstest::fixture("onnx/external.onnx");
+    // the original model and its data are untouched; the copy has its own data
+    QCOMPARE(pythonCheck(fixture, dir.filePath("external.onnx"), {}), QStringLiteral("OK"));
+    QString out;
+    QCOMPARE(
+        wstest::runPython({"-c",
+                           "import onnx,sys; m=onnx.load(sys.argv[1], load_external_data=False);"
+                           "print([e.value for e in m.graph.initializer[0].external_data])",
+                           copy},
+                          &out),
+        0);
+    QVERIFY2(out.contains("copy.onnx.data"), qPrintable(out));
+    // saving the document again (now copy.onnx) keeps writing its own data file
+    QVERIFY(applyExpressions(doc, {"ext.b[0] = 3"}, &err));
+    QVERIFY2(doc.save(copy, &err), qPrintable(err));
+    QStringList args{wstest::env("WS_SCRIPTS") + QStringLiteral("/check_onnx_roundtrip.py"),
+                     QStringLiteral("--relocated"),
+                     fixture,
+                     copy,
+                     QStringLiteral("ext.w[2, 3] = -8"),
+                     QStringLiteral("inline.ids += 1"),
+                     QStringLiteral("ext.b[0] = 3")};
+    QCOMPARE(wstest::runPython(args, &out), 0);
+    QCOMPARE(pythonCheck(fixture, dir.filePath("external.onnx"), {}), QStringLiteral("OK"));
+    QVERIFY(QFile::exists(dir.filePath("copy.onnx.data")));
+}
+
+void TestOnnxFormat::writeRefusesEditedExternal() {
+    QString err;
+    QTemporaryDir dir;
+    for (const char* f : {"external.onnx", "external.onnx.data"})
+        QVERIFY(QFile::copy(wstest::fixture(QStringLiteral("onnx/") + f), dir.filePath(f)));
+    Document doc(openWeightFile(dir.filePath("external.onnx"), &err));
+    QVERIFY(applyExpressions(doc, {"ext.w[0, 0] = 1"}, &err));
+    QBuffer buf;
+    buf.open(QIODevice::WriteOnly);
+    QVERIFY(!OnnxFormat().write(doc.file(), &buf, &err));
+    QVERIFY2(err.contains("external"), qPrintable(err));
+    QVERIFY(!formatById("numpy") || formatById("onnx")->canWrite());
+}
+
+void TestOnnxFormat::convertToOnnx() {
+    QString err;
+    Document doc(openWeightFile(wstest::fixture("numpy/stored.npz"), &err));
+    QTemporaryDir dir;
+    const QString out = dir.filePath("m.onnx");
+    QVERIFY2(doc.save(out, &err, formatById("onnx")), qPrintable(err));
+    auto back = openWeightFile(out, &err);
+    QVERIFY2(back, qPrintable(err));
+    QCOMPARE(back->tensors.size(), doc.file().tensors.size());
+    for (size_t i = 0; i < back->tensors.size(); ++i) {
+        std::vector<double> a, b;
+        QVERIFY(back->tensors[i]->valuesDouble(&a, &err));
+        QVERIFY(doc.file().tensors[i]->valuesDouble(&b, &err));
+        QCOMPARE(back->tensors[i]->name, doc.file().tensors[i]->name);
+        QCOMPARE(back->tensors[i]->dtype, doc.file().tensors[i]->dtype);
+        QVERIFY(a == b); // the Fortran-order array gathered in C order
+    }
+    QString py;
+    QCOMPARE(wstest::runPython({"-c",
+                                "import onnx,sys; onnx.checker.check_model(sys.argv[1]); "
+                                "print(len(onnx.load(sys.argv[1]).graph.initializer))",
+                                out},
+                               &py),
+             0);
+    QCOMPARE(py.trimmed().toInt(), int(back->tensors.size()));
+}
+
+QTEST_GUILESS_MAIN(TestOnnxFormat)
+#include "tst_onnxformat.moc"
