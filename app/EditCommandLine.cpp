@@ -6,6 +6,7 @@
 #include "EditExpression.h"
 #include "FileFormat.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <cmath>
 #include <limits>
@@ -52,18 +53,22 @@ QString num(double v) {
     return QString::number(v, 'g', 7);
 }
 
-// The format OUT's extension asks for, or null for "the input's own".
+// The writable format whose file names match OUT (by the Open dialog's name
+// filters, most specific first), or null for "the input's own".
 const FileFormat* formatForOutput(const QString& out, const WeightFile& in) {
-    const QString name = QFileInfo(out).fileName().toLower();
-    QString id;
-    if (name.endsWith(QLatin1String(".safetensors")))
-        id = QStringLiteral("safetensors");
-    else if (name.endsWith(QLatin1String(".pt")) || name.endsWith(QLatin1String(".pth")) ||
-             name.endsWith(QLatin1String(".bin")) || name.endsWith(QLatin1String(".ckpt")) ||
-             name.endsWith(QLatin1String(".tar")))
-        id = QStringLiteral("pytorch");
-    if (id.isEmpty() || id == in.formatId) return nullptr;
-    return formatById(id);
+    const QString name = QFileInfo(out).fileName();
+    const FileFormat* best = nullptr;
+    int bestLength = 0;
+    for (const FileFormat* f : fileFormats()) {
+        if (!f->canWrite()) continue;
+        for (const QString& pattern : f->nameFilters()) {
+            if (QDir::match(pattern, name) && pattern.size() > bestLength) {
+                best = f;
+                bestLength = int(pattern.size());
+            }
+        }
+    }
+    return best && best->id() != in.formatId ? best : nullptr;
 }
 
 } // namespace

@@ -1,5 +1,8 @@
 // The single place where formats are registered and detected.
 #include "FileFormat.h"
+#include "Hdf5Format.h"
+#include "NumpyFormat.h"
+#include "OnnxFormat.h"
 #include "PyTorchFormat.h"
 #include "SafetensorsFormat.h"
 
@@ -12,7 +15,11 @@ namespace ws {
 const std::vector<const FileFormat*>& fileFormats() {
     static const PyTorchFormat pytorch;
     static const SafetensorsFormat safetensors;
-    static const std::vector<const FileFormat*> all = {&safetensors, &pytorch};
+    static const Hdf5Format hdf5;
+    static const NumpyFormat numpy;
+    static const OnnxFormat onnx;
+    static const std::vector<const FileFormat*> all = {&safetensors, &numpy, &pytorch, &hdf5,
+                                                       &onnx};
     return all;
 }
 
@@ -31,6 +38,23 @@ bool FileFormat::save(const WeightFile& file, const QString& path, QString* erro
     if (!write(file, &out, &err)) {
         out.cancelWriting();
         *error = err.isEmpty() ? QStringLiteral("%1: write failed").arg(path) : err;
+        return false;
+    }
+    // QSaveFile buffers: a failure of the last writes (disk full, file size limit)
+    // shows only at flush, and commit() would still rename the short file. Check
+    // both, and that the file holds every byte written, before renaming.
+    const qint64 written = out.pos();
+    const bool flushed = out.flush() && out.error() == QFileDevice::NoError;
+    if (!flushed || out.size() != written) {
+        const QString why = flushed || out.errorString().isEmpty() ||
+                                    out.errorString() == QLatin1String("Unknown error")
+                                ? QStringLiteral("only %1 of %2 bytes could be written (disk full "
+                                                 "or file size limit?)")
+                                      .arg(out.size())
+                                      .arg(written)
+                                : out.errorString();
+        out.cancelWriting();
+        *error = QStringLiteral("%1: cannot save: %2; the file was not changed").arg(path, why);
         return false;
     }
     if (!out.commit()) {

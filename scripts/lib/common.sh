@@ -5,7 +5,8 @@ WS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
 # Packages the application needs to build and run.
 WS_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-svg-dev
-    libqcustomplot-dev libeigen3-dev zlib1g-dev libgl-dev python3)
+    libqcustomplot-dev libeigen3-dev zlib1g-dev libgl-dev libhdf5-dev
+    libonnx-dev libprotobuf-dev python3)
 
 # ws_install_packages PKG...: installs those that are missing (needs root or sudo).
 ws_install_packages() {
