@@ -57,6 +57,10 @@ void inferKind(LayerNode* node, const WeightFile& file) {
         else if (leaf == QLatin1String("running_mean") || leaf == QLatin1String("moving_mean"))
             runningStats = true;
     }
+    if (!weight) { // Keras 3 names variables by number: the input-major one is the kernel
+        for (int i : node->tensors)
+            if (file.tensors[size_t(i)]->inputMajor) weight = file.tensors[size_t(i)].get();
+    }
     if (!weight) return;
     if (weight->inputMajor && weight->rank() >= 2) { // Keras: (in, out), (kh, kw, in, out)
         const auto& k = weight->shape;

@@ -108,6 +108,15 @@ void TestLayerTree::kerasPathsAndKernels() {
     const LayerNode* conv = root->child("model_weights")->child("conv")->child("conv");
     QCOMPARE(conv->kind, QStringLiteral("Conv"));
     QCOMPARE(conv->detail, QStringLiteral("1 -> 8, 3x3"));
+    // Keras 3: layers/<name>/vars/<i>, the kernel marked input-major
+    WeightFile k3;
+    k3.separator = QLatin1Char('/');
+    k3.tensors = {tensor("layers/dense/vars/0", {4, 3}), tensor("layers/dense/vars/1", {3})};
+    k3.tensors[0]->inputMajor = true;
+    auto root3 = buildLayerTree(k3);
+    const LayerNode* vars = root3->child("layers")->child("dense")->child("vars");
+    QCOMPARE(vars->kind, QStringLiteral("Dense"));
+    QCOMPARE(vars->detail, QStringLiteral("in 4 -> out 3"));
 }
 
 void TestLayerTree::statisticsMatchNumpy() {
