@@ -1,6 +1,7 @@
 // Main window: docks, menus, asynchronous file and tensor loading.
 #include "MainWindow.h"
 
+#include "CellTableView.h"
 #include "ColorMap.h"
 #include "FileFormat.h"
 #include "HeatmapWidget.h"
@@ -22,7 +23,10 @@
 #include <QScreen>
 #include <QSettings>
 #include <QStatusBar>
+#include <QThread>
 #include <QToolBar>
+#include <QUndoGroup>
+#include <QUndoView>
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace ws {
@@ -33,11 +37,11 @@ constexpr int kMaxRecent = 10;
 // Tensors with more elements than this load on a worker thread.
 constexpr int64_t kSyncElements = int64_t(1) << 20;
 
+} // namespace
+
 QSettings settings() {
     return QSettings(QStringLiteral("WeightScope"), QStringLiteral("WeightScope"));
 }
-
-} // namespace
 
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     setWindowTitle(QStringLiteral("WeightScope"));
@@ -61,7 +65,8 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_statsDock->setObjectName(QStringLiteral("statisticsDock"));
     m_statsDock->setWidget(m_stats);
     addDockWidget(Qt::RightDockWidgetArea, m_statsDock);
-    resizeDocks({m_treeDock, m_statsDock}, {width() * 40 / 100, 280}, Qt::Horizontal);
+    createDocks();
+    resizeDocks({m_treeDock, m_statsDock}, {width() * 32 / 100, 280}, Qt::Horizontal);
 
     m_readout = new QLabel(this);
     m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -70,13 +75,17 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_progress->setRange(0, 100);
     m_progress->setMaximumWidth(200);
     m_progress->setVisible(false);
+    m_selectionLabel = new QLabel(this);
     statusBar()->addWidget(m_readout, 1);
+    statusBar()->addPermanentWidget(m_selectionLabel);
     statusBar()->addPermanentWidget(m_fileInfo);
     statusBar()->addPermanentWidget(m_progress);
 
     connect(m_view, &TensorView::hoverText, m_readout, &QLabel::setText);
     connect(m_tree, &LayerTreeView::tensorSelected, this, &MainWindow::showTensor);
     createMenus();
+    connectEditing();
+    updateActions();
 
     QSettings s = settings();
     restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray());
@@ -87,6 +96,9 @@ MainWindow::~MainWindow() {
     // Workers post progress to this window; let them finish before it goes away.
     for (QFutureWatcherBase* w : findChildren<QFutureWatcherBase*>())
         w->waitForFinished();
+    m_table->cellModel()->setTensor(nullptr, -1);
+    m_file.reset();
+    m_doc.reset();
 }
 
 void MainWindow::createMenus() {
@@ -97,17 +109,37 @@ void MainWindow::createMenus() {
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     rebuildRecentMenu();
     file->addSeparator();
+    m_saveAction = file->addAction(tr("&Save"), this, [this] { save(); });
+    m_saveAction->setShortcut(QKeySequence::Save);
+    m_saveAsAction = file->addAction(tr("Save &As…"), this, [this] { saveAs(); });
+    // Some platforms define no Save As key; Ctrl+Shift+S is what users expect there.
+    const QKeySequence saveAs(QKeySequence::SaveAs);
+    m_saveAsAction->setShortcut(saveAs.isEmpty() ? QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_S)
+                                                 : saveAs);
+    file->addSeparator();
     QAction* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
+    createEditMenu(menuBar()->addMenu(tr("&Edit")));
     createColorToolBar();
 
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* reset = view->addAction(tr("&Reset View"), m_view, &TensorView::resetView);
     reset->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    m_diffAction = view->addAction(tr("Show &Difference from Original"));
+    m_diffAction->setCheckable(true);
+    m_diffAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
+    m_diffAction->setToolTip(tr("Show current − original values, centred at zero"));
+    connect(m_diffAction, &QAction::toggled, this, &MainWindow::setDifferenceMode);
+    connect(m_diffAction, &QAction::toggled, this, [this](bool on) {
+        m_colorBar->setEnabled(!on && m_view->currentWidget() == m_view->heatmap());
+    });
     view->addSeparator();
     view->addAction(m_treeDock->toggleViewAction());
     view->addAction(m_statsDock->toggleViewAction());
+    view->addAction(m_cellsDock->toggleViewAction());
+    view->addAction(m_historyDock->toggleViewAction());
+    view->addAction(m_editBar->toggleViewAction());
     view->addAction(m_colorBar->toggleViewAction());
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
@@ -153,7 +185,10 @@ void MainWindow::createColorToolBar() {
         std::max(0, m_colorMapBox->findData(s.value(QStringLiteral("colorMap")).toString())));
     m_rangeBox->setCurrentIndex(std::max(
         0, m_rangeBox->findData(s.value(QStringLiteral("clipPercentile"), 100.0).toDouble())));
-    auto enable = [this] { m_colorBar->setEnabled(m_view->currentWidget() == m_view->heatmap()); };
+    auto enable = [this] {
+        m_colorBar->setEnabled(m_view->currentWidget() == m_view->heatmap() &&
+                               !(m_diffAction && m_diffAction->isChecked()));
+    };
     connect(m_view, &QStackedWidget::currentChanged, this, enable);
     enable();
 }
@@ -200,7 +235,7 @@ void MainWindow::openDialog() {
 }
 
 bool MainWindow::openFile(const QString& path) {
-    if (path.isEmpty()) return false;
+    if (path.isEmpty() || !maybeSave()) return false;
     const quint64 generation = ++m_openGeneration;
     m_progress->setValue(0);
     m_progress->setVisible(true);
@@ -211,6 +246,7 @@ bool MainWindow::openFile(const QString& path) {
             [this, path, watcher, generation] { onOpenFinished(path, watcher, generation); });
     watcher->setFuture(QtConcurrent::run([this, path, generation] {
         OpenResult r;
+        r.box = std::make_shared<FileBox>();
         int lastPercent = -1;
         auto progress = [this, generation, &lastPercent](double f) {
             const int percent = int(f * 100);
@@ -223,9 +259,8 @@ bool MainWindow::openFile(const QString& path) {
                 },
                 Qt::QueuedConnection);
         };
-        std::unique_ptr<WeightFile> f = openWeightFile(path, &r.error, progress);
-        r.file = std::move(f);
-        if (!r.file && r.error.isEmpty()) r.error = tr("unknown error");
+        r.box->file = openWeightFile(path, &r.error, progress);
+        if (!r.box->file && r.error.isEmpty()) r.error = tr("unknown error");
         return r;
     }));
     return true;
@@ -238,7 +273,7 @@ void MainWindow::onOpenFinished(const QString& path, QFutureWatcher<OpenResult>*
     m_progress->setVisible(false);
     m_readout->clear();
     OpenResult r = watcher->result();
-    if (!r.file) {
+    if (!r.box->file) {
         const QString message = tr("Could not open %1:\n%2").arg(path, r.error);
         Q_EMIT loadFailed(r.error);
         auto* box = new QMessageBox(QMessageBox::Warning, tr("Cannot Open File"), message,
@@ -247,14 +282,13 @@ void MainWindow::onOpenFinished(const QString& path, QFutureWatcher<OpenResult>*
         box->open();
         return;
     }
-    m_file = std::move(r.file);
     ++m_tensorGeneration;
     m_view->clear();
     m_stats->clear();
+    setDocument(std::move(r.box->file));
     m_tree->setWeightFile(m_file);
     const QString name = QFileInfo(path).fileName();
-    setWindowTitle(QStringLiteral("WeightScope — %1").arg(name));
-    setWindowFilePath(path);
+    updateTitle();
     const size_t n = m_file->tensors.size();
     m_fileInfo->setText(QStringLiteral("%1 · %2 · %3")
                             .arg(m_file->formatName,
@@ -283,6 +317,16 @@ void MainWindow::showTensor(int index) {
     if (!m_file || index < 0 || index >= int(m_file->tensors.size())) return;
     const TensorPtr t = m_file->tensors[size_t(index)];
     const quint64 generation = ++m_tensorGeneration;
+    m_shownIndex = -1;
+    m_values.reset();
+    m_original.reset();
+    m_diff.reset();
+    m_selRows = m_selCols = 0;
+    m_dirtyRow1 = m_dirtyCol1 = -1;
+    m_refreshTimer->stop();
+    m_statsTimer->stop();
+    m_table->cellModel()->setTensor(nullptr, -1);
+    updateActions();
     if (t->numel() <= kSyncElements) {
         displayTensor(index, loadTensor(t));
         return;
@@ -305,13 +349,29 @@ void MainWindow::displayTensor(int index, const TensorResult& r) {
         m_view->showMessage(tr("Cannot show %1:\n%2").arg(t->name, r.error));
         m_stats->showError(*m_file, t, r.error);
     } else {
-        m_view->showValues(t, r.values);
+        m_shownIndex = index;
+        m_values = r.values;
+        m_table->cellModel()->setTensor(m_doc.get(), index);
+        QString error;
+        if (m_diffAction->isChecked() && !computeDifference(&error)) {
+            statusBar()->showMessage(error, 8000);
+            m_diffAction->setChecked(false); // shows m_values
+        } else {
+            m_view->setDifferenceMode(m_diffAction->isChecked());
+            m_view->showValues(t, m_diff ? m_diff : m_values);
+        }
         m_stats->showStats(*m_file, t, r.stats);
     }
+    showSelection();
+    updateActions();
     Q_EMIT tensorShown(index);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    if (!maybeSave()) {
+        event->ignore();
+        return;
+    }
     QSettings s = settings();
     s.setValue(QStringLiteral("geometry"), saveGeometry());
     s.setValue(QStringLiteral("windowState"), saveState());

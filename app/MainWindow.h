@@ -1,7 +1,9 @@
-// The main window: layer tree dock, tensor view in the centre, statistics dock,
-// status-bar readout; files open on a worker thread with progress shown.
+// The main window: layer tree dock, tensor view in the centre, statistics, cell
+// table and undo history docks, status-bar readout; files open on a worker thread
+// with progress shown; every edit goes through the open Document.
 #pragma once
 
+#include "Document.h"
 #include "Statistics.h"
 #include "WeightFile.h"
 
@@ -9,18 +11,27 @@
 #include <QLabel>
 #include <QMainWindow>
 #include <QProgressBar>
+#include <QSettings>
+#include <QTimer>
 #include <memory>
 
 class QComboBox;
 class QDockWidget;
 class QToolBar;
 class QMenu;
+class QUndoGroup;
+class QUndoView;
 
 namespace ws {
 
+class CellTableView;
+class FileFormat;
 class LayerTreeView;
 class StatsPanel;
 class TensorView;
+
+/// The application's settings store.
+QSettings settings();
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -35,6 +46,35 @@ public:
     void showTensor(int index);
 
     std::shared_ptr<const WeightFile> weightFile() const { return m_file; }
+    /// The open document (null before a file is loaded).
+    Document* document() const { return m_doc.get(); }
+    CellTableView* cellTable() const { return m_table; }
+    QUndoView* undoView() const { return m_undoView; }
+    QAction* undoAction() const { return m_undoAction; }
+    QAction* redoAction() const { return m_redoAction; }
+    QAction* diffAction() const { return m_diffAction; }
+    /// The tensor on screen, or -1.
+    int shownTensor() const { return m_shownIndex; }
+
+    /// Selects a rectangle of the shown tensor's 2-D view (clipped); shown on the plot.
+    void setSelection(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
+    void clearSelection();
+    /// The selection, or the whole shown tensor when nothing is selected; false when
+    /// no tensor is shown.
+    bool targetRegion(Region* out) const;
+    bool hasSelection() const { return m_selRows > 0; }
+    /// Applies \a op to targetRegion() of the shown tensor; errors go to the status bar.
+    bool applyOperation(const EditOperation& op);
+    /// Document::resetParameters on targetRegion().
+    bool reinitialize();
+    /// Saves to \a path in \a format (null: the file's own); errors in a message box.
+    bool saveDocument(const QString& path, const FileFormat* format = nullptr);
+    /// Save in place (Save As when the format cannot be written); false if not saved.
+    bool save();
+    /// Asks for a file name and format; false when cancelled or failed.
+    bool saveAs();
+    /// Undo memory budget from the settings, in MiB.
+    static int undoBudgetMiB();
     LayerTreeView* layerTree() const { return m_tree; }
     TensorView* tensorView() const { return m_view; }
     StatsPanel* statsPanel() const { return m_stats; }
@@ -53,8 +93,11 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    struct FileBox {
+        std::unique_ptr<WeightFile> file;
+    };
     struct OpenResult {
-        std::shared_ptr<WeightFile> file;
+        std::shared_ptr<FileBox> box;
         QString error;
     };
     struct TensorResult {
@@ -64,6 +107,22 @@ private:
     };
 
     void createMenus();
+    void createEditMenu(QMenu* edit);
+    void createDocks();
+    void connectEditing();
+    void setDocument(std::unique_ptr<WeightFile> file);
+    void updateTitle();
+    void updateActions();
+    void onValuesChanged(int tensorIndex, const Region& region);
+    void refreshShown();
+    void refreshStats();
+    void setDifferenceMode(bool on);
+    bool computeDifference(QString* error);
+    void showSelection();
+    void askAndApply(EditOperation::Kind kind);
+    void showPreferences();
+    /// Asks Save / Discard / Cancel when there are unsaved changes; true to go on.
+    bool maybeSave();
     void createColorToolBar();
     void openDialog();
     void rebuildRecentMenu();
@@ -73,7 +132,29 @@ private:
     void displayTensor(int index, const TensorResult& result);
     static TensorResult loadTensor(const TensorPtr& t);
 
-    std::shared_ptr<WeightFile> m_file;
+    std::shared_ptr<Document> m_doc;
+    std::shared_ptr<WeightFile> m_file; ///< shares ownership with m_doc
+    int m_shownIndex = -1;
+    std::shared_ptr<MatrixF> m_values;   ///< the shown tensor's 2-D view, edited in place
+    std::shared_ptr<MatrixF> m_original; ///< its values as loaded (difference mode)
+    std::shared_ptr<MatrixF> m_diff;     ///< m_values - m_original (difference mode)
+    int64_t m_selRow = 0, m_selCol = 0, m_selRows = 0, m_selCols = 0;
+    CellTableView* m_table = nullptr;
+    QDockWidget* m_cellsDock = nullptr;
+    QDockWidget* m_historyDock = nullptr;
+    QUndoGroup* m_undoGroup = nullptr;
+    QUndoView* m_undoView = nullptr;
+    QAction* m_undoAction = nullptr;
+    QAction* m_redoAction = nullptr;
+    QAction* m_diffAction = nullptr;
+    QAction* m_saveAction = nullptr;
+    QAction* m_saveAsAction = nullptr;
+    QList<QAction*> m_editActions;
+    QToolBar* m_editBar = nullptr;
+    QLabel* m_selectionLabel = nullptr;
+    QTimer* m_refreshTimer = nullptr;
+    QTimer* m_statsTimer = nullptr;
+    int64_t m_dirtyRow0 = 0, m_dirtyCol0 = 0, m_dirtyRow1 = -1, m_dirtyCol1 = -1;
     LayerTreeView* m_tree = nullptr;
     TensorView* m_view = nullptr;
     StatsPanel* m_stats = nullptr;

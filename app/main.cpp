@@ -3,8 +3,11 @@
 #include "MainWindow.h"
 
 #include <QApplication>
+#include <csignal>
 
 int main(int argc, char** argv) {
+    // A file-size limit (ulimit -f) must fail a save with an error, not kill the app.
+    std::signal(SIGXFSZ, SIG_IGN);
     if (ws::isCommandLineInvocation(argc, argv)) return ws::runCommandLine(argc, argv);
     QApplication app(argc, argv);
     QApplication::setApplicationName(QStringLiteral("WeightScope"));

@@ -1,6 +1,7 @@
 // Bar chart of a 1-D tensor with max-magnitude pooling for long vectors.
 #include "BarChartWidget.h"
 
+#include "Document.h"
 #include "PlotStyle.h"
 
 #include <algorithm>
@@ -33,6 +34,16 @@ BarChartWidget::BarChartWidget(QWidget* parent) : QCustomPlot(parent) {
 
     m_timer.setSingleShot(true);
     m_timer.setInterval(0);
+    m_selectionItem = new QCPItemRect(this);
+    m_selectionItem->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    m_selectionItem->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    QPen dashed(QColor(20, 20, 20), 1.5, Qt::DashLine);
+    dashed.setCosmetic(true);
+    m_selectionItem->setPen(dashed);
+    m_selectionItem->setBrush(QColor(255, 180, 0, 50));
+    m_selectionItem->setSelectable(false);
+    m_selectionItem->setVisible(false);
+
     connect(&m_timer, &QTimer::timeout, this, &BarChartWidget::updateBars);
     connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, [this] {
         clampRange();
@@ -47,6 +58,19 @@ void BarChartWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr 
         clear();
         return;
     }
+    fitValueAxis();
+    setTitle(m_tensor
+                 ? QStringLiteral("%1   %2 %3%4")
+                       .arg(m_tensor->name, m_tensor->shapeString(), dtypeName(m_tensor->dtype),
+                            m_diff ? tr("   — difference from original") : QString())
+                 : QString());
+    m_selectionItem->setVisible(false);
+    m_bars->setVisible(true);
+    resetView();
+    updateBars();
+}
+
+void BarChartWidget::fitValueAxis() {
     double lo = 0, hi = 0;
     const float* p = m_values->data();
     for (Eigen::Index i = 0; i < m_values->size(); ++i) {
@@ -56,13 +80,83 @@ void BarChartWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr 
     }
     const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
     yAxis->setRange(lo < 0 ? lo - pad : 0, hi > 0 ? hi + pad : (lo < 0 ? pad : 1));
-    setTitle(m_tensor
-                 ? QStringLiteral("%1   %2 %3")
-                       .arg(m_tensor->name, m_tensor->shapeString(), dtypeName(m_tensor->dtype))
-                 : QString());
-    m_bars->setVisible(true);
-    resetView();
+}
+
+void BarChartWidget::refreshValues() {
+    if (!m_values) return;
+    if (m_dragIndex < 0) fitValueAxis(); // the axis stays put under a dragged bar
     updateBars();
+}
+
+void BarChartWidget::setDifferenceMode(bool on) {
+    m_diff = on;
+    yAxis->setLabel(on ? tr("current − original") : tr("value"));
+}
+
+void BarChartWidget::setSelectionRange(int64_t first, int64_t count) {
+    m_selectionItem->topLeft->setCoords(double(first) - 0.5, 0);
+    m_selectionItem->bottomRight->setCoords(double(first + count) - 0.5, 1);
+    m_selectionItem->setVisible(count > 0 && m_values);
+    replot(rpQueuedReplot);
+}
+
+int64_t BarChartWidget::indexAt(double x) const {
+    return int64_t(std::floor(xAxis->pixelToCoord(x) + 0.5));
+}
+
+// A press grabs a bar when it is inside the bar or within a few pixels of its end,
+// and bars are drawn one per element.
+bool BarChartWidget::hitsBar(const QPointF& pos, int64_t* index) const {
+    if (!m_values || !m_grid.exact || !axisRect()->rect().contains(pos.toPoint())) return false;
+    const int64_t i = indexAt(pos.x());
+    if (i < 0 || i >= m_values->size()) return false;
+    const double v = (*m_values)(0, Eigen::Index(i));
+    const double yv = yAxis->coordToPixel(v), y0 = yAxis->coordToPixel(0);
+    const double top = std::min(yv, y0) - 6, bottom = std::max(yv, y0) + 6;
+    if (pos.y() < top || pos.y() > bottom) return false;
+    *index = i;
+    return true;
+}
+
+void BarChartWidget::mousePressEvent(QMouseEvent* event) {
+    const QPointF p = event->position();
+    if (event->button() == Qt::LeftButton && m_values && axisRect()->rect().contains(p.toPoint())) {
+        if (event->modifiers() & Qt::ShiftModifier) {
+            m_banding = true;
+            m_bandStart = m_bandEnd = indexAt(p.x());
+            event->accept();
+            return;
+        }
+        int64_t i = -1;
+        if (m_editable && !m_diff && hitsBar(p, &i)) {
+            m_dragIndex = i;
+            m_dragKey = Document::newGestureKey();
+            event->accept();
+            return;
+        }
+    }
+    QCustomPlot::mousePressEvent(event);
+}
+
+void BarChartWidget::mouseReleaseEvent(QMouseEvent* event) {
+    if (m_banding || m_dragIndex >= 0) {
+        if (m_banding) {
+            m_bandEnd = indexAt(event->position().x());
+            const int64_t n = m_values ? m_values->size() : 0;
+            const int64_t a = std::clamp<int64_t>(std::min(m_bandStart, m_bandEnd), 0, n);
+            const int64_t b = std::clamp<int64_t>(std::max(m_bandStart, m_bandEnd) + 1, 0, n);
+            m_banding = false;
+            setSelectionRange(a, b - a);
+            Q_EMIT rangeSelected(a, b - a);
+        }
+        if (m_dragIndex >= 0) {
+            m_dragIndex = -1;
+            refreshValues();
+        }
+        event->accept();
+        return;
+    }
+    QCustomPlot::mouseReleaseEvent(event);
 }
 
 void BarChartWidget::clear() {
@@ -70,6 +164,7 @@ void BarChartWidget::clear() {
     m_tensor.reset();
     m_grid = PooledGrid();
     m_bars->data()->clear();
+    m_selectionItem->setVisible(false);
     setTitle(QString());
     replot(rpQueuedReplot);
 }
@@ -131,15 +226,26 @@ QString BarChartWidget::readoutAt(int64_t index) const {
     if (!m_values || index < 0 || index >= m_values->size()) return QString();
     double v = (*m_values)(0, Eigen::Index(index));
     DType dtype = m_tensor ? m_tensor->dtype : DType::Float32;
+    if (m_diff) return tr("index %1: Δ %2").arg(index).arg(formatFloat(float(v)));
     if (m_tensor && dtype == DType::Float64 && m_tensor->storage && m_tensor->storage->isLoaded())
         v = m_tensor->at(index);
     return tr("index %1: %2").arg(index).arg(formatValue(v, dtype));
 }
 
 void BarChartWidget::mouseMoveEvent(QMouseEvent* event) {
-    QCustomPlot::mouseMoveEvent(event);
-    QString text;
     const QPointF p = event->position();
+    if (m_banding) {
+        m_bandEnd = indexAt(p.x());
+        const int64_t n = m_values ? m_values->size() : 0;
+        const int64_t a = std::clamp<int64_t>(std::min(m_bandStart, m_bandEnd), 0, n);
+        const int64_t b = std::clamp<int64_t>(std::max(m_bandStart, m_bandEnd) + 1, 0, n);
+        setSelectionRange(a, b - a);
+    } else if (m_dragIndex >= 0) {
+        Q_EMIT barDragged(m_dragIndex, yAxis->pixelToCoord(p.y()), m_dragKey);
+    } else {
+        QCustomPlot::mouseMoveEvent(event);
+    }
+    QString text;
     if (m_values && axisRect()->rect().contains(p.toPoint()))
         text = readoutAt(int64_t(std::floor(xAxis->pixelToCoord(p.x()) + 0.5)));
     Q_EMIT hoverText(text);

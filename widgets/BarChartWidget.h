@@ -21,6 +21,18 @@ public:
     void clear();
     void setTitle(const QString& title);
 
+    /// Redraws after the values changed in place (an edit): keeps the zoom.
+    void refreshValues();
+    /// Titles the chart as differences from the original (no bar dragging then).
+    void setDifferenceMode(bool on);
+    /// Whether bars can be dragged to set their value (barDragged()).
+    void setEditable(bool on) { m_editable = on; }
+    /// Shows the selected index range; \a count 0 hides it.
+    void setSelectionRange(int64_t first, int64_t count);
+    QCPItemRect* selectionItem() const { return m_selectionItem; }
+    /// The element index under widget x position \a x.
+    int64_t indexAt(double x) const;
+
     /// "index 4: 0.25"; empty outside the vector.
     QString readoutAt(int64_t index) const;
     /// The bars drawn now (keys are element indices, or block centres when pooled).
@@ -33,14 +45,22 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void hoverText(const QString& text);
+    /// Bar \a index was dragged to \a value; all moves of one drag share \a gestureKey.
+    void barDragged(int64_t index, double value, int gestureKey);
+    /// An index range chosen with Shift+drag.
+    void rangeSelected(int64_t first, int64_t count);
 
 protected:
+    void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
     void leaveEvent(QEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
 
 private:
     void clampRange();
+    void fitValueAxis();
+    bool hitsBar(const QPointF& pos, int64_t* index) const;
 
     std::shared_ptr<const MatrixF> m_values;
     TensorPtr m_tensor;
@@ -49,6 +69,12 @@ private:
     PooledGrid m_grid;
     QTimer m_timer;
     bool m_clamping = false;
+    bool m_diff = false, m_editable = true;
+    QCPItemRect* m_selectionItem = nullptr;
+    int64_t m_dragIndex = -1;
+    int m_dragKey = 0;
+    bool m_banding = false;
+    int64_t m_bandStart = 0, m_bandEnd = 0;
 };
 
 } // namespace ws

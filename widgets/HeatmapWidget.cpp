@@ -29,6 +29,22 @@ void finiteMinMax(const MatrixF& m, double* lo, double* hi) {
     *hi = mx;
 }
 
+// Finite min and max of a block; false when it holds none.
+template <typename M> bool blockMinMax(const M& m, double* lo, double* hi) {
+    float mn = std::numeric_limits<float>::infinity();
+    float mx = -mn;
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+        for (Eigen::Index c = 0; c < m.cols(); ++c) {
+            const float v = m(r, c);
+            if (!std::isfinite(v)) continue;
+            mn = v < mn ? v : mn;
+            mx = v > mx ? v : mx;
+        }
+    *lo = mn;
+    *hi = mx;
+    return mn <= mx;
+}
+
 // Range holding \a percent of the values (by magnitude for signed data), from an
 // even sample of at most ~1M elements.
 QCPRange clippedRange(const MatrixF& m, double lo, double hi, double percent) {
@@ -110,6 +126,21 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, onRange);
     connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, onRange);
     setColorMap(QStringLiteral("RdBu_r"));
+
+    m_selectionItem = new QCPItemRect(this);
+    QPen dashed(QColor(20, 20, 20), 1.5, Qt::DashLine);
+    dashed.setCosmetic(true);
+    m_selectionItem->setPen(dashed);
+    m_selectionItem->setBrush(QColor(255, 255, 255, 40));
+    m_selectionItem->setSelectable(false);
+    m_selectionItem->setVisible(false);
+    m_currentItem = new QCPItemRect(this);
+    QPen outline(QColor(255, 200, 0), 2);
+    outline.setCosmetic(true);
+    m_currentItem->setPen(outline);
+    m_currentItem->setBrush(Qt::NoBrush);
+    m_currentItem->setSelectable(false);
+    m_currentItem->setVisible(false);
     clear();
 }
 
@@ -121,8 +152,10 @@ void HeatmapWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr t
         return;
     }
     finiteMinMax(*m_values, &m_dataMin, &m_dataMax);
-    if (!m_fixedMap) setColorMap(ColorMap::defaultFor(m_dataMin, m_dataMax));
+    if (!m_fixedMap && !m_diff) setColorMap(ColorMap::defaultFor(m_dataMin, m_dataMax));
     autoRange();
+    m_currentItem->setVisible(false);
+    m_selectionItem->setVisible(false);
 
     const QString name = m_tensor ? m_tensor->name : QString();
     const int rank = m_tensor ? m_tensor->rank() : 2;
@@ -142,10 +175,11 @@ void HeatmapWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr t
         xAxis->setLabel(tr("columns"));
         yAxis->setLabel(tr("rows"));
     }
-    m_scale->axis()->setLabel(tr("value"));
+    m_scale->axis()->setLabel(m_diff ? tr("current − original") : tr("value"));
     if (m_tensor)
-        setTitle(QStringLiteral("%1   %2 %3")
-                     .arg(m_tensor->name, m_tensor->shapeString(), dtypeName(m_tensor->dtype)));
+        setTitle(QStringLiteral("%1   %2 %3%4")
+                     .arg(m_tensor->name, m_tensor->shapeString(), dtypeName(m_tensor->dtype),
+                          m_diff ? tr("   — difference from original") : QString()));
     else
         setTitle(QString());
     m_map->setVisible(true);
@@ -160,6 +194,8 @@ void HeatmapWidget::clear() {
     m_grid = PooledGrid();
     m_map->setData(new QCPColorMapData(1, 1, QCPRange(0, 0), QCPRange(0, 0)));
     m_map->setVisible(false);
+    m_currentItem->setVisible(false);
+    m_selectionItem->setVisible(false);
     xAxis->setLabel(QString());
     yAxis->setLabel(QString());
     setTitle(QString());
@@ -170,7 +206,7 @@ bool HeatmapWidget::setColorMap(const QString& name) {
     ColorMap map;
     if (!ColorMap::byName(name, &map)) return false;
     m_colorMap = name;
-    m_map->setGradient(toGradient(map));
+    if (!m_diff) m_map->setGradient(toGradient(map));
     applyColors();
     return true;
 }
@@ -181,10 +217,80 @@ void HeatmapWidget::setColorRange(double lo, double hi) {
 }
 
 void HeatmapWidget::autoRange() {
+    if (m_diff) {
+        const double m = std::max(std::fabs(m_dataMin), std::fabs(m_dataMax));
+        m_range = m > 0 ? QCPRange(-m, m) : QCPRange(-1, 1);
+        applyColors();
+        return;
+    }
     const auto r = defaultRange(m_dataMin, m_dataMax);
     m_range = QCPRange(r.first, r.second);
     if (m_clip < 100 && m_values) m_range = clippedRange(*m_values, m_dataMin, m_dataMax, m_clip);
     applyColors();
+}
+
+void HeatmapWidget::refreshValues() {
+    if (!m_values) return;
+    finiteMinMax(*m_values, &m_dataMin, &m_dataMax);
+    autoRange();
+    updateGrid();
+}
+
+void HeatmapWidget::refreshValues(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
+    if (!m_values) return;
+    const int64_t R = m_values->rows(), C = m_values->cols();
+    row0 = std::clamp<int64_t>(row0, 0, R);
+    col0 = std::clamp<int64_t>(col0, 0, C);
+    nRows = std::clamp<int64_t>(nRows, 0, R - row0);
+    nCols = std::clamp<int64_t>(nCols, 0, C - col0);
+    const int outR = int(m_grid.values.rows()), outC = int(m_grid.values.cols());
+    if (nRows * nCols * 4 > int64_t(m_values->size()) || outR == 0 || outC == 0) {
+        refreshValues();
+        return;
+    }
+    if (nRows == 0 || nCols == 0) return;
+    double lo = 0, hi = 0;
+    if (blockMinMax(m_values->block(row0, col0, nRows, nCols), &lo, &hi) &&
+        (lo < m_dataMin || hi > m_dataMax)) {
+        m_dataMin = std::min(m_dataMin, lo);
+        m_dataMax = std::max(m_dataMax, hi);
+        autoRange();
+    }
+    // Re-pool only the grid cells whose blocks overlap the changed rectangle.
+    QCPColorMapData* data = m_map->data();
+    const int dx = outC == 1 ? 2 : 1, dy = outR == 1 ? 2 : 1;
+    const int64_t gr0 = m_grid.rowStart, gnr = m_grid.rowCount;
+    const int64_t gc0 = m_grid.colStart, gnc = m_grid.colCount;
+    for (int r = 0; r < outR; ++r) {
+        const int64_t rb = gr0 + r * gnr / outR, re = gr0 + (r + 1) * gnr / outR;
+        if (re <= row0 || rb >= row0 + nRows) continue;
+        for (int c = 0; c < outC; ++c) {
+            const int64_t cb = gc0 + c * gnc / outC, ce = gc0 + (c + 1) * gnc / outC;
+            if (ce <= col0 || cb >= col0 + nCols) continue;
+            const PooledGrid one = poolMaxMagnitude(*m_values, rb, cb, re - rb, ce - cb, 1, 1);
+            const float v = one.values.size() > 0 ? one.values(0, 0) : 0.0f;
+            m_grid.values(r, c) = v;
+            for (int i = 0; i < dy; ++i)
+                for (int j = 0; j < dx; ++j)
+                    data->setCell(c * dx + j, r * dy + i, v);
+        }
+    }
+    m_map->setDataRange(m_range);
+    replot(rpQueuedReplot);
+}
+
+void HeatmapWidget::setDifferenceMode(bool on) {
+    if (on == m_diff) return;
+    m_diff = on;
+    if (on) {
+        ColorMap map;
+        if (ColorMap::byName(QStringLiteral("RdBu_r"), &map)) m_map->setGradient(toGradient(map));
+        m_scale->axis()->setLabel(tr("current − original"));
+    } else {
+        setColorMap(m_colorMap);
+        m_scale->axis()->setLabel(tr("value"));
+    }
+    autoRange();
 }
 
 void HeatmapWidget::setClipPercentile(double percent) {
@@ -319,7 +425,8 @@ QString HeatmapWidget::readoutAt(int64_t row, int64_t col) const {
         const bool wide = m_tensor->dtype == DType::Float64 || m_tensor->dtype == DType::Int64 ||
                           m_tensor->dtype == DType::UInt64 || m_tensor->dtype == DType::Int32 ||
                           m_tensor->dtype == DType::UInt32;
-        if (wide && m_tensor->storage && m_tensor->storage->isLoaded()) v = m_tensor->at(flat);
+        if (wide && !m_diff && m_tensor->storage && m_tensor->storage->isLoaded())
+            v = m_tensor->at(flat);
         value = formatValue(v, m_tensor->dtype);
         if (m_tensor->rank() > 2) {
             QStringList parts;
@@ -335,16 +442,106 @@ QString HeatmapWidget::readoutAt(int64_t row, int64_t col) const {
             index = QStringLiteral(" [%1]").arg(parts.join(QLatin1String(", ")));
         }
     }
+    if (m_diff) value = QStringLiteral("Δ ") + value;
     return tr("row %1, column %2%3: %4").arg(row).arg(col).arg(index, value);
 }
 
+void HeatmapWidget::cellAt(const QPointF& pos, int64_t* row, int64_t* col) const {
+    *col = int64_t(std::floor(xAxis->pixelToCoord(pos.x()) + 0.5));
+    *row = int64_t(std::floor(yAxis->pixelToCoord(pos.y()) + 0.5));
+}
+
+void HeatmapWidget::placeRect(QCPItemRect* item, int64_t row0, int64_t col0, int64_t nRows,
+                              int64_t nCols) {
+    item->topLeft->setCoords(double(col0) - 0.5, double(row0) - 0.5);
+    item->bottomRight->setCoords(double(col0 + nCols) - 0.5, double(row0 + nRows) - 0.5);
+    item->setVisible(nRows > 0 && nCols > 0);
+    replot(rpQueuedReplot);
+}
+
+void HeatmapWidget::setCurrentCell(int64_t row, int64_t col) {
+    if (row < 0 || col < 0 || !m_values) {
+        m_currentItem->setVisible(false);
+        replot(rpQueuedReplot);
+        return;
+    }
+    placeRect(m_currentItem, row, col, 1, 1);
+}
+
+void HeatmapWidget::setSelectionRect(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
+    if (!m_values) nRows = 0;
+    placeRect(m_selectionItem, row0, col0, nRows, nCols);
+}
+
+void HeatmapWidget::bandRect(int64_t* row0, int64_t* col0, int64_t* nRows, int64_t* nCols) const {
+    const int64_t R = m_values ? m_values->rows() : 0, C = m_values ? m_values->cols() : 0;
+    const int64_t r0 = std::clamp<int64_t>(std::min(m_bandRow, m_bandEndRow), 0, R);
+    const int64_t r1 = std::clamp<int64_t>(std::max(m_bandRow, m_bandEndRow) + 1, 0, R);
+    const int64_t c0 = std::clamp<int64_t>(std::min(m_bandCol, m_bandEndCol), 0, C);
+    const int64_t c1 = std::clamp<int64_t>(std::max(m_bandCol, m_bandEndCol) + 1, 0, C);
+    *row0 = r0;
+    *col0 = c0;
+    *nRows = r1 - r0;
+    *nCols = c1 - c0;
+}
+
+void HeatmapWidget::mousePressEvent(QMouseEvent* event) {
+    m_pressPos = event->position();
+    m_pressed = event->button() == Qt::LeftButton;
+    if (m_pressed && m_values && (event->modifiers() & Qt::ShiftModifier) &&
+        axisRect()->rect().contains(event->position().toPoint())) {
+        m_banding = true;
+        cellAt(event->position(), &m_bandRow, &m_bandCol);
+        m_bandEndRow = m_bandRow;
+        m_bandEndCol = m_bandCol;
+        int64_t r0, c0, nr, nc;
+        bandRect(&r0, &c0, &nr, &nc);
+        placeRect(m_selectionItem, r0, c0, nr, nc);
+        event->accept();
+        return;
+    }
+    QCustomPlot::mousePressEvent(event);
+}
+
+void HeatmapWidget::mouseReleaseEvent(QMouseEvent* event) {
+    if (m_banding) {
+        m_banding = false;
+        m_pressed = false;
+        cellAt(event->position(), &m_bandEndRow, &m_bandEndCol);
+        int64_t r0, c0, nr, nc;
+        bandRect(&r0, &c0, &nr, &nc);
+        placeRect(m_selectionItem, r0, c0, nr, nc);
+        Q_EMIT rectSelected(r0, c0, nr, nc);
+        event->accept();
+        return;
+    }
+    QCustomPlot::mouseReleaseEvent(event);
+    const QPointF d = event->position() - m_pressPos;
+    if (m_pressed && event->button() == Qt::LeftButton && m_values &&
+        std::abs(d.x()) + std::abs(d.y()) < 4 &&
+        axisRect()->rect().contains(event->position().toPoint())) {
+        int64_t row, col;
+        cellAt(event->position(), &row, &col);
+        if (row >= 0 && col >= 0 && row < m_values->rows() && col < m_values->cols())
+            Q_EMIT cellClicked(row, col);
+    }
+    m_pressed = false;
+}
+
 void HeatmapWidget::mouseMoveEvent(QMouseEvent* event) {
-    QCustomPlot::mouseMoveEvent(event);
+    if (m_banding) {
+        cellAt(event->position(), &m_bandEndRow, &m_bandEndCol);
+        int64_t r0, c0, nr, nc;
+        bandRect(&r0, &c0, &nr, &nc);
+        placeRect(m_selectionItem, r0, c0, nr, nc);
+    } else {
+        QCustomPlot::mouseMoveEvent(event);
+    }
     QString text;
     const QPointF p = event->position();
     if (m_values && axisRect()->rect().contains(p.toPoint())) {
-        const int64_t col = int64_t(std::floor(xAxis->pixelToCoord(p.x()) + 0.5));
-        const int64_t row = int64_t(std::floor(yAxis->pixelToCoord(p.y()) + 0.5));
+        int64_t row, col;
+        cellAt(p, &row, &col);
         text = readoutAt(row, col);
     }
     Q_EMIT hoverText(text);

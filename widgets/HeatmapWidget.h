@@ -41,6 +41,23 @@ public:
     /// The title above the plot (the tensor name and shape by default).
     void setTitle(const QString& title);
 
+    /// Redraws after the values changed in place (an edit): keeps the zoom.
+    void refreshValues();
+    /// Same after only rows [row0, row0+nRows) x cols [col0, col0+nCols) changed: re-pools
+    /// just the grid cells over them (the colour range only grows).
+    void refreshValues(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
+    /// Shows values as differences: diverging colours centred at zero, "Δ" readout.
+    void setDifferenceMode(bool on);
+    bool differenceMode() const { return m_diff; }
+    /// Outlines cell (\a row, \a col); a negative row hides the outline.
+    void setCurrentCell(int64_t row, int64_t col);
+    /// Shows the selected rectangle; zero rows hides it.
+    void setSelectionRect(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
+    QCPItemRect* currentCellItem() const { return m_currentItem; }
+    QCPItemRect* selectionItem() const { return m_selectionItem; }
+    /// The matrix cell under widget position \a pos (may be outside the matrix).
+    void cellAt(const QPointF& pos, int64_t* row, int64_t* col) const;
+
     /// "row 3, col 7 = 0.125" (plus the n-D index for rank > 2); empty outside.
     QString readoutAt(int64_t row, int64_t col) const;
 
@@ -60,14 +77,22 @@ public Q_SLOTS:
 Q_SIGNALS:
     /// The readout under the mouse, or an empty string when it leaves the data.
     void hoverText(const QString& text);
+    /// A click (press and release without moving) on a cell.
+    void cellClicked(int64_t row, int64_t col);
+    /// A rectangle chosen with Shift+drag, clipped to the matrix.
+    void rectSelected(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
 
 protected:
+    void mousePressEvent(QMouseEvent* event) override;
     void mouseMoveEvent(QMouseEvent* event) override;
+    void mouseReleaseEvent(QMouseEvent* event) override;
     void leaveEvent(QEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
 
 private:
     void scheduleGrid();
+    void placeRect(QCPItemRect* item, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
+    void bandRect(int64_t* row0, int64_t* col0, int64_t* nRows, int64_t* nCols) const;
     void applyColors();
     void clampRanges();
     QSize gridLimit() const;
@@ -85,6 +110,12 @@ private:
     PooledGrid m_grid;
     QTimer m_gridTimer;
     bool m_clamping = false;
+    bool m_diff = false;
+    QCPItemRect* m_currentItem = nullptr;
+    QCPItemRect* m_selectionItem = nullptr;
+    QPointF m_pressPos;
+    bool m_pressed = false, m_banding = false;
+    int64_t m_bandRow = 0, m_bandCol = 0, m_bandEndRow = 0, m_bandEndCol = 0;
 };
 
 } // namespace ws

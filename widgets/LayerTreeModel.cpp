@@ -2,6 +2,7 @@
 #include "LayerTreeModel.h"
 
 #include <QFileInfo>
+#include <QFont>
 #include <QLocale>
 
 namespace ws {
@@ -48,6 +49,18 @@ void LayerTreeModel::build(Item* item) {
         child->row = int(item->children.size());
         build(child.get());
         item->children.push_back(std::move(child));
+    }
+}
+
+void LayerTreeModel::setEditedPredicate(std::function<bool(int)> isEdited) {
+    m_isEdited = std::move(isEdited);
+    refreshEdited();
+}
+
+void LayerTreeModel::refreshEdited() {
+    for (auto it = m_tensorItems.cbegin(); it != m_tensorItems.cend(); ++it) {
+        const QModelIndex i = createIndex(it.value()->row, NameColumn, it.value());
+        Q_EMIT dataChanged(i, i, {Qt::DisplayRole, Qt::FontRole, Qt::ToolTipRole});
     }
 }
 
@@ -147,6 +160,13 @@ QVariant LayerTreeModel::tensorData(const Item* item, int column, int role) cons
     if (role == TensorIndexRole) return item->tensor;
     if (role == PathRole) return t.name;
     if (role == LinkedRole) return linked;
+    const bool edited = m_isEdited && m_isEdited(item->tensor);
+    if (role == Qt::FontRole && column == NameColumn && edited) {
+        QFont bold;
+        bold.setBold(true);
+        return bold;
+    }
+    if (role == Qt::ToolTipRole && edited) return tr("%1 (edited)").arg(t.name);
     if (role == Qt::ToolTipRole) {
         if (!linked.isEmpty())
             return tr("%1\nShares storage with: %2").arg(t.name, linked.join(QLatin1String(", ")));
@@ -156,7 +176,8 @@ QVariant LayerTreeModel::tensorData(const Item* item, int column, int role) cons
     switch (column) {
     case NameColumn: {
         const int dot = t.name.lastIndexOf(QLatin1Char('.'));
-        return dot < 0 ? t.name : t.name.mid(dot + 1);
+        const QString shortName = dot < 0 ? t.name : t.name.mid(dot + 1);
+        return edited ? QStringLiteral("● ") + shortName : shortName;
     }
     case KindColumn:
         return linked.isEmpty() ? QString() : tr("⇄ linked");

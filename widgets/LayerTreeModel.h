@@ -7,6 +7,7 @@
 
 #include <QAbstractItemModel>
 #include <QHash>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -28,6 +29,10 @@ public:
     /// Shows \a file (may be null); the model keeps it alive.
     void setWeightFile(std::shared_ptr<const WeightFile> file);
     const WeightFile* weightFile() const { return m_file.get(); }
+    /// Tensors for which \a isEdited returns true are shown bold with a "●" (null: none).
+    void setEditedPredicate(std::function<bool(int)> isEdited);
+    /// Re-reads the edited state of every tensor (after an edit, undo or save).
+    void refreshEdited();
     /// The index (column 0) of tensor \a tensorIndex, or invalid.
     QModelIndex indexOfTensor(int tensorIndex) const;
 
@@ -57,6 +62,7 @@ private:
     std::unique_ptr<Item> m_invisibleRoot;
     QHash<int, Item*> m_tensorItems;
     QHash<const Storage*, QStringList> m_byStorage;
+    std::function<bool(int)> m_isEdited;
 };
 
 } // namespace ws

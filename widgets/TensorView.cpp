@@ -42,6 +42,7 @@ void TensorView::setTensor(TensorPtr tensor) {
 
 void TensorView::showValues(TensorPtr tensor, std::shared_ptr<const MatrixF> values) {
     m_tensor = tensor;
+    m_values = values;
     if (!tensor || !values) {
         clear();
         return;
@@ -54,8 +55,9 @@ void TensorView::showValues(TensorPtr tensor, std::shared_ptr<const MatrixF> val
     if (tensor->rank() < 2) m_heatmap->clear();
     if (tensor->rank() != 1) m_bars->clear();
     if (tensor->rank() == 0) {
-        m_scalar->setValue(tensor->storage && tensor->storage->isLoaded() ? tensor->at(0)
-                                                                          : (*values)(0, 0),
+        m_scalar->setValue(!m_diff && tensor->storage && tensor->storage->isLoaded()
+                               ? tensor->at(0)
+                               : (*values)(0, 0),
                            tensor);
         setCurrentWidget(m_scalar);
     } else if (tensor->rank() == 1) {
@@ -67,6 +69,29 @@ void TensorView::showValues(TensorPtr tensor, std::shared_ptr<const MatrixF> val
     }
 }
 
+void TensorView::refreshValues() {
+    if (currentWidget() == m_heatmap) m_heatmap->refreshValues();
+    if (currentWidget() == m_bars) m_bars->refreshValues();
+    if (currentWidget() == m_scalar && m_tensor && m_values && m_values->size() > 0)
+        m_scalar->setValue(!m_diff && m_tensor->storage && m_tensor->storage->isLoaded()
+                               ? m_tensor->at(0)
+                               : (*m_values)(0, 0),
+                           m_tensor);
+}
+
+void TensorView::refreshValues(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
+    if (currentWidget() == m_heatmap)
+        m_heatmap->refreshValues(row0, col0, nRows, nCols);
+    else
+        refreshValues();
+}
+
+void TensorView::setDifferenceMode(bool on) {
+    m_diff = on;
+    m_heatmap->setDifferenceMode(on);
+    m_bars->setDifferenceMode(on);
+}
+
 void TensorView::showMessage(const QString& text) {
     m_heatmap->clear();
     m_bars->clear();
@@ -76,6 +101,7 @@ void TensorView::showMessage(const QString& text) {
 
 void TensorView::clear() {
     m_tensor.reset();
+    m_values.reset();
     showMessage(tr("Open a weight file and select a tensor in the layer tree."));
 }
 

@@ -26,6 +26,12 @@ public:
     /// Shows \a text in place of a plot (errors, "loading ...", "no file").
     void showMessage(const QString& text);
     void clear();
+    /// Redraws the shown values after they changed in place (keeps the zoom).
+    void refreshValues();
+    /// Same when only a rectangle of the 2-D view changed (cheap on large tensors).
+    void refreshValues(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
+    /// Shows values as differences from the original (see HeatmapWidget::setDifferenceMode).
+    void setDifferenceMode(bool on);
 
     TensorPtr tensor() const { return m_tensor; }
     HeatmapWidget* heatmap() const { return m_heatmap; }
@@ -41,6 +47,8 @@ Q_SIGNALS:
 
 private:
     TensorPtr m_tensor;
+    std::shared_ptr<const MatrixF> m_values;
+    bool m_diff = false;
     HeatmapWidget* m_heatmap = nullptr;
     BarChartWidget* m_bars = nullptr;
     ScalarView* m_scalar = nullptr;

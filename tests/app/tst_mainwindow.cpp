@@ -50,7 +50,7 @@ void TestMainWindow::opensCheckpointAndShowsTensor() {
     QVERIFY(w.openFile(path));
     QVERIFY(loaded.wait(10000));
     QCOMPARE(failed.count(), 0);
-    QCOMPARE(w.windowTitle(), QStringLiteral("WeightScope — mlp_state_dict.pt"));
+    QCOMPARE(w.windowTitle(), QStringLiteral("WeightScope — mlp_state_dict.pt[*]"));
     QCOMPARE(MainWindow::recentFiles().value(0), QFileInfo(path).absoluteFilePath());
     QVERIFY(w.weightFile());
     QCOMPARE(w.weightFile()->indexOf(QStringLiteral("0.weight")), 0);
@@ -158,7 +158,7 @@ void TestMainWindow::dropOpensFile() {
     QApplication::sendEvent(&w, &drop);
     QVERIFY(loaded.wait(10000));
     QCOMPARE(w.weightFile()->tensors.size(), size_t(4));
-    QCOMPARE(w.windowTitle(), QStringLiteral("WeightScope — mlp_state_dict.pt"));
+    QCOMPARE(w.windowTitle(), QStringLiteral("WeightScope — mlp_state_dict.pt[*]"));
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -1,0 +1,446 @@
+// Main window, editing: the document, the Edit menu and toolbar, the selection,
+// the cell table, undo history, difference mode and views following edits.
+#include "MainWindow.h"
+
+#include "BarChartWidget.h"
+#include "CellTableView.h"
+#include "EditExpression.h"
+#include "HeatmapWidget.h"
+#include "LayerTreeModel.h"
+#include "LayerTreeView.h"
+#include "StatsPanel.h"
+#include "TensorView.h"
+
+#include <QAction>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDockWidget>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QInputDialog>
+#include <QLineEdit>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QStatusBar>
+#include <QThread>
+#include <QToolBar>
+#include <QUndoGroup>
+#include <QUndoView>
+
+namespace ws {
+
+namespace {
+
+// Asks for \a count numbers (locale-independent); false when cancelled.
+bool askNumbers(QWidget* parent, const QString& title, const QStringList& labels,
+                const QStringList& defaults, QList<double>* out) {
+    QDialog dialog(parent);
+    dialog.setWindowTitle(title);
+    auto* form = new QFormLayout(&dialog);
+    QList<QLineEdit*> edits;
+    for (int i = 0; i < labels.size(); ++i) {
+        auto* e = new QLineEdit(defaults.value(i), &dialog);
+        e->setPlaceholderText(QStringLiteral("e.g. 0.5, -1e-3, nan"));
+        form->addRow(labels[i], e);
+        edits << e;
+    }
+    auto* error = new QLabel(&dialog);
+    error->setStyleSheet(QStringLiteral("color: #b00020"));
+    form->addRow(error);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    form->addRow(buttons);
+    QObject::connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    QObject::connect(buttons, &QDialogButtonBox::accepted, &dialog, [&] {
+        out->clear();
+        for (QLineEdit* e : edits) {
+            double v = 0;
+            if (!parseNumber(e->text().trimmed(), &v)) {
+                error->setText(QObject::tr("'%1' is not a number").arg(e->text()));
+                e->setFocus();
+                return;
+            }
+            *out << v;
+        }
+        dialog.accept();
+    });
+    return dialog.exec() == QDialog::Accepted;
+}
+
+} // namespace
+
+void MainWindow::createDocks() {
+    m_table = new CellTableView(this);
+    m_cellsDock = new QDockWidget(tr("Cells"), this);
+    m_cellsDock->setObjectName(QStringLiteral("cellsDock"));
+    m_cellsDock->setWidget(m_table);
+    addDockWidget(Qt::BottomDockWidgetArea, m_cellsDock);
+
+    m_undoGroup = new QUndoGroup(this);
+    m_undoView = new QUndoView(m_undoGroup, this);
+    m_undoView->setEmptyLabel(tr("<opened file>"));
+    m_historyDock = new QDockWidget(tr("History"), this);
+    m_historyDock->setObjectName(QStringLiteral("historyDock"));
+    m_historyDock->setWidget(m_undoView);
+    addDockWidget(Qt::RightDockWidgetArea, m_historyDock);
+    resizeDocks({m_cellsDock}, {180}, Qt::Vertical);
+}
+
+void MainWindow::createEditMenu(QMenu* edit) {
+    m_undoAction = m_undoGroup->createUndoAction(this, tr("&Undo"));
+    m_undoAction->setShortcut(QKeySequence::Undo);
+    m_undoAction->setIcon(style()->standardIcon(QStyle::SP_ArrowBack));
+    m_redoAction = m_undoGroup->createRedoAction(this, tr("&Redo"));
+    m_redoAction->setShortcut(QKeySequence::Redo);
+    m_redoAction->setIcon(style()->standardIcon(QStyle::SP_ArrowForward));
+    edit->addAction(m_undoAction);
+    edit->addAction(m_redoAction);
+    edit->addSeparator();
+
+    m_editBar = addToolBar(tr("Edit"));
+    m_editBar->setObjectName(QStringLiteral("editToolBar"));
+    m_editBar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    // The toolbar keeps short labels; the menu's actions name the step ("Undo Fill ...").
+    for (QAction* source : {m_undoAction, m_redoAction}) {
+        QAction* proxy =
+            m_editBar->addAction(source->icon(), source == m_undoAction ? tr("Undo") : tr("Redo"));
+        connect(proxy, &QAction::triggered, source, &QAction::trigger);
+        const auto sync = [proxy, source] {
+            proxy->setEnabled(source->isEnabled());
+            proxy->setToolTip(source->text().remove(QLatin1Char('&')));
+        };
+        connect(source, &QAction::changed, proxy, sync);
+        sync();
+    }
+    m_editBar->addSeparator();
+
+    using K = EditOperation::Kind;
+    auto add = [&](const QString& text, const QString& tip, auto slot) {
+        QAction* a = edit->addAction(text, this, slot);
+        a->setToolTip(tip);
+        a->setStatusTip(tip);
+        m_editBar->addAction(a);
+        m_editActions << a;
+        return a;
+    };
+    add(tr("&Fill with Value…"), tr("Set the selection (or the whole tensor) to one value"),
+        [this] { askAndApply(K::Set); });
+    add(tr("&Add…"), tr("Add a number to the selection"), [this] { askAndApply(K::Add); });
+    add(tr("&Multiply…"), tr("Multiply the selection by a number"),
+        [this] { askAndApply(K::Multiply); });
+    add(tr("Set to &Zero"), tr("Set the selection to zero"),
+        [this] { applyOperation(EditOperation::set(0)); });
+    add(tr("&Clamp to Range…"), tr("Clamp the selection to [min, max]"),
+        [this] { askAndApply(K::Clamp); });
+    add(tr("Re-&initialize"),
+        tr("Draw new values from U(-1/√fan_in, 1/√fan_in), as nn.Linear.reset_parameters"),
+        [this] { reinitialize(); });
+    add(tr("&Restore Original"), tr("Put back the values the file holds"),
+        [this] { applyOperation(EditOperation::restore()); });
+    edit->addSeparator();
+    QAction* none = edit->addAction(tr("Select &None"), this, &MainWindow::clearSelection);
+    none->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
+    edit->addSeparator();
+    QAction* prefs = edit->addAction(tr("&Preferences…"), this, &MainWindow::showPreferences);
+    prefs->setShortcut(QKeySequence::Preferences);
+    prefs->setMenuRole(QAction::PreferencesRole);
+}
+
+void MainWindow::connectEditing() {
+    m_refreshTimer = new QTimer(this);
+    m_refreshTimer->setSingleShot(true);
+    m_refreshTimer->setInterval(0);
+    connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refreshShown);
+    m_statsTimer = new QTimer(this);
+    m_statsTimer->setSingleShot(true);
+    connect(m_statsTimer, &QTimer::timeout, this, &MainWindow::refreshStats);
+
+    HeatmapWidget* heatmap = m_view->heatmap();
+    connect(m_table, &CellTableView::currentCellChanged, this,
+            [heatmap](int64_t row, int64_t col) { heatmap->setCurrentCell(row, col); });
+    connect(heatmap, &HeatmapWidget::cellClicked, this, [this, heatmap](int64_t row, int64_t col) {
+        clearSelection();
+        heatmap->setCurrentCell(row, col);
+        m_table->selectCell(row, col);
+    });
+    connect(
+        heatmap, &HeatmapWidget::rectSelected, this,
+        [this](int64_t r0, int64_t c0, int64_t nr, int64_t nc) { setSelection(r0, c0, nr, nc); });
+    connect(m_view->barChart(), &BarChartWidget::rangeSelected, this,
+            [this](int64_t first, int64_t count) { setSelection(0, first, 1, count); });
+    connect(m_table, &CellTableView::cellSelectionChanged, this, [this] {
+        int64_t r0, c0, nr, nc;
+        if (m_table->selectedRect(&r0, &c0, &nr, &nc))
+            setSelection(r0, c0, nr, nc);
+        else
+            clearSelection();
+    });
+    connect(m_table->cellModel(), &CellTableModel::editRejected, this, [this](const QString& m) {
+        statusBar()->showMessage(tr("Not changed: %1").arg(m), 8000);
+    });
+    connect(m_view->barChart(), &BarChartWidget::barDragged, this,
+            [this](int64_t index, double value, int key) {
+                if (!m_doc || m_shownIndex < 0) return;
+                const Tensor& t = *m_file->tensors[size_t(m_shownIndex)];
+                QString error;
+                if (!m_doc->edit(m_shownIndex, Region::rect2d(t, 0, index, 1, 1),
+                                 EditOperation::set(value), &error, key))
+                    statusBar()->showMessage(error, 8000);
+            });
+    m_tree->model()->setEditedPredicate(
+        [this](int i) { return m_doc && i >= 0 && m_doc->isEdited(i); });
+}
+
+void MainWindow::setDocument(std::unique_ptr<WeightFile> file) {
+    m_shownIndex = -1;
+    m_values.reset();
+    m_original.reset();
+    m_diff.reset();
+    m_selRows = m_selCols = 0;
+    m_table->cellModel()->setTensor(nullptr, -1);
+    // Workers may still hold the old file; the document goes when the last one lets go.
+    m_doc = std::shared_ptr<Document>(new Document(std::move(file)), [](Document* d) {
+        if (QThread::currentThread() == d->thread())
+            delete d;
+        else
+            d->deleteLater();
+    });
+    m_file = std::shared_ptr<WeightFile>(m_doc, &m_doc->file());
+    m_doc->setUndoBudget(qint64(undoBudgetMiB()) << 20);
+    m_undoGroup->addStack(m_doc->undoStack());
+    m_undoGroup->setActiveStack(m_doc->undoStack());
+    Document* doc = m_doc.get();
+    connect(doc, &Document::valuesChanged, this, &MainWindow::onValuesChanged);
+    connect(doc, &Document::modifiedChanged, this, [this] { updateTitle(); });
+    connect(doc, &Document::saved, this, [this](const QString& path) {
+        updateTitle();
+        addRecent(path);
+        m_tree->model()->refreshEdited();
+        QString error;
+        if (m_diff && !computeDifference(&error)) statusBar()->showMessage(error, 8000);
+        if (m_diff) m_view->showValues(m_file->tensors[size_t(m_shownIndex)], m_diff);
+    });
+    updateTitle();
+    updateActions();
+}
+
+void MainWindow::updateTitle() {
+    if (!m_doc) {
+        setWindowTitle(QStringLiteral("WeightScope"));
+        return;
+    }
+    const QString path = m_doc->file().path;
+    setWindowTitle(QStringLiteral("WeightScope — %1[*]").arg(QFileInfo(path).fileName()));
+    setWindowFilePath(path);
+    setWindowModified(m_doc->isModified());
+}
+
+void MainWindow::updateActions() {
+    const bool canEdit = m_doc && m_shownIndex >= 0;
+    for (QAction* a : std::as_const(m_editActions))
+        a->setEnabled(canEdit);
+    if (m_saveAction) m_saveAction->setEnabled(m_doc != nullptr);
+    if (m_saveAsAction) m_saveAsAction->setEnabled(m_doc != nullptr);
+}
+
+void MainWindow::onValuesChanged(int tensorIndex, const Region& region) {
+    m_tree->model()->refreshEdited();
+    if (tensorIndex != m_shownIndex || !m_values) return;
+    const Tensor& t = *m_file->tensors[size_t(tensorIndex)];
+    int64_t r0 = 0, c0 = 0, nr = 0, nc = 0;
+    region.bounds2d(t, &r0, &c0, &nr, &nc);
+    QString error;
+    if (nr * nc * 4 > t.numel() || m_values->rows() != t.rows() || m_values->cols() != t.cols()) {
+        if (!t.values(m_values.get(), &error)) statusBar()->showMessage(error, 8000);
+        r0 = c0 = 0;
+        nr = t.rows();
+        nc = t.cols();
+    } else {
+        // A small edit: read back just the changed cells into the matrix the views share.
+        const int64_t cols = t.cols();
+        for (int64_t r = r0; r < r0 + nr; ++r)
+            for (int64_t c = c0; c < c0 + nc; ++c)
+                (*m_values)(Eigen::Index(r), Eigen::Index(c)) = float(t.at(r * cols + c));
+    }
+    if (m_diff && m_original)
+        m_diff->block(r0, c0, nr, nc) =
+            m_values->block(r0, c0, nr, nc) - m_original->block(r0, c0, nr, nc);
+    // Repaint once per event-loop turn, covering everything changed since the last one.
+    if (m_dirtyRow1 < m_dirtyRow0) {
+        m_dirtyRow0 = r0, m_dirtyCol0 = c0;
+        m_dirtyRow1 = r0 + nr, m_dirtyCol1 = c0 + nc;
+    } else {
+        m_dirtyRow0 = std::min(m_dirtyRow0, r0), m_dirtyCol0 = std::min(m_dirtyCol0, c0);
+        m_dirtyRow1 = std::max(m_dirtyRow1, r0 + nr), m_dirtyCol1 = std::max(m_dirtyCol1, c0 + nc);
+    }
+    m_refreshTimer->start();
+    // Statistics read every value: on large tensors wait for a pause in typing or dragging.
+    m_statsTimer->start(t.numel() > (int64_t(1) << 22) ? 300 : 0);
+}
+
+void MainWindow::refreshShown() {
+    const int64_t r0 = m_dirtyRow0, c0 = m_dirtyCol0;
+    const int64_t nr = m_dirtyRow1 - r0, nc = m_dirtyCol1 - c0;
+    m_dirtyRow1 = m_dirtyCol1 = -1;
+    m_dirtyRow0 = m_dirtyCol0 = 0;
+    if (m_shownIndex < 0 || !m_values || nr <= 0 || nc <= 0) return;
+    m_view->refreshValues(r0, c0, nr, nc);
+}
+
+void MainWindow::refreshStats() {
+    if (m_shownIndex < 0 || !m_values) return;
+    const TensorPtr t = m_file->tensors[size_t(m_shownIndex)];
+    TensorStats stats;
+    QString error;
+    // Exact statistics from the tensor when small; from the displayed floats when large.
+    if (t->numel() <= (int64_t(1) << 22) || !isFloatingPoint(t->dtype)) {
+        if (computeStats(*t, &stats, &error))
+            m_stats->showStats(*m_file, t, stats);
+        else
+            m_stats->showError(*m_file, t, error);
+    } else {
+        m_stats->showStats(*m_file, t, computeStats(m_values->data(), int64_t(m_values->size())));
+    }
+}
+
+bool MainWindow::computeDifference(QString* error) {
+    m_original.reset();
+    m_diff.reset();
+    if (!m_doc || m_shownIndex < 0 || !m_values) return true;
+    auto original = std::make_shared<MatrixF>();
+    if (!m_doc->originalValues(m_shownIndex, original.get(), error)) return false;
+    if (original->rows() != m_values->rows() || original->cols() != m_values->cols()) {
+        *error = tr("the original values of this tensor have another shape");
+        return false;
+    }
+    m_original = original;
+    m_diff = std::make_shared<MatrixF>(*m_values - *m_original);
+    return true;
+}
+
+void MainWindow::setDifferenceMode(bool on) {
+    QString error;
+    if (on && !computeDifference(&error)) {
+        statusBar()->showMessage(tr("Cannot show differences: %1").arg(error), 8000);
+        m_diffAction->setChecked(false);
+        return;
+    }
+    if (!on) {
+        m_original.reset();
+        m_diff.reset();
+    }
+    m_view->setDifferenceMode(on);
+    if (m_shownIndex >= 0 && m_values)
+        m_view->showValues(m_file->tensors[size_t(m_shownIndex)], on ? m_diff : m_values);
+    showSelection();
+}
+
+void MainWindow::setSelection(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
+    if (m_shownIndex < 0) return;
+    const Tensor& t = *m_file->tensors[size_t(m_shownIndex)];
+    row0 = std::clamp<int64_t>(row0, 0, t.rows());
+    col0 = std::clamp<int64_t>(col0, 0, t.cols());
+    m_selRow = row0;
+    m_selCol = col0;
+    m_selRows = std::clamp<int64_t>(nRows, 0, t.rows() - row0);
+    m_selCols = std::clamp<int64_t>(nCols, 0, t.cols() - col0);
+    if (m_selCols == 0) m_selRows = 0;
+    showSelection();
+}
+
+void MainWindow::clearSelection() {
+    m_selRows = m_selCols = 0;
+    showSelection();
+}
+
+void MainWindow::showSelection() {
+    m_view->heatmap()->setSelectionRect(m_selRow, m_selCol, m_selRows, m_selCols);
+    m_view->barChart()->setSelectionRange(m_selCol, m_selRows > 0 ? m_selCols : 0);
+    if (m_shownIndex < 0)
+        m_selectionLabel->clear();
+    else if (m_selRows == 0)
+        m_selectionLabel->setText(tr("No selection: edits apply to the whole tensor"));
+    else
+        m_selectionLabel->setText(tr("Selection: rows %1–%2, columns %3–%4 (%5 cells)")
+                                      .arg(m_selRow)
+                                      .arg(m_selRow + m_selRows - 1)
+                                      .arg(m_selCol)
+                                      .arg(m_selCol + m_selCols - 1)
+                                      .arg(m_selRows * m_selCols));
+}
+
+bool MainWindow::targetRegion(Region* out) const {
+    if (!m_doc || m_shownIndex < 0) return false;
+    const Tensor& t = *m_file->tensors[size_t(m_shownIndex)];
+    *out = m_selRows > 0 ? Region::rect2d(t, m_selRow, m_selCol, m_selRows, m_selCols)
+                         : Region::whole(t);
+    return true;
+}
+
+bool MainWindow::applyOperation(const EditOperation& op) {
+    Region region;
+    if (!targetRegion(&region)) return false;
+    QString error;
+    if (!m_doc->edit(m_shownIndex, region, op, &error)) {
+        statusBar()->showMessage(tr("Not changed: %1").arg(error), 8000);
+        return false;
+    }
+    statusBar()->showMessage(tr("%1: %2 on %3 values")
+                                 .arg(m_file->tensors[size_t(m_shownIndex)]->name, op.describe())
+                                 .arg(region.numel()),
+                             5000);
+    return true;
+}
+
+bool MainWindow::reinitialize() {
+    Region region;
+    if (!targetRegion(&region)) return false;
+    QString error;
+    if (!m_doc->resetParameters(m_shownIndex, region, &error)) {
+        QMessageBox::warning(this, tr("Cannot Re-initialize"), error);
+        return false;
+    }
+    return true;
+}
+
+void MainWindow::askAndApply(EditOperation::Kind kind) {
+    if (!m_doc || m_shownIndex < 0) return;
+    const Tensor& t = *m_file->tensors[size_t(m_shownIndex)];
+    const QString where = m_selRows > 0 ? tr("the selection (%1 cells)").arg(m_selRows * m_selCols)
+                                        : tr("all of %1").arg(t.name);
+    QList<double> v;
+    using K = EditOperation::Kind;
+    if (kind == K::Clamp) {
+        if (!askNumbers(this, tr("Clamp %1").arg(where), {tr("Minimum:"), tr("Maximum:")},
+                        {QStringLiteral("-1"), QStringLiteral("1")}, &v))
+            return;
+        if (v[0] > v[1]) {
+            QMessageBox::warning(this, tr("Clamp"), tr("The minimum is larger than the maximum."));
+            return;
+        }
+        applyOperation(EditOperation::clamp(v[0], v[1]));
+        return;
+    }
+    const QString title = kind == K::Set   ? tr("Fill %1").arg(where)
+                          : kind == K::Add ? tr("Add to %1").arg(where)
+                                           : tr("Multiply %1").arg(where);
+    const QString label = kind == K::Set   ? tr("Value:")
+                          : kind == K::Add ? tr("Add:")
+                                           : tr("Factor:");
+    if (!askNumbers(this, title, {label}, {kind == K::Multiply ? QStringLiteral("1") : QString()},
+                    &v))
+        return;
+    if (kind == K::Set) {
+        double value = 0;
+        QString error;
+        if (!CellTableModel::parseCellValue(QString::number(v[0], 'g', 17), t.dtype, &value,
+                                            &error)) {
+            QMessageBox::warning(this, title, error);
+            return;
+        }
+        applyOperation(EditOperation::set(value));
+    } else {
+        applyOperation(kind == K::Add ? EditOperation::add(v[0]) : EditOperation::multiply(v[0]));
+    }
+}
+
+} // namespace ws

@@ -1,0 +1,155 @@
+// Main window, files: Save, Save As (any writable format), the unsaved-changes
+// question, and the preferences dialog (undo memory budget).
+#include "MainWindow.h"
+
+#include "FileFormat.h"
+
+#include <QApplication>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QDir>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QMessageBox>
+#include <QSpinBox>
+#include <QStatusBar>
+
+namespace ws {
+
+namespace {
+
+const QString kUndoBudgetKey = QStringLiteral("undoBudgetMiB");
+constexpr int kDefaultUndoMiB = 1024;
+
+QString filterFor(const FileFormat* f) {
+    QStringList patterns;
+    if (!f->defaultSuffix().isEmpty()) patterns << QStringLiteral("*.") + f->defaultSuffix();
+    for (const QString& p : f->nameFilters())
+        if (!patterns.contains(p) && !p.contains(QLatin1String(".index."))) patterns << p;
+    return QStringLiteral("%1 (%2)").arg(f->displayName(), patterns.join(QLatin1Char(' ')));
+}
+
+// The writable format whose name patterns match \a path, or null.
+const FileFormat* formatByName(const QString& path) {
+    const QString name = QFileInfo(path).fileName().toLower();
+    for (const FileFormat* f : fileFormats()) {
+        if (!f->canWrite()) continue;
+        if (!f->defaultSuffix().isEmpty() &&
+            name.endsWith(QLatin1Char('.') + f->defaultSuffix().toLower()))
+            return f;
+        for (const QString& p : f->nameFilters()) {
+            const QString suffix =
+                p.startsWith(QLatin1String("*")) ? p.mid(1).toLower() : QString();
+            if (suffix.startsWith(QLatin1Char('.')) && !suffix.contains(QLatin1Char('*')) &&
+                name.endsWith(suffix))
+                return f;
+        }
+    }
+    return nullptr;
+}
+
+} // namespace
+
+int MainWindow::undoBudgetMiB() {
+    return settings().value(kUndoBudgetKey, kDefaultUndoMiB).toInt();
+}
+
+bool MainWindow::saveDocument(const QString& path, const FileFormat* format) {
+    if (!m_doc) return false;
+    const FileFormat* own = formatById(m_doc->file().formatId);
+    if (format == own) format = nullptr;
+    QString error;
+    // Synchronous for now: the document's save is atomic (temporary file, then rename).
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    const bool ok = m_doc->save(path, &error, format);
+    QApplication::restoreOverrideCursor();
+    if (!ok) {
+        QMessageBox::warning(
+            this, tr("Cannot Save"),
+            tr("Could not save %1:\n%2").arg(QDir::toNativeSeparators(path), error));
+        return false;
+    }
+    if (format) {
+        const QString text =
+            tr("Wrote a copy converted to %1:\n%2\n\nThe open document is still %3; "
+               "its unsaved changes (if any) are still unsaved there.")
+                .arg(format->displayName(), QDir::toNativeSeparators(path),
+                     QFileInfo(m_doc->file().path).fileName());
+        auto* box = new QMessageBox(QMessageBox::Information, tr("Converted Copy Saved"), text,
+                                    QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
+    return true;
+}
+
+bool MainWindow::save() {
+    if (!m_doc) return false;
+    const FileFormat* own = formatById(m_doc->file().formatId);
+    if (!own || !own->canWrite()) return saveAs();
+    return saveDocument(m_doc->file().path);
+}
+
+bool MainWindow::saveAs() {
+    if (!m_doc) return false;
+    const FileFormat* own = formatById(m_doc->file().formatId);
+    QStringList filters;
+    QList<const FileFormat*> formats;
+    QString selected;
+    for (const FileFormat* f : fileFormats()) {
+        if (!f->canWrite()) continue;
+        filters << filterFor(f);
+        formats << f;
+        if (f == own) selected = filters.last();
+    }
+    if (formats.isEmpty()) {
+        QMessageBox::warning(this, tr("Cannot Save"), tr("No format can be written."));
+        return false;
+    }
+    if (selected.isEmpty()) selected = filters.first();
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Weight File As"), m_doc->file().path,
+                                                filters.join(QLatin1String(";;")), &selected);
+    if (path.isEmpty()) return false;
+    // The extension picks the format; without a known one, the chosen filter does.
+    const FileFormat* format = formatByName(path);
+    if (!format) {
+        format = formats.value(std::max<qsizetype>(0, filters.indexOf(selected)));
+        if (!format->defaultSuffix().isEmpty()) path += QLatin1Char('.') + format->defaultSuffix();
+    }
+    return saveDocument(path, format);
+}
+
+bool MainWindow::maybeSave() {
+    if (!m_doc || !m_doc->isModified()) return true;
+    const auto answer = QMessageBox::question(
+        this, tr("Unsaved Changes"),
+        tr("%1 has unsaved changes.\nDo you want to save them?")
+            .arg(QFileInfo(m_doc->file().path).fileName()),
+        QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
+    if (answer == QMessageBox::Save) return save();
+    return answer == QMessageBox::Discard;
+}
+
+void MainWindow::showPreferences() {
+    QDialog dialog(this);
+    dialog.setWindowTitle(tr("Preferences"));
+    auto* form = new QFormLayout(&dialog);
+    auto* budget = new QSpinBox(&dialog);
+    budget->setRange(16, 1024 * 1024);
+    budget->setSuffix(tr(" MiB"));
+    budget->setValue(undoBudgetMiB());
+    budget->setToolTip(tr("Memory the undo history may use for copies of changed values; "
+                          "the oldest steps are forgotten beyond it."));
+    form->addRow(tr("Undo memory budget:"), budget);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
+    form->addRow(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
+    if (dialog.exec() != QDialog::Accepted) return;
+    settings().setValue(kUndoBudgetKey, budget->value());
+    if (m_doc) m_doc->setUndoBudget(qint64(budget->value()) << 20);
+}
+
+} // namespace ws
