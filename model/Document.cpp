@@ -227,7 +227,8 @@ void Document::rebindAfterSave(const WeightFile& saved) {
     for (const auto& t : m_file->tensors) {
         TensorPtr fresh = saved.find(t->name);
         if (fresh && fresh->storage)
-            t->storage->rebind(fresh->storage->loader(), fresh->storage->fileOffset());
+            t->storage->rebind(fresh->storage->loader(), fresh->storage->fileOffset(),
+                               fresh->storage->filePath());
     }
 }
 

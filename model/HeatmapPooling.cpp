@@ -32,39 +32,42 @@ PooledGrid poolMaxMagnitude(const MatrixF& m, int64_t row0, int64_t col0, int64_
                            Eigen::Index(nCols));
         return g;
     }
-    // Per output cell keep the largest and the smallest value seen (a loop the
-    // compiler vectorises) and whether a NaN was seen; pick by magnitude at the end.
+    // For each block of rows, keep per column the largest and smallest value and
+    // whether a NaN was seen, in contiguous loops the compiler vectorises; then
+    // fold the columns into blocks and pick the value of larger magnitude.
     std::vector<int64_t> colEdge(static_cast<size_t>(outC) + 1);
     for (int64_t c = 0; c <= outC; ++c)
-        colEdge[size_t(c)] = col0 + c * nCols / outC;
-    std::vector<float> hi(static_cast<size_t>(outC)), lo(static_cast<size_t>(outC));
-    std::vector<char> nan(static_cast<size_t>(outC));
+        colEdge[size_t(c)] = c * nCols / outC;
+    std::vector<float> hi(static_cast<size_t>(nCols)), lo(static_cast<size_t>(nCols));
+    std::vector<unsigned char> nan(static_cast<size_t>(nCols));
     const float inf = std::numeric_limits<float>::infinity();
     for (int64_t r = 0; r < outR; ++r) {
         const int64_t rb = row0 + r * nRows / outR, re = row0 + (r + 1) * nRows / outR;
+        float* h = hi.data();
+        float* l = lo.data();
+        unsigned char* n = nan.data();
         std::fill(hi.begin(), hi.end(), -inf);
         std::fill(lo.begin(), lo.end(), inf);
-        std::fill(nan.begin(), nan.end(), char(0));
+        std::fill(nan.begin(), nan.end(), 0);
         for (int64_t rr = rb; rr < re; ++rr) {
-            const float* row = m.data() + rr * C;
-            for (int64_t c = 0; c < outC; ++c) {
-                float h = hi[size_t(c)], l = lo[size_t(c)];
-                bool n = false;
-                for (int64_t cc = colEdge[size_t(c)]; cc < colEdge[size_t(c) + 1]; ++cc) {
-                    const float v = row[cc];
-                    h = v > h ? v : h;
-                    l = v < l ? v : l;
-                    n |= v != v;
-                }
-                hi[size_t(c)] = h;
-                lo[size_t(c)] = l;
-                nan[size_t(c)] |= char(n);
+            const float* row = m.data() + rr * C + col0;
+            for (int64_t c = 0; c < nCols; ++c) {
+                const float v = row[c];
+                h[c] = v > h[c] ? v : h[c];
+                l[c] = v < l[c] ? v : l[c];
+                n[c] |= static_cast<unsigned char>(v != v);
             }
         }
         for (int64_t c = 0; c < outC; ++c) {
-            const size_t k = size_t(c);
-            float v = std::fabs(lo[k]) > std::fabs(hi[k]) ? lo[k] : hi[k];
-            if (nan[k]) v = std::numeric_limits<float>::quiet_NaN();
+            float bh = -inf, bl = inf;
+            bool bn = false;
+            for (int64_t k = colEdge[size_t(c)]; k < colEdge[size_t(c) + 1]; ++k) {
+                bh = std::max(bh, h[k]);
+                bl = std::min(bl, l[k]);
+                bn = bn || n[k];
+            }
+            float v = std::fabs(bl) > std::fabs(bh) ? bl : bh;
+            if (bn) v = std::numeric_limits<float>::quiet_NaN();
             g.values(Eigen::Index(r), Eigen::Index(c)) = v;
         }
     }

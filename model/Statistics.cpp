@@ -1,4 +1,6 @@
-// Tensor statistics in double precision with Welford's update for the variance.
+// Tensor statistics in double precision: one pass of shifted sums (shifted by
+// the first finite value, which keeps the variance accurate for data far from
+// zero) with no division per element, so 40M values take tens of milliseconds.
 #include "Statistics.h"
 
 #include <cmath>
@@ -8,65 +10,70 @@ namespace ws {
 
 namespace {
 
-struct Accumulator {
+template <typename T> TensorStats accumulate(const T* values, int64_t n) {
     TensorStats s;
-    double m2 = 0, sumSq = 0;
-    int64_t zeros = 0, finite = 0;
-    bool first = true;
-
-    void add(double v) {
-        ++s.count;
-        if (std::isnan(v)) {
-            ++s.nanCount;
-            return;
+    s.count = n;
+    double shift = 0;
+    int64_t i0 = 0;
+    for (; i0 < n; ++i0)
+        if (std::isfinite(double(values[i0]))) {
+            shift = double(values[i0]);
+            break;
         }
-        if (std::isinf(v)) ++s.infCount;
-        if (v == 0) ++zeros;
-        if (first) {
-            s.min = s.max = v;
-            first = false;
-        } else {
-            if (v < s.min) s.min = v;
-            if (v > s.max) s.max = v;
+    double sum = 0, sumSq = 0, sumShifted = 0, sumShiftedSq = 0;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    int64_t zeros = 0, finite = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        const double v = double(values[i]);
+        if (v != v) {
+            ++s.nanCount;
+            continue;
+        }
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        zeros += v == 0;
+        if (std::isinf(v)) {
+            ++s.infCount;
+            continue;
         }
         ++finite;
-        const double delta = v - s.mean;
-        s.mean += delta / double(finite);
-        m2 += delta * (v - s.mean);
+        sum += v;
         sumSq += v * v;
+        const double d = v - shift;
+        sumShifted += d;
+        sumShiftedSq += d * d;
     }
-
-    TensorStats finish() {
-        if (finite > 0) s.std = std::sqrt(std::max(0.0, m2 / double(finite)));
-        s.l2 = std::sqrt(sumSq);
-        s.zeroFraction = s.count ? double(zeros) / double(s.count) : 0;
-        if (s.infCount) { // Welford's mean is meaningless with infinities
-            s.mean = std::numeric_limits<double>::quiet_NaN();
-            s.std = std::numeric_limits<double>::quiet_NaN();
-        }
-        if (finite == 0 && s.count > 0)
-            s.min = s.max = s.mean = s.std = std::numeric_limits<double>::quiet_NaN();
+    const double nan = std::numeric_limits<double>::quiet_NaN();
+    s.zeroFraction = n ? double(zeros) / double(n) : 0;
+    s.l2 = s.infCount ? std::numeric_limits<double>::infinity() : std::sqrt(sumSq);
+    if (finite + s.infCount == 0) {
+        s.min = s.max = s.mean = s.std = n ? nan : 0;
         return s;
     }
-};
+    s.min = lo;
+    s.max = hi;
+    if (s.infCount || finite == 0) {
+        s.mean = s.std = nan;
+        return s;
+    }
+    const double f = double(finite);
+    s.mean = sum / f;
+    const double var = (sumShiftedSq - sumShifted * sumShifted / f) / f;
+    s.std = std::sqrt(std::max(0.0, var));
+    return s;
+}
 
 } // namespace
 
 bool computeStats(const Tensor& t, TensorStats* out, QString* error) {
     std::vector<double> values;
     if (!t.valuesDouble(&values, error)) return false;
-    Accumulator acc;
-    for (double v : values)
-        acc.add(v);
-    *out = acc.finish();
+    *out = accumulate(values.data(), int64_t(values.size()));
     return true;
 }
 
 TensorStats computeStats(const float* values, int64_t n) {
-    Accumulator acc;
-    for (int64_t i = 0; i < n; ++i)
-        acc.add(values[i]);
-    return acc.finish();
+    return accumulate(values, n);
 }
 
 } // namespace ws

@@ -4,6 +4,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <cstring>
 
 namespace ws {
 
@@ -49,7 +50,9 @@ std::shared_ptr<Storage> Storage::fromFileRange(const QString& filePath, qint64 
         }
         return true;
     };
-    return std::make_shared<Storage>(loader, byteSize, fileOffset, key);
+    auto storage = std::make_shared<Storage>(loader, byteSize, fileOffset, key);
+    storage->m_filePath = filePath;
+    return storage;
 }
 
 std::shared_ptr<Storage> Storage::fromBytes(QByteArray bytes, const QString& key) {
@@ -116,10 +119,70 @@ bool Storage::readOriginal(QByteArray* out, QString* error) const {
     return true;
 }
 
-void Storage::rebind(Loader loader, qint64 fileOffset) {
+void Storage::rebind(Loader loader, qint64 fileOffset, const QString& filePath) {
     std::lock_guard<std::mutex> lock(m_mutex);
     m_loader = std::move(loader);
     m_fileOffset = fileOffset;
+    m_filePath = filePath;
+}
+
+QString Storage::filePath() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_filePath;
+}
+
+bool Storage::readBytes(qint64 offset, qint64 size, char* dst, QString* error) {
+    QString dummy;
+    QString* err = error ? error : &dummy;
+    if (offset < 0 || size < 0 || offset > m_byteSize || size > m_byteSize - offset) {
+        *err = QStringLiteral("storage %1: range %2+%3 is outside its %4 bytes")
+                   .arg(m_key)
+                   .arg(offset)
+                   .arg(size)
+                   .arg(m_byteSize);
+        return false;
+    }
+    QString path;
+    qint64 base = -1;
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_loaded) {
+            std::memcpy(dst, m_bytes.constData() + offset, size_t(size));
+            return true;
+        }
+        path = m_filePath;
+        base = m_fileOffset;
+    }
+    if (path.isEmpty() || base < 0) {
+        if (!load(err)) return false;
+        std::memcpy(dst, m_bytes.constData() + offset, size_t(size));
+        return true;
+    }
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *err = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
+        return false;
+    }
+    if (base + m_byteSize > file.size() || !file.seek(base + offset)) {
+        *err = QStringLiteral("%1: record %2 needs %3 bytes at offset %4 but the file has only "
+                              "%5 bytes")
+                   .arg(path, m_key)
+                   .arg(m_byteSize)
+                   .arg(base)
+                   .arg(file.size());
+        return false;
+    }
+    qint64 got = 0;
+    while (got < size) {
+        const qint64 n = file.read(dst + got, size - got);
+        if (n <= 0) break;
+        got += n;
+    }
+    if (got != size) {
+        *err = QStringLiteral("%1: record %2 is truncated").arg(path, m_key);
+        return false;
+    }
+    return true;
 }
 
 Storage::Loader Storage::loader() const {

@@ -39,7 +39,13 @@ public:
     /// (possibly edited) bytes alone. Used to restore originals and to diff.
     bool readOriginal(QByteArray* out, QString* error) const;
     /// Points the storage at a new place in a (re-)written file, keeping loaded bytes.
-    void rebind(Loader loader, qint64 fileOffset);
+    void rebind(Loader loader, qint64 fileOffset, const QString& filePath = QString());
+    /// The file a file-range storage lies in as-is, else empty.
+    QString filePath() const;
+    /// Copies \a size bytes at \a offset of the storage to \a dst: from the loaded
+    /// bytes, or straight from the file for an unloaded file-range storage (without
+    /// loading it, so that a view needs no second copy), else by loading it.
+    bool readBytes(qint64 offset, qint64 size, char* dst, QString* error);
     Loader loader() const;
     /// Drops the loaded bytes (only if nothing was changed) to free memory.
     void unload();
@@ -53,6 +59,7 @@ private:
     Loader m_loader;
     qint64 m_byteSize = 0;
     qint64 m_fileOffset = -1;
+    QString m_filePath;
     QString m_key;
     QByteArray m_bytes;
     bool m_loaded = false;

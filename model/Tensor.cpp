@@ -154,15 +154,23 @@ template <typename F> void forEachElement(const Tensor& t, F f) {
 } // namespace
 
 bool Tensor::values(MatrixF* out, QString* error) const {
+    if (dtype == DType::Float32 && (shape.empty() || isContiguous())) {
+        // One copy straight into the matrix: from the file when the storage is not
+        // loaded (it stays unloaded), else from its bytes.
+        const QString problem = validate();
+        if (!problem.isEmpty()) {
+            if (error) *error = problem;
+            return false;
+        }
+        out->resize(Eigen::Index(rows()), Eigen::Index(cols()));
+        return storage->readBytes(storageOffset * 4, numel() * 4,
+                                  reinterpret_cast<char*>(out->data()), error);
+    }
     if (!load(error)) return false;
     out->resize(Eigen::Index(rows()), Eigen::Index(cols()));
     float* dst = out->data();
     const char* src = storage->data();
     const int es = dtypeSize(dtype);
-    if (dtype == DType::Float32 && (shape.empty() || isContiguous())) {
-        std::memcpy(dst, src + storageOffset * 4, size_t(numel()) * 4);
-        return true;
-    }
     const DType t = dtype;
     forEachElement(*this,
                    [&](int64_t i, int64_t s) { dst[i] = float(readElement(src + s * es, t)); });
