@@ -125,7 +125,7 @@ private:
         return push(p);
     }
     bool memoPut(uint64_t idx) {
-        PickleValue* v;
+        PickleValue* v = nullptr;
         if (!top(&v)) return false;
         m_memo[idx] = v;
         return true;
