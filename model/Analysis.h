@@ -28,8 +28,7 @@ Histogram histogram(const float* values, int64_t n, int bins, double lo = 0, dou
 /// numpy.percentile(values, q) with the default linear interpolation; NaNs ignored.
 double percentile(const float* values, int64_t n, double q);
 /// Both ends at once (one partial sort), for range clipping such as 1..99.
-std::pair<double, double> percentileRange(const float* values, int64_t n, double qLo,
-                                          double qHi);
+std::pair<double, double> percentileRange(const float* values, int64_t n, double qLo, double qHi);
 
 /// Singular-value summary of a matrix.
 struct Spectrum {
@@ -48,8 +47,15 @@ using AnalysisProgress = std::function<bool(double)>;
 /// else a randomized truncated SVD of the \a rank largest values (the stable rank
 /// then uses the exact Frobenius norm). False with \a error when cancelled.
 bool computeSpectrum(const MatrixF& m, Spectrum* out, QString* error,
-                     const AnalysisProgress& progress = {}, int exactLimit = 2048,
-                     int rank = 128);
+                     const AnalysisProgress& progress = {}, int exactLimit = 2048, int rank = 128);
+
+/// Singular values (descending) as square roots of the eigenvalues of the Gram matrix
+/// (A^T A or A A^T, the smaller, accumulated in double in blocks of rows): exact up to
+/// about 1e-8 of the largest value, in little memory. computeSpectrum uses it for
+/// large, long matrices (more than 8M elements, one side over 4 times the other)
+/// whose smaller side is within its exact limit. False when \a progress cancels.
+bool gramSingularValues(const MatrixF& m, std::vector<double>* out,
+                        const AnalysisProgress& progress = {});
 
 /// L2 norm of each column (input feature) and each row (output feature).
 std::vector<double> columnNorms(const MatrixF& m);
@@ -58,7 +64,7 @@ std::vector<double> rowNorms(const MatrixF& m);
 /// One tensor matched by name between two files.
 struct TensorChange {
     QString name;
-    QString problem;       ///< "only in A", "shape differs", "cannot read: ..." or empty
+    QString problem; ///< "only in A", "only in B", "shape differs", "cannot read: ..." or empty
     double relativeChange = 0; ///< ||b - a|| / ||a|| (Frobenius; inf when ||a|| = 0 < ||b - a||)
     double maxAbsChange = 0;
     double l2A = 0, l2B = 0;

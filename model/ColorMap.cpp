@@ -43,15 +43,11 @@ QString ColorMap::defaultFor(double lo, double hi) {
 QRgb ColorMap::colorAt(double t) const {
     if (m_stops.isEmpty()) return qRgb(0, 0, 0);
     if (std::isnan(t)) return qRgb(255, 0, 255);
-    t = std::clamp(t, 0.0, 1.0);
-    const double pos = t * double(m_stops.size() - 1);
-    const int i = std::min(int(pos), int(m_stops.size()) - 2);
-    if (i < 0) return m_stops.front().rgb();
-    const double f = pos - i;
-    const QColor& a = m_stops[i];
-    const QColor& b = m_stops[i + 1];
-    auto mix = [f](int x, int y) { return int(std::lround(x + (y - x) * f)); };
-    return qRgb(mix(a.red(), b.red()), mix(a.green(), b.green()), mix(a.blue(), b.blue()));
+    // As matplotlib's Colormap: the entry whose equal-width bin holds t, no blending
+    // (the tables hold matplotlib's 256 entries, so colours match exactly).
+    const int n = int(m_stops.size());
+    const int i = std::clamp(int(std::clamp(t, 0.0, 1.0) * n), 0, n - 1);
+    return m_stops[i].rgb();
 }
 
 std::pair<double, double> defaultRange(double min, double max) {

@@ -30,7 +30,10 @@ struct ColorScale {
     /// symlog: matplotlib's SymLogNorm with base 10 and linscale 1).
     double transform(double v) const;
     /// Position of \a v in [0, 1]; < 0 under the range, > 1 over it, NaN for NaN.
+    /// Log compares the magnitude |v| with [lo, hi] (lo <= 0 is taken as hi * 1e-6).
     double position(double v) const;
+    /// Colour of \a v: under/over/nan colours outside the range, else the map's stop
+    /// whose equal-width bin holds position(v), exactly as matplotlib's Colormap picks it.
     QRgb colorOf(double v) const;
 };
 
