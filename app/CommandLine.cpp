@@ -3,6 +3,7 @@
 #include "CommandLineSupport.h"
 #include "EditCommandLine.h"
 #include "FileFormat.h"
+#include "StatsCommand.h"
 
 #include <QFileInfo>
 #include <csignal>
@@ -23,12 +24,14 @@ QString generalHelp() {
     return QStringLiteral(
                "Usage: weightscope [FILE]                open FILE in the viewer\n"
                "       weightscope info FILE [--json] [--stats]\n"
+               "       weightscope stats FILE TENSOR [--json] [--bins N]\n"
                "       weightscope export FILE TENSOR -o OUT [--colormap NAME] "
-               "[--range LO:HI] [--size WxH]\n"
+               "[--range LO:HI] [--size WxH] ...\n"
                "       weightscope edit IN -o OUT [--dry-run] EXPR...\n"
                "       weightscope help [COMMAND] | --help | --version\n\n"
                "Commands:\n"
                "  info     list the tensors, parameter counts and layer tree of a weight file\n"
+               "  stats    statistics, histogram, singular values and ranks of one tensor\n"
                "  export   write one tensor as an image (.png .svg .pdf) or values (.npy .csv)\n"
                "  edit     apply PyTorch-style edits ('fc.weight[0:5, :] = 0.1') and save\n\n"
                "Formats: %1\n"
@@ -48,8 +51,8 @@ QStringList argumentsFrom(int argc, char** argv, int first) {
 bool isCommandLineInvocation(int argc, char** argv) {
     if (argc < 2 || !argv[1]) return false;
     const QByteArray a(argv[1]);
-    return a == "info" || a == "export" || a == "edit" || a == "help" || a == "--help" ||
-           a == "-h" || a == "--version";
+    return a == "info" || a == "stats" || a == "export" || a == "edit" || a == "help" ||
+           a == "--help" || a == "-h" || a == "--version";
 }
 
 int runCommandLine(int argc, char** argv) {
@@ -75,6 +78,10 @@ int runCommandLine(int argc, char** argv) {
             cli::out(cli::infoHelp());
             return cli::Success;
         }
+        if (rest.first() == QLatin1String("stats")) {
+            cli::out(cli::statsHelp());
+            return cli::Success;
+        }
         if (rest.first() == QLatin1String("export")) {
             cli::out(cli::exportHelp());
             return cli::Success;
@@ -84,10 +91,11 @@ int runCommandLine(int argc, char** argv) {
             return cli::Success;
         }
         return cli::fail(cli::BadUsage, QStringLiteral("no help for unknown command '%1'; "
-                                                       "commands are info, export and edit")
+                                                       "commands are info, stats, export and edit")
                                             .arg(rest.first()));
     }
     if (command == QLatin1String("info")) return cli::runInfo(rest);
+    if (command == QLatin1String("stats")) return cli::runStats(rest);
     if (command == QLatin1String("export")) return cli::runExport(rest, argc, argv);
     if (command == QLatin1String("edit")) return cli::runEdit(rest);
     return cli::fail(cli::BadUsage, QStringLiteral("unknown command '%1'").arg(command));

@@ -1,9 +1,11 @@
-// `weightscope export FILE TENSOR -o OUT [--colormap NAME] [--range LO:HI]
-// [--size WxH]`: one tensor to an image (.png .svg .pdf) or to values (.npy .csv).
+// `weightscope export FILE TENSOR -o OUT [--colormap NAME] [--range LO:HI | --percentile
+// LO:HI] [--scale S] [--size WxH] [--dpi N] [--title T] [--diff OTHER]`: one tensor (or an
+// indexed view, or its difference from another file's) to an image or to values.
 #include "ColorMap.h"
 #include "CommandLineSupport.h"
 #include "NpyWriter.h"
 #include "PlotExport.h"
+#include "StatsCommand.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -26,21 +28,56 @@ void quietHandler(QtMsgType type, const QMessageLogContext& context, const QStri
 }
 
 struct ExportRequest {
-    QString file, tensor, output, suffix;
+    QString file, tensor, output, suffix, diff;
+    bool hasTitle = false;
     ExportOptions options;
 };
 
-bool parseRange(const QString& text, ExportOptions* o) {
+bool parsePair(const QString& text, double* lo, double* hi) {
     const QStringList parts = text.split(QLatin1Char(':'));
     if (parts.size() != 2) return false;
     bool okLo = false, okHi = false;
-    const double lo = parts[0].trimmed().toDouble(&okLo);
-    const double hi = parts[1].trimmed().toDouble(&okHi);
-    if (!okLo || !okHi || !std::isfinite(lo) || !std::isfinite(hi) || !(lo < hi)) return false;
+    *lo = parts[0].trimmed().toDouble(&okLo);
+    *hi = parts[1].trimmed().toDouble(&okHi);
+    return okLo && okHi && std::isfinite(*lo) && std::isfinite(*hi) && *lo < *hi;
+}
+
+bool parseRange(const QString& text, ExportOptions* o) {
+    if (!parsePair(text, &o->lo, &o->hi)) return false;
     o->hasRange = true;
-    o->lo = lo;
-    o->hi = hi;
     return true;
+}
+
+bool parsePercentile(const QString& text, ExportOptions* o) {
+    if (!parsePair(text, &o->pLo, &o->pHi) || o->pLo < 0 || o->pHi > 100) return false;
+    o->hasPercentile = true;
+    return true;
+}
+
+// This file's tensor minus \a other's (same shape): float32, or float64 when both are.
+TensorPtr difference(const Tensor& a, const Tensor& b, const QString& name, QString* error) {
+    std::vector<double> va, vb;
+    if (!a.valuesDouble(&va, error) || !b.valuesDouble(&vb, error)) return nullptr;
+    auto t = std::make_shared<Tensor>();
+    t->name = name;
+    t->inputMajor = a.inputMajor;
+    t->setContiguousShape(a.shape);
+    QByteArray bytes;
+    if (a.dtype == DType::Float64 && b.dtype == DType::Float64) {
+        t->dtype = DType::Float64;
+        bytes.resize(qsizetype(va.size() * sizeof(double)));
+        auto* d = reinterpret_cast<double*>(bytes.data());
+        for (size_t i = 0; i < va.size(); ++i)
+            d[i] = va[i] - vb[i];
+    } else {
+        t->dtype = DType::Float32;
+        bytes.resize(qsizetype(va.size() * sizeof(float)));
+        auto* d = reinterpret_cast<float*>(bytes.data());
+        for (size_t i = 0; i < va.size(); ++i)
+            d[i] = float(va[i] - vb[i]);
+    }
+    t->storage = Storage::fromBytes(bytes, name);
+    return t;
 }
 
 bool parseSize(const QString& text, ExportOptions* o) {
@@ -80,9 +117,12 @@ int parse(const QStringList& args, ExportRequest* r) {
             value = a.mid(eq + 1);
             hasValue = true;
         }
-        const bool known = name == QLatin1String("-o") || name == QLatin1String("--output") ||
-                           name == QLatin1String("--colormap") ||
-                           name == QLatin1String("--range") || name == QLatin1String("--size");
+        static const QStringList kKnown = {
+            QStringLiteral("-o"),      QStringLiteral("--output"),   QStringLiteral("--colormap"),
+            QStringLiteral("--range"), QStringLiteral("--size"),     QStringLiteral("--percentile"),
+            QStringLiteral("--diff"),  QStringLiteral("--scale"),    QStringLiteral("--dpi"),
+            QStringLiteral("--title"), QStringLiteral("--linthresh")};
+        const bool known = kKnown.contains(name);
         if (!known)
             return fail(BadUsage, QStringLiteral("export: unknown option '%1' (see `weightscope "
                                                  "help export`)")
@@ -105,6 +145,35 @@ int parse(const QStringList& args, ExportRequest* r) {
                 return fail(BadUsage, QStringLiteral("export: bad --range '%1' (expected LO:HI "
                                                      "with LO < HI, e.g. -0.5:0.5)")
                                           .arg(value));
+        } else if (name == QLatin1String("--percentile")) {
+            if (!parsePercentile(value, &r->options))
+                return fail(BadUsage, QStringLiteral("export: bad --percentile '%1' (expected "
+                                                     "LO:HI with 0 <= LO < HI <= 100, e.g. 1:99)")
+                                          .arg(value));
+        } else if (name == QLatin1String("--diff")) {
+            r->diff = value;
+        } else if (name == QLatin1String("--scale")) {
+            if (!ColorScale::parseScale(value, &r->options.scale))
+                return fail(BadUsage,
+                            QStringLiteral("export: unknown --scale '%1' (known: %2)")
+                                .arg(value, ColorScale::scaleNames().join(QLatin1String(", "))));
+        } else if (name == QLatin1String("--linthresh")) {
+            bool ok = false;
+            r->options.linearThreshold = value.toDouble(&ok);
+            if (!ok || !(r->options.linearThreshold > 0) ||
+                !std::isfinite(r->options.linearThreshold))
+                return fail(
+                    BadUsage,
+                    QStringLiteral("export: bad --linthresh '%1' (a positive number)").arg(value));
+        } else if (name == QLatin1String("--dpi")) {
+            bool ok = false;
+            r->options.dpi = value.toInt(&ok);
+            if (!ok || r->options.dpi < 1 || r->options.dpi > 10000)
+                return fail(BadUsage,
+                            QStringLiteral("export: bad --dpi '%1' (1 to 10000)").arg(value));
+        } else if (name == QLatin1String("--title")) {
+            r->options.title = value;
+            r->hasTitle = true;
         } else if (!parseSize(value, &r->options)) {
             return fail(BadUsage, QStringLiteral("export: bad --size '%1' (expected WxH, e.g. "
                                                  "1200x900, each 16 to 16384)")
@@ -119,6 +188,8 @@ int parse(const QStringList& args, ExportRequest* r) {
         return fail(BadUsage,
                     QStringLiteral("export: unexpected argument '%1'").arg(positional[2]));
     if (r->output.isEmpty()) return fail(BadUsage, QStringLiteral("export: missing -o OUT"));
+    if (r->options.hasRange && r->options.hasPercentile)
+        return fail(BadUsage, QStringLiteral("export: give --range or --percentile, not both"));
     r->file = positional[0];
     r->tensor = positional[1];
     r->suffix = QFileInfo(r->output).suffix().toLower();
@@ -137,8 +208,10 @@ int parse(const QStringList& args, ExportRequest* r) {
 QString exportHelp() {
     return QStringLiteral(
                "Usage: weightscope export FILE TENSOR -o OUT [--colormap NAME] [--range LO:HI]\n"
-               "                          [--size WxH]\n\n"
+               "                          [--percentile LO:HI] [--scale S] [--linthresh X]\n"
+               "                          [--size WxH] [--dpi N] [--title TEXT] [--diff OTHER]\n\n"
                "Writes the tensor named TENSOR (exactly as `weightscope info` lists it) of FILE.\n"
+               "TENSOR may be indexed as in PyTorch: 'conv.weight[:, :, 1, 2]', 'fc.weight[0]'.\n"
                "The extension of OUT selects the output:\n"
                "  .png .svg .pdf  the heatmap (1-D tensors as a bar chart)\n"
                "  .npy            the exact values in the tensor's dtype (bfloat16, float8 as "
@@ -148,10 +221,19 @@ QString exportHelp() {
                "  -o, --output OUT   the file to write\n"
                "  --colormap NAME    %1 (suffix _r inverts)\n"
                "  --range LO:HI      colour range instead of the automatic one\n"
-               "  --size WxH         image size in pixels (default 1200x900)\n"
+               "  --percentile LO:HI colour range from percentiles of the data (e.g. 1:99;\n"
+               "                     of the magnitudes for --scale log)\n"
+               "  --scale S          %2 (default linear)\n"
+               "  --linthresh X      symlog: values within +-X are linear\n"
+               "  --size WxH         image size in pixels, exactly (default 1200x900)\n"
+               "  --dpi N            physical resolution: PNG metadata, PDF/SVG page size\n"
+               "  --title TEXT       title above the plot (default: the tensor name)\n"
+               "  --diff OTHER       this file's tensor minus OTHER's (same name and shape);\n"
+               "                     .npy is float32 unless both are float64\n"
                "  -h, --help         show this help\n"
                "Use -- before a FILE or TENSOR name that starts with '-'.\n")
-        .arg(ColorMap::names().join(QLatin1String(", ")));
+        .arg(ColorMap::names().join(QLatin1String(", ")),
+             ColorScale::scaleNames().join(QLatin1String(", ")));
 }
 
 int runExport(const QStringList& args, int argc, char** argv) {
@@ -169,8 +251,30 @@ int runExport(const QStringList& args, int argc, char** argv) {
     }
     auto file = openOrReport(r.file);
     if (!file) return BadInput;
-    const TensorPtr tensor = file->find(r.tensor);
-    if (!tensor) return fail(BadInput, unknownTensorMessage(*file, r.file, r.tensor));
+    int code = BadInput;
+    TensorPtr tensor = tensorArgument(*file, r.file, r.tensor, &code);
+    if (!tensor) return code;
+    if (!r.diff.isEmpty()) {
+        auto other = openOrReport(r.diff);
+        if (!other) return BadInput;
+        const TensorPtr b = tensorArgument(*other, r.diff, r.tensor, &code);
+        if (!b) return code;
+        if (b->shape != tensor->shape)
+            return fail(BadInput, QStringLiteral("--diff: tensor '%1' has shape %2 in %3 but %4 "
+                                                 "in %5")
+                                      .arg(r.tensor, tensor->shapeString(), r.file,
+                                           b->shapeString(), r.diff));
+        QString problem;
+        const QString name =
+            QStringLiteral("%1 (%2 - %3)")
+                .arg(r.tensor, QFileInfo(r.file).fileName(), QFileInfo(r.diff).fileName());
+        tensor = difference(*tensor, *b, name, &problem);
+        if (!tensor)
+            return fail(
+                BadInput,
+                QStringLiteral("--diff: cannot read tensor '%1': %2").arg(r.tensor, problem));
+        r.options.difference = true;
+    }
 
     QString error;
     bool ok = false;
@@ -185,7 +289,7 @@ int runExport(const QStringList& args, int argc, char** argv) {
                 BadInput,
                 QStringLiteral("%1: cannot read tensor '%2': %3").arg(r.file, r.tensor, problem));
         }
-        r.options.title = tensor->name;
+        if (!r.hasTitle) r.options.title = tensor->name;
         ok = exportTensorImage(*tensor, r.output, r.options, &error);
     }
     if (!ok) return fail(BadInput, error.simplified()); // unreadable tensor or unwritable OUT

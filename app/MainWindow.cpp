@@ -66,7 +66,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_statsDock->setWidget(m_stats);
     addDockWidget(Qt::RightDockWidgetArea, m_statsDock);
     createDocks();
-    resizeDocks({m_treeDock, m_statsDock}, {width() * 32 / 100, 280}, Qt::Horizontal);
+    resizeDocks({m_treeDock, m_statsDock}, {width() * 30 / 100, 340}, Qt::Horizontal);
 
     m_readout = new QLabel(this);
     m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -141,6 +141,7 @@ void MainWindow::createMenus() {
     view->addAction(m_historyDock->toggleViewAction());
     view->addAction(m_editBar->toggleViewAction());
     view->addAction(m_colorBar->toggleViewAction());
+    createAnalysisActions(file, menuBar()->actions().at(1)->menu(), view);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About WeightScope"), this, [this] {
@@ -151,6 +152,7 @@ void MainWindow::createMenus() {
 }
 
 void MainWindow::createColorToolBar() {
+    addToolBarBreak();
     m_colorBar = addToolBar(tr("Colours"));
     m_colorBar->setObjectName(QStringLiteral("colorToolBar"));
     m_colorBar->addWidget(new QLabel(tr(" Colour map: "), m_colorBar));
@@ -161,30 +163,16 @@ void MainWindow::createColorToolBar() {
     m_colorMapBox->setToolTip(tr("Automatic: diverging (red/blue) for signed data, "
                                  "viridis otherwise"));
     m_colorBar->addWidget(m_colorMapBox);
-    m_colorBar->addWidget(new QLabel(tr("  Range: "), m_colorBar));
-    m_rangeBox = new QComboBox(m_colorBar);
-    m_rangeBox->addItem(tr("Full (±max)"), 100.0);
-    m_rangeBox->addItem(tr("Clip to 99.9 %"), 99.9);
-    m_rangeBox->addItem(tr("Clip to 99 %"), 99.0);
-    m_rangeBox->setToolTip(tr("Let the most extreme values saturate so that the rest "
-                              "shows contrast"));
-    m_colorBar->addWidget(m_rangeBox);
     HeatmapWidget* heatmap = m_view->heatmap();
     connect(m_colorMapBox, &QComboBox::currentIndexChanged, this, [this, heatmap] {
         const QString name = m_colorMapBox->currentData().toString();
         heatmap->setFixedColorMap(name);
         settings().setValue(QStringLiteral("colorMap"), name);
     });
-    connect(m_rangeBox, &QComboBox::currentIndexChanged, this, [this, heatmap] {
-        const double clip = m_rangeBox->currentData().toDouble();
-        heatmap->setClipPercentile(clip);
-        settings().setValue(QStringLiteral("clipPercentile"), clip);
-    });
+    addScaleControls();
     QSettings s = settings();
     m_colorMapBox->setCurrentIndex(
         std::max(0, m_colorMapBox->findData(s.value(QStringLiteral("colorMap")).toString())));
-    m_rangeBox->setCurrentIndex(std::max(
-        0, m_rangeBox->findData(s.value(QStringLiteral("clipPercentile"), 100.0).toDouble())));
     auto enable = [this] {
         m_colorBar->setEnabled(m_view->currentWidget() == m_view->heatmap() &&
                                !(m_diffAction && m_diffAction->isChecked()));
@@ -309,7 +297,11 @@ MainWindow::TensorResult MainWindow::loadTensor(const TensorPtr& t) {
         r.values.reset();
         return r;
     }
-    if (!computeStats(*t, &r.stats, &r.error)) r.values.reset();
+    // float32/float16/bfloat16 values are exact in the float matrix: no second read
+    if (t->dtype == DType::Float32 || t->dtype == DType::Float16 || t->dtype == DType::BFloat16)
+        r.stats = computeStats(r.values->data(), r.values->size());
+    else if (!computeStats(*t, &r.stats, &r.error))
+        r.values.reset();
     return r;
 }
 
@@ -364,6 +356,8 @@ void MainWindow::displayTensor(int index, const TensorResult& r) {
     }
     showSelection();
     updateActions();
+    m_spectrumSource.reset();
+    refreshAnalysis();
     Q_EMIT tensorShown(index);
 }
 

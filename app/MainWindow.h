@@ -25,7 +25,11 @@ class QUndoView;
 namespace ws {
 
 class CellTableView;
+class CompareWidget;
+class FeatureImportanceWidget;
 class FileFormat;
+class HistogramWidget;
+class SpectrumWidget;
 class LayerTreeView;
 class StatsPanel;
 class TensorView;
@@ -80,12 +84,24 @@ public:
     StatsPanel* statsPanel() const { return m_stats; }
     QString readoutText() const { return m_readout->text(); }
     static QStringList recentFiles();
+    HistogramWidget* histogram() const { return m_histogram; }
+    SpectrumWidget* spectrum() const { return m_spectrum; }
+    FeatureImportanceWidget* featureImportance() const { return m_features; }
+    CompareWidget* comparison() const { return m_compare; }
+    QDockWidget* histogramDock() const { return m_histogramDock; }
+    QDockWidget* spectrumDock() const { return m_spectrumDock; }
+    /// Compares the open file with \a path on a worker thread (comparisonReady follows).
+    void compareWith(const QString& path);
+    /// Recomputes the histogram, spectrum and feature norms for what is shown now.
+    void refreshAnalysis();
 
 Q_SIGNALS:
     void fileLoaded();
     void loadFailed(const QString& error);
     /// Tensor \a index is on screen (or its error message is).
     void tensorShown(int index);
+    /// A comparison finished (its table is filled) or failed (\a error).
+    void comparisonReady(const QString& error);
 
 protected:
     void closeEvent(QCloseEvent* event) override;
@@ -124,6 +140,12 @@ private:
     /// Asks Save / Discard / Cancel when there are unsaved changes; true to go on.
     bool maybeSave();
     void createColorToolBar();
+    void addScaleControls();
+    void applyRangeChoice();
+    void createAnalysisDocks();
+    void createAnalysisActions(QMenu* file, QMenu* edit, QMenu* view);
+    void exportImage();
+    void copyImage();
     void openDialog();
     void rebuildRecentMenu();
     void addRecent(const QString& path);
@@ -164,6 +186,18 @@ private:
     QToolBar* m_colorBar = nullptr;
     QComboBox* m_colorMapBox = nullptr;
     QComboBox* m_rangeBox = nullptr;
+    QComboBox* m_scaleBox = nullptr;
+    QWidget* m_thresholdBox = nullptr;
+    HistogramWidget* m_histogram = nullptr;
+    SpectrumWidget* m_spectrum = nullptr;
+    FeatureImportanceWidget* m_features = nullptr;
+    CompareWidget* m_compare = nullptr;
+    QDockWidget* m_histogramDock = nullptr;
+    QDockWidget* m_spectrumDock = nullptr;
+    QDockWidget* m_featuresDock = nullptr;
+    QDockWidget* m_compareDock = nullptr;
+    QTimer* m_analysisTimer = nullptr;
+    std::shared_ptr<const MatrixF> m_spectrumSource;
     QLabel* m_readout = nullptr;
     QLabel* m_fileInfo = nullptr;
     QProgressBar* m_progress = nullptr;

@@ -83,6 +83,7 @@ void MainWindow::createDocks() {
     m_historyDock->setWidget(m_undoView);
     addDockWidget(Qt::RightDockWidgetArea, m_historyDock);
     resizeDocks({m_cellsDock}, {180}, Qt::Vertical);
+    createAnalysisDocks();
 }
 
 void MainWindow::createEditMenu(QMenu* edit) {
@@ -155,16 +156,29 @@ void MainWindow::connectEditing() {
     connect(m_statsTimer, &QTimer::timeout, this, &MainWindow::refreshStats);
 
     HeatmapWidget* heatmap = m_view->heatmap();
+    // The heatmap may show a slice of an n-D tensor: map its cells to the 2-D view's.
     connect(m_table, &CellTableView::currentCellChanged, this,
-            [heatmap](int64_t row, int64_t col) { heatmap->setCurrentCell(row, col); });
+            [this, heatmap](int64_t row, int64_t col) {
+                int64_t r = -1, c = -1;
+                if (!m_view->fromMatrixCell(row, col, &r, &c)) r = c = -1;
+                heatmap->setCurrentCell(r, c);
+            });
     connect(heatmap, &HeatmapWidget::cellClicked, this, [this, heatmap](int64_t row, int64_t col) {
         clearSelection();
         heatmap->setCurrentCell(row, col);
-        m_table->selectCell(row, col);
+        int64_t r = 0, c = 0;
+        if (m_view->toMatrixCell(row, col, &r, &c)) m_table->selectCell(r, c);
     });
-    connect(
-        heatmap, &HeatmapWidget::rectSelected, this,
-        [this](int64_t r0, int64_t c0, int64_t nr, int64_t nc) { setSelection(r0, c0, nr, nc); });
+    connect(heatmap, &HeatmapWidget::rectSelected, this,
+            [this](int64_t r0, int64_t c0, int64_t nr, int64_t nc) {
+                if (m_view->isSliced()) {
+                    statusBar()->showMessage(
+                        tr("Rectangles are selected in the flattened view, not in slices"), 6000);
+                    m_view->heatmap()->setSelectionRect(0, 0, 0, 0);
+                    return;
+                }
+                setSelection(r0, c0, nr, nc);
+            });
     connect(m_view->barChart(), &BarChartWidget::rangeSelected, this,
             [this](int64_t first, int64_t count) { setSelection(0, first, 1, count); });
     connect(m_table, &CellTableView::cellSelectionChanged, this, [this] {
@@ -288,6 +302,7 @@ void MainWindow::refreshShown() {
 
 void MainWindow::refreshStats() {
     if (m_shownIndex < 0 || !m_values) return;
+    m_analysisTimer->start();
     const TensorPtr t = m_file->tensors[size_t(m_shownIndex)];
     TensorStats stats;
     QString error;
@@ -353,7 +368,9 @@ void MainWindow::clearSelection() {
 }
 
 void MainWindow::showSelection() {
-    m_view->heatmap()->setSelectionRect(m_selRow, m_selCol, m_selRows, m_selCols);
+    if (m_analysisTimer && m_shownIndex >= 0) m_analysisTimer->start();
+    m_view->heatmap()->setSelectionRect(m_selRow, m_selCol, m_view->isSliced() ? 0 : m_selRows,
+                                        m_selCols);
     m_view->barChart()->setSelectionRange(m_selCol, m_selRows > 0 ? m_selCols : 0);
     if (m_shownIndex < 0)
         m_selectionLabel->clear();

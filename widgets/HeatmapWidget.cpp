@@ -45,33 +45,6 @@ template <typename M> bool blockMinMax(const M& m, double* lo, double* hi) {
     return mn <= mx;
 }
 
-// Range holding \a percent of the values (by magnitude for signed data), from an
-// even sample of at most ~1M elements.
-QCPRange clippedRange(const MatrixF& m, double lo, double hi, double percent) {
-    const int64_t n = int64_t(m.size());
-    const int64_t stride = std::max<int64_t>(1, n / (int64_t(1) << 20));
-    const bool signedData = lo < 0 && hi > 0;
-    std::vector<float> sample;
-    sample.reserve(size_t(n / stride + 1));
-    for (int64_t i = 0; i < n; i += stride) {
-        const float v = m.data()[i];
-        if (std::isfinite(v)) sample.push_back(signedData ? std::fabs(v) : v);
-    }
-    if (sample.empty()) return QCPRange(lo, hi);
-    const auto at = [&sample](double q) {
-        const size_t k = std::min(sample.size() - 1, size_t(q * double(sample.size() - 1)));
-        std::nth_element(sample.begin(), sample.begin() + std::ptrdiff_t(k), sample.end());
-        return double(sample[k]);
-    };
-    const double q = percent / 100.0;
-    if (signedData) {
-        const double m = at(q);
-        return m > 0 ? QCPRange(-m, m) : QCPRange(lo, hi);
-    }
-    const double a = at(1.0 - q), b = at(q);
-    return a < b ? QCPRange(a, b) : QCPRange(lo, hi);
-}
-
 bool isEmbeddingName(const QString& name) {
     static const QRegularExpression re(QStringLiteral("(embed|wte|wpe|tok_|token|vocab)"),
                                        QRegularExpression::CaseInsensitiveOption);
@@ -85,6 +58,44 @@ bool isWeightName(const QString& name) {
 
 } // namespace
 
+/// Thin outlines between cells, drawn once the view shows a few dozen cells across.
+class CellGridItem : public QCPAbstractItem {
+public:
+    explicit CellGridItem(QCustomPlot* plot) : QCPAbstractItem(plot) {
+        setSelectable(false);
+        setLayer(QStringLiteral("overlay"));
+    }
+    double selectTest(const QPointF&, bool, QVariant*) const override { return -1; }
+    int64_t rows = 0, cols = 0;
+    static constexpr double kMaxCells = 48;
+
+    bool active() const {
+        const QCPRange xr = parentPlot()->xAxis->range(), yr = parentPlot()->yAxis->range();
+        return rows > 0 && cols > 0 && xr.size() <= kMaxCells && yr.size() <= kMaxCells;
+    }
+
+protected:
+    void draw(QCPPainter* painter) override {
+        if (!active()) return;
+        QCPAxis* x = parentPlot()->xAxis;
+        QCPAxis* y = parentPlot()->yAxis;
+        QPen pen(QColor(255, 255, 255, 150), 1);
+        pen.setCosmetic(true);
+        painter->setPen(pen);
+        const QCPRange xr = x->range(), yr = y->range();
+        const double top = y->coordToPixel(std::max(yr.lower, -0.5));
+        const double bottom = y->coordToPixel(std::min(yr.upper, double(rows) - 0.5));
+        const double left = x->coordToPixel(std::max(xr.lower, -0.5));
+        const double right = x->coordToPixel(std::min(xr.upper, double(cols) - 0.5));
+        for (double c = std::ceil(xr.lower - 0.5) + 0.5; c <= xr.upper; c += 1)
+            if (c >= -0.5 && c <= double(cols) - 0.5)
+                painter->drawLine(QLineF(x->coordToPixel(c), top, x->coordToPixel(c), bottom));
+        for (double r = std::ceil(yr.lower - 0.5) + 0.5; r <= yr.upper; r += 1)
+            if (r >= -0.5 && r <= double(rows) - 0.5)
+                painter->drawLine(QLineF(left, y->coordToPixel(r), right, y->coordToPixel(r)));
+    }
+};
+
 HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     applyPlotStyle(this);
     plotLayout()->insertRow(0);
@@ -94,7 +105,7 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     m_title = new QCPTextElement(this, QString(), titleFont);
     plotLayout()->addElement(0, 0, m_title);
 
-    m_map = new QCPColorMap(xAxis, yAxis);
+    m_map = new ScaledColorMap(xAxis, yAxis);
     m_map->setInterpolate(false);
     m_map->setTightBoundary(false);
     m_scale = new QCPColorScale(this);
@@ -104,6 +115,9 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     m_scale->axis()->setTickLabelFont(xAxis->tickLabelFont());
     m_scale->axis()->setNumberFormat(QStringLiteral("g"));
     m_map->setColorScale(m_scale);
+    m_scale->setRangeDrag(false);
+    m_scale->setRangeZoom(false);
+    setFocusPolicy(Qt::StrongFocus);
     auto* group = new QCPMarginGroup(this);
     axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
@@ -125,6 +139,13 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     };
     connect(xAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, onRange);
     connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, onRange);
+    // The axis rect's size is known only after layout: keep square cells exact.
+    connect(this, &QCustomPlot::afterLayout, this, [this] {
+        if (!m_aspect || !m_values || m_clamping) return;
+        const double ux = xAxis->range().size() / std::max(1, axisRect()->width());
+        const double uy = yAxis->range().size() / std::max(1, axisRect()->height());
+        if (std::fabs(ux / uy - 1) > 1e-3) clampRanges();
+    });
     setColorMap(QStringLiteral("RdBu_r"));
 
     m_selectionItem = new QCPItemRect(this);
@@ -141,6 +162,7 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     m_currentItem->setBrush(Qt::NoBrush);
     m_currentItem->setSelectable(false);
     m_currentItem->setVisible(false);
+    m_cellGrid = new CellGridItem(this);
     clear();
 }
 
@@ -153,10 +175,23 @@ void HeatmapWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr t
     }
     finiteMinMax(*m_values, &m_dataMin, &m_dataMax);
     if (!m_fixedMap && !m_diff) setColorMap(ColorMap::defaultFor(m_dataMin, m_dataMax));
+    m_flatOf = nullptr;
+    m_nanColor = qRgb(255, 0, 255);
+    m_cursorRow = m_cursorCol = -1;
+    m_cellGrid->rows = m_values->rows();
+    m_cellGrid->cols = m_values->cols();
+    if (m_rangeMode == RangeMode::Manual) m_rangeMode = RangeMode::Auto;
     autoRange();
     m_currentItem->setVisible(false);
     m_selectionItem->setVisible(false);
+    chooseAxisTitles();
+    m_map->setVisible(true);
+    m_scale->setVisible(true);
+    resetView();
+    updateGrid();
+}
 
+void HeatmapWidget::chooseAxisTitles() {
     const QString name = m_tensor ? m_tensor->name : QString();
     const int rank = m_tensor ? m_tensor->rank() : 2;
     if (rank == 2 && isEmbeddingName(name)) {
@@ -175,23 +210,31 @@ void HeatmapWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr t
         xAxis->setLabel(tr("columns"));
         yAxis->setLabel(tr("rows"));
     }
-    m_scale->axis()->setLabel(m_diff ? tr("current − original") : tr("value"));
     if (m_tensor)
         setTitle(QStringLiteral("%1   %2 %3%4")
                      .arg(m_tensor->name, m_tensor->shapeString(), dtypeName(m_tensor->dtype),
                           m_diff ? tr("   — difference from original") : QString()));
     else
         setTitle(QString());
-    m_map->setVisible(true);
-    m_scale->setVisible(true);
-    resetView();
-    updateGrid();
+}
+
+void HeatmapWidget::setAxisTitles(const QString& x, const QString& y) {
+    xAxis->setLabel(x);
+    yAxis->setLabel(y);
+    replot(rpQueuedReplot);
+}
+
+void HeatmapWidget::setFlatIndexMapper(std::function<int64_t(int64_t, int64_t)> mapper) {
+    m_flatOf = std::move(mapper);
 }
 
 void HeatmapWidget::clear() {
     m_values.reset();
     m_tensor.reset();
     m_grid = PooledGrid();
+    m_flatOf = nullptr;
+    m_cursorRow = m_cursorCol = -1;
+    m_cellGrid->rows = m_cellGrid->cols = 0;
     m_map->setData(new QCPColorMapData(1, 1, QCPRange(0, 0), QCPRange(0, 0)));
     m_map->setVisible(false);
     m_currentItem->setVisible(false);
@@ -209,24 +252,6 @@ bool HeatmapWidget::setColorMap(const QString& name) {
     if (!m_diff) m_map->setGradient(toGradient(map));
     applyColors();
     return true;
-}
-
-void HeatmapWidget::setColorRange(double lo, double hi) {
-    m_range = QCPRange(lo, hi);
-    applyColors();
-}
-
-void HeatmapWidget::autoRange() {
-    if (m_diff) {
-        const double m = std::max(std::fabs(m_dataMin), std::fabs(m_dataMax));
-        m_range = m > 0 ? QCPRange(-m, m) : QCPRange(-1, 1);
-        applyColors();
-        return;
-    }
-    const auto r = defaultRange(m_dataMin, m_dataMax);
-    m_range = QCPRange(r.first, r.second);
-    if (m_clip < 100 && m_values) m_range = clippedRange(*m_values, m_dataMin, m_dataMax, m_clip);
-    applyColors();
 }
 
 void HeatmapWidget::refreshValues() {
@@ -275,7 +300,7 @@ void HeatmapWidget::refreshValues(int64_t row0, int64_t col0, int64_t nRows, int
                     data->setCell(c * dx + j, r * dy + i, v);
         }
     }
-    m_map->setDataRange(m_range);
+    m_map->invalidate();
     replot(rpQueuedReplot);
 }
 
@@ -285,10 +310,8 @@ void HeatmapWidget::setDifferenceMode(bool on) {
     if (on) {
         ColorMap map;
         if (ColorMap::byName(QStringLiteral("RdBu_r"), &map)) m_map->setGradient(toGradient(map));
-        m_scale->axis()->setLabel(tr("current − original"));
     } else {
         setColorMap(m_colorMap);
-        m_scale->axis()->setLabel(tr("value"));
     }
     autoRange();
 }
@@ -311,9 +334,8 @@ QCPRange HeatmapWidget::colorRange() const {
     return m_range;
 }
 
-void HeatmapWidget::applyColors() {
-    m_map->setDataRange(m_range);
-    replot(rpQueuedReplot);
+bool HeatmapWidget::cellGridVisible() const {
+    return m_values && m_cellGrid->active();
 }
 
 void HeatmapWidget::setTitle(const QString& title) {
@@ -326,6 +348,14 @@ void HeatmapWidget::resetView() {
     m_clamping = true;
     xAxis->setRange(-0.5, double(m_values->cols()) - 0.5);
     yAxis->setRange(-0.5, double(m_values->rows()) - 0.5);
+    if (m_aspect) {
+        // Fit the whole matrix with square cells: widen the axis with room to spare.
+        const double w = std::max(1, axisRect()->width()), h = std::max(1, axisRect()->height());
+        const double upp = std::max(double(m_values->cols()) / w, double(m_values->rows()) / h);
+        const double cx = xAxis->range().center(), cy = yAxis->range().center();
+        xAxis->setRange(cx - upp * w / 2, cx + upp * w / 2);
+        yAxis->setRange(cy - upp * h / 2, cy + upp * h / 2);
+    }
     m_clamping = false;
     scheduleGrid();
     replot(rpQueuedReplot);
@@ -333,12 +363,15 @@ void HeatmapWidget::resetView() {
 
 void HeatmapWidget::clampRanges() {
     if (m_clamping || !m_values) return;
+    if (m_aspect) fitAspect();
     m_clamping = true;
-    const auto clampAxis = [](QCPAxis* axis, double extent) {
+    const auto clampAxis = [this](QCPAxis* axis, double extent) {
         QCPRange r = axis->range();
         const double lo = -0.5, hi = extent - 0.5;
         if (r.size() >= hi - lo) {
-            r = QCPRange(lo, hi);
+            // With square cells the view may be wider than the matrix: keep it centred.
+            r = m_aspect ? QCPRange((lo + hi - r.size()) / 2, (lo + hi + r.size()) / 2)
+                         : QCPRange(lo, hi);
         } else if (r.lower < lo) {
             r = QCPRange(lo, lo + r.size());
         } else if (r.upper > hi) {
@@ -402,7 +435,7 @@ void HeatmapWidget::updateGrid() {
                     data->setCell(c * dx + j, r * dy + i, row[c]);
     }
     m_map->setData(data);
-    m_map->setDataRange(m_range);
+    m_map->invalidate();
     replot(rpQueuedReplot);
 }
 
@@ -420,8 +453,9 @@ QString HeatmapWidget::readoutAt(int64_t row, int64_t col) const {
     double v = (*m_values)(Eigen::Index(row), Eigen::Index(col));
     QString value = formatFloat(float(v));
     QString index;
+    const int64_t flat = m_flatOf ? m_flatOf(row, col) : row * m_values->cols() + col;
+    if (m_flatOf && flat < 0) return tr("row %1, column %2: (gap)").arg(row).arg(col);
     if (m_tensor) {
-        const int64_t flat = row * m_values->cols() + col;
         const bool wide = m_tensor->dtype == DType::Float64 || m_tensor->dtype == DType::Int64 ||
                           m_tensor->dtype == DType::UInt64 || m_tensor->dtype == DType::Int32 ||
                           m_tensor->dtype == DType::UInt32;
@@ -461,10 +495,13 @@ void HeatmapWidget::placeRect(QCPItemRect* item, int64_t row0, int64_t col0, int
 
 void HeatmapWidget::setCurrentCell(int64_t row, int64_t col) {
     if (row < 0 || col < 0 || !m_values) {
+        m_cursorRow = m_cursorCol = -1;
         m_currentItem->setVisible(false);
         replot(rpQueuedReplot);
         return;
     }
+    m_cursorRow = row;
+    m_cursorCol = col;
     placeRect(m_currentItem, row, col, 1, 1);
 }
 
@@ -473,87 +510,12 @@ void HeatmapWidget::setSelectionRect(int64_t row0, int64_t col0, int64_t nRows, 
     placeRect(m_selectionItem, row0, col0, nRows, nCols);
 }
 
-void HeatmapWidget::bandRect(int64_t* row0, int64_t* col0, int64_t* nRows, int64_t* nCols) const {
-    const int64_t R = m_values ? m_values->rows() : 0, C = m_values ? m_values->cols() : 0;
-    const int64_t r0 = std::clamp<int64_t>(std::min(m_bandRow, m_bandEndRow), 0, R);
-    const int64_t r1 = std::clamp<int64_t>(std::max(m_bandRow, m_bandEndRow) + 1, 0, R);
-    const int64_t c0 = std::clamp<int64_t>(std::min(m_bandCol, m_bandEndCol), 0, C);
-    const int64_t c1 = std::clamp<int64_t>(std::max(m_bandCol, m_bandEndCol) + 1, 0, C);
-    *row0 = r0;
-    *col0 = c0;
-    *nRows = r1 - r0;
-    *nCols = c1 - c0;
-}
-
-void HeatmapWidget::mousePressEvent(QMouseEvent* event) {
-    m_pressPos = event->position();
-    m_pressed = event->button() == Qt::LeftButton;
-    if (m_pressed && m_values && (event->modifiers() & Qt::ShiftModifier) &&
-        axisRect()->rect().contains(event->position().toPoint())) {
-        m_banding = true;
-        cellAt(event->position(), &m_bandRow, &m_bandCol);
-        m_bandEndRow = m_bandRow;
-        m_bandEndCol = m_bandCol;
-        int64_t r0, c0, nr, nc;
-        bandRect(&r0, &c0, &nr, &nc);
-        placeRect(m_selectionItem, r0, c0, nr, nc);
-        event->accept();
-        return;
-    }
-    QCustomPlot::mousePressEvent(event);
-}
-
-void HeatmapWidget::mouseReleaseEvent(QMouseEvent* event) {
-    if (m_banding) {
-        m_banding = false;
-        m_pressed = false;
-        cellAt(event->position(), &m_bandEndRow, &m_bandEndCol);
-        int64_t r0, c0, nr, nc;
-        bandRect(&r0, &c0, &nr, &nc);
-        placeRect(m_selectionItem, r0, c0, nr, nc);
-        Q_EMIT rectSelected(r0, c0, nr, nc);
-        event->accept();
-        return;
-    }
-    QCustomPlot::mouseReleaseEvent(event);
-    const QPointF d = event->position() - m_pressPos;
-    if (m_pressed && event->button() == Qt::LeftButton && m_values &&
-        std::abs(d.x()) + std::abs(d.y()) < 4 &&
-        axisRect()->rect().contains(event->position().toPoint())) {
-        int64_t row, col;
-        cellAt(event->position(), &row, &col);
-        if (row >= 0 && col >= 0 && row < m_values->rows() && col < m_values->cols())
-            Q_EMIT cellClicked(row, col);
-    }
-    m_pressed = false;
-}
-
-void HeatmapWidget::mouseMoveEvent(QMouseEvent* event) {
-    if (m_banding) {
-        cellAt(event->position(), &m_bandEndRow, &m_bandEndCol);
-        int64_t r0, c0, nr, nc;
-        bandRect(&r0, &c0, &nr, &nc);
-        placeRect(m_selectionItem, r0, c0, nr, nc);
-    } else {
-        QCustomPlot::mouseMoveEvent(event);
-    }
-    QString text;
-    const QPointF p = event->position();
-    if (m_values && axisRect()->rect().contains(p.toPoint())) {
-        int64_t row, col;
-        cellAt(p, &row, &col);
-        text = readoutAt(row, col);
-    }
-    Q_EMIT hoverText(text);
-}
-
-void HeatmapWidget::leaveEvent(QEvent* event) {
-    QCustomPlot::leaveEvent(event);
-    Q_EMIT hoverText(QString());
-}
-
 void HeatmapWidget::resizeEvent(QResizeEvent* event) {
     QCustomPlot::resizeEvent(event);
+    if (m_aspect) {
+        plotLayout()->update(QCPLayoutElement::upLayout);
+        clampRanges();
+    }
     scheduleGrid();
 }
 

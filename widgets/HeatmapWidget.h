@@ -1,17 +1,23 @@
 // A tensor's 2-D view as a colour map: rows down the y axis (row 0 at the top),
-// columns along x, a colour bar, hover readout, zoom and pan. Large matrices are
-// pooled (max magnitude per block) to about the widget's pixel size.
+// columns along x, a colour bar, hover readout, zoom and pan, a keyboard cell
+// cursor. Colours go through ws::ColorScale (linear, symlog, log, sqrt; under and
+// over colours). Large matrices are pooled (max magnitude per block) to about the
+// widget's pixel size.
 #pragma once
 
+#include "HeatmapColors.h"
 #include "HeatmapPooling.h"
 #include "Tensor.h"
 
 #include <QString>
 #include <QTimer>
+#include <functional>
 #include <memory>
 #include <qcustomplot.h>
 
 namespace ws {
+
+class CellGridItem;
 
 class HeatmapWidget : public QCustomPlot {
     Q_OBJECT
@@ -30,9 +36,43 @@ public:
     /// Keeps \a name for every tensor shown from now on; empty returns to the default
     /// for each tensor's data (diverging for signed, sequential otherwise).
     void setFixedColorMap(const QString& name);
-    /// Fixes the colour range; autoRange() returns to the default for the data.
+    /// Fixes the colour range (RangeMode::Manual); autoRange() returns to RangeMode::Auto.
     void setColorRange(double lo, double hi);
     void autoRange();
+    /// Chooses how the range follows the data; \a pLo / \a pHi are percentiles for
+    /// RangeMode::Percentile (e.g. 1 and 99).
+    void setRangeMode(RangeMode mode, double pLo = 1, double pHi = 99);
+    RangeMode rangeMode() const { return m_rangeMode; }
+    std::pair<double, double> percentiles() const { return {m_pLo, m_pHi}; }
+    /// The value transform before colouring (colour-bar labels keep original values).
+    void setScaleType(ColorScale::Scale scale);
+    ColorScale::Scale scaleType() const { return m_scaleType; }
+    /// Symmetric log: values within +-\a threshold are linear.
+    void setLinearThreshold(double threshold);
+    double linearThreshold() const { return m_linThreshold; }
+    /// The complete value-to-colour mapping in use (map, scale, range, under/over).
+    const ColorScale& colorSpec() const { return m_map->colorSpec(); }
+    /// Colour of NaN cells (magenta by default; white where NaN marks mosaic gaps).
+    void setNanColor(QRgb color);
+    /// The colour drawn for grid cell (\a col, \a row) of gridData().
+    QRgb gridColor(int col, int row) const;
+    /// Square cells: both axes keep the same units per pixel.
+    void setAspectLocked(bool on);
+    bool aspectLocked() const { return m_aspect; }
+    /// True when cell outlines are drawn (zoomed to a few dozen cells across).
+    bool cellGridVisible() const;
+    /// Replaces the axis titles chosen from the tensor's name and rank.
+    void setAxisTitles(const QString& x, const QString& y);
+    /// Maps a shown cell to the tensor's flat (C-order) index for readouts, or -1 for a
+    /// cell that is no element (mosaic gaps); empty restores row * cols + col.
+    void setFlatIndexMapper(std::function<int64_t(int64_t, int64_t)> mapper);
+    /// The keyboard cell cursor (-1 when none).
+    int64_t cursorRow() const { return m_cursorRow; }
+    int64_t cursorCol() const { return m_cursorCol; }
+    /// Moves the cursor (clamped), outlines the cell, scrolls to it and emits the readout.
+    void moveCursorTo(int64_t row, int64_t col);
+    /// Zooms both axes by \a factor (< 1 zooms in) around the cursor or the centre.
+    void zoomBy(double factor);
     QCPRange colorRange() const;
     /// Automatic ranges ignore the most extreme values: \a percent (e.g. 99.9) of the
     /// magnitudes fall inside the range; 100 (the default) is the full +-max|x|.
@@ -81,6 +121,10 @@ Q_SIGNALS:
     void cellClicked(int64_t row, int64_t col);
     /// A rectangle chosen with Shift+drag, clipped to the matrix.
     void rectSelected(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
+    /// The keyboard cursor moved to (\a row, \a col).
+    void cursorMoved(int64_t row, int64_t col);
+    /// Enter on the cursor cell: the user wants to edit it.
+    void editRequested(int64_t row, int64_t col);
 
 protected:
     void mousePressEvent(QMouseEvent* event) override;
@@ -88,6 +132,7 @@ protected:
     void mouseReleaseEvent(QMouseEvent* event) override;
     void leaveEvent(QEvent* event) override;
     void resizeEvent(QResizeEvent* event) override;
+    void keyPressEvent(QKeyEvent* event) override;
 
 private:
     void scheduleGrid();
@@ -95,11 +140,22 @@ private:
     void bandRect(int64_t* row0, int64_t* col0, int64_t* nRows, int64_t* nCols) const;
     void applyColors();
     void clampRanges();
+    void fitAspect();
+    void chooseAxisTitles();
     QSize gridLimit() const;
 
     std::shared_ptr<const MatrixF> m_values;
     TensorPtr m_tensor;
-    QCPColorMap* m_map = nullptr;
+    ScaledColorMap* m_map = nullptr;
+    CellGridItem* m_cellGrid = nullptr;
+    ColorScale::Scale m_scaleType = ColorScale::Scale::Linear;
+    double m_linThreshold = 1e-3;
+    RangeMode m_rangeMode = RangeMode::Auto;
+    double m_pLo = 1, m_pHi = 99;
+    bool m_aspect = false;
+    QRgb m_nanColor = qRgb(255, 0, 255);
+    int64_t m_cursorRow = -1, m_cursorCol = -1;
+    std::function<int64_t(int64_t, int64_t)> m_flatOf;
     QCPColorScale* m_scale = nullptr;
     QCPTextElement* m_title = nullptr;
     QString m_colorMap;

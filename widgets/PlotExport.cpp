@@ -1,6 +1,7 @@
 // Renders a tensor offscreen through HeatmapWidget / BarChartWidget / ScalarView.
 #include "PlotExport.h"
 
+#include "Analysis.h"
 #include "BarChartWidget.h"
 #include "ColorMap.h"
 #include "HeatmapWidget.h"
@@ -14,6 +15,7 @@
 #include <QPdfWriter>
 #include <QSvgGenerator>
 #include <algorithm>
+#include <cmath>
 
 namespace ws {
 
@@ -34,15 +36,33 @@ void layOut(QCustomPlot* plot, int width, int height) {
 }
 
 bool savePlot(QCustomPlot* plot, const QString& path, const QString& format, int width, int height,
-              const QString& title) {
-    if (format == QLatin1String("png")) return plot->savePng(path, width, height, 1.0);
-    if (format == QLatin1String("pdf"))
-        return plot->savePdf(path, width, height, QCP::epAllowCosmetic,
-                             QStringLiteral("WeightScope"), title);
+              const QString& title, int dpi) {
+    if (format == QLatin1String("png"))
+        return plot->savePng(path, width, height, 1.0, -1, dpi > 0 ? dpi : 96);
+    if (format == QLatin1String("pdf")) {
+        if (dpi <= 0)
+            return plot->savePdf(path, width, height, QCP::epAllowCosmetic,
+                                 QStringLiteral("WeightScope"), title);
+        // width x height device pixels at dpi: the page is width / dpi inches wide.
+        QPdfWriter pdf(path);
+        pdf.setTitle(title);
+        pdf.setCreator(QStringLiteral("WeightScope"));
+        pdf.setResolution(dpi);
+        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
+        pdf.setPageSize(
+            QPageSize(QSizeF(width * 72.0 / dpi, height * 72.0 / dpi), QPageSize::Point));
+        QCPPainter painter;
+        if (!painter.begin(&pdf)) return false;
+        painter.setMode(QCPPainter::pmVectorized);
+        painter.setMode(QCPPainter::pmNoCaching);
+        plot->toPainter(&painter, width, height);
+        return painter.end();
+    }
     QSvgGenerator svg;
     svg.setFileName(path);
     svg.setSize(QSize(width, height));
     svg.setViewBox(QRect(0, 0, width, height));
+    if (dpi > 0) svg.setResolution(dpi);
     svg.setTitle(title);
     QCPPainter painter;
     if (!painter.begin(&svg)) return false;
@@ -51,12 +71,16 @@ bool savePlot(QCustomPlot* plot, const QString& path, const QString& format, int
 }
 
 bool saveWidget(QWidget* w, const QString& path, const QString& format, int width, int height,
-                const QString& title) {
+                const QString& title, int dpi) {
     w->resize(width, height);
     if (format == QLatin1String("png")) {
         QImage image(width, height, QImage::Format_ARGB32);
         image.fill(Qt::white);
         w->render(&image);
+        if (dpi > 0) {
+            image.setDotsPerMeterX(int(std::lround(dpi / 0.0254)));
+            image.setDotsPerMeterY(int(std::lround(dpi / 0.0254)));
+        }
         return image.save(path, "PNG");
     }
     QPainter painter;
@@ -66,18 +90,31 @@ bool saveWidget(QWidget* w, const QString& path, const QString& format, int widt
         svg.setFileName(path);
         svg.setSize(QSize(width, height));
         svg.setViewBox(QRect(0, 0, width, height));
+        if (dpi > 0) svg.setResolution(dpi);
         svg.setTitle(title);
         if (!painter.begin(&svg)) return false;
     } else {
         pdf.setTitle(title);
         pdf.setCreator(QStringLiteral("WeightScope"));
-        pdf.setResolution(72);
+        const int res = dpi > 0 ? dpi : 72;
+        pdf.setResolution(res);
         pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-        pdf.setPageSize(QPageSize(QSizeF(width, height), QPageSize::Point));
+        pdf.setPageSize(
+            QPageSize(QSizeF(width * 72.0 / res, height * 72.0 / res), QPageSize::Point));
         if (!painter.begin(&pdf)) return false;
     }
     w->render(&painter);
     return painter.end();
+}
+
+// Percentiles of the values (of their magnitudes for a log scale).
+std::pair<double, double> percentileRange(const MatrixF& m, bool magnitudes, double pLo,
+                                          double pHi) {
+    if (!magnitudes) return ws::percentileRange(m.data(), m.size(), pLo, pHi);
+    std::vector<float> mags(size_t(m.size()));
+    for (Eigen::Index i = 0; i < m.size(); ++i)
+        mags[size_t(i)] = std::abs(m.data()[i]);
+    return ws::percentileRange(mags.data(), int64_t(mags.size()), pLo, pHi);
 }
 
 } // namespace
@@ -102,6 +139,14 @@ bool exportTensorImage(const Tensor& t, const QString& path, const ExportOptions
                         QStringLiteral("unknown colour map '%1' (known: %2)")
                             .arg(options.colormap, ColorMap::names().join(QLatin1String(", "))));
     }
+    if (options.hasPercentile &&
+        !(options.pLo >= 0 && options.pLo < options.pHi && options.pHi <= 100))
+        return fail(error, QStringLiteral("invalid percentiles %1..%2: need 0 <= low < high <= 100")
+                               .arg(options.pLo)
+                               .arg(options.pHi));
+    if (options.dpi < 0 || options.dpi > 10000)
+        return fail(error,
+                    QStringLiteral("invalid resolution %1 dpi (1 to 10000)").arg(options.dpi));
     if (options.hasRange && !(options.lo < options.hi))
         return fail(error, QStringLiteral("invalid range %1..%2: low must be below high")
                                .arg(options.lo)
@@ -127,25 +172,39 @@ bool exportTensorImage(const Tensor& t, const QString& path, const ExportOptions
     if (t.rank() >= 2) {
         HeatmapWidget plot;
         plot.setValues(values, tensor);
+        if (options.difference) plot.setDifferenceMode(true);
         if (!options.colormap.isEmpty()) plot.setColorMap(options.colormap);
-        if (options.hasRange) plot.setColorRange(options.lo, options.hi);
+        plot.setScaleType(options.scale);
+        if (options.linearThreshold > 0) plot.setLinearThreshold(options.linearThreshold);
+        if (options.hasRange) {
+            plot.setColorRange(options.lo, options.hi);
+        } else if (options.hasPercentile) {
+            const auto [lo, hi] = percentileRange(*values, options.scale == ColorScale::Scale::Log,
+                                                  options.pLo, options.pHi);
+            if (lo < hi) plot.setColorRange(lo, hi);
+        }
         if (!options.title.isEmpty()) plot.setTitle(options.title);
         layOut(&plot, w, h);
         plot.updateGrid();
-        ok = savePlot(&plot, path, format, w, h, title);
+        ok = savePlot(&plot, path, format, w, h, title, options.dpi);
     } else if (t.rank() == 1) {
         BarChartWidget plot;
         plot.setValues(values, tensor);
-        if (options.hasRange) plot.yAxis->setRange(options.lo, options.hi);
+        if (options.hasRange) {
+            plot.yAxis->setRange(options.lo, options.hi);
+        } else if (options.hasPercentile) {
+            const auto [lo, hi] = percentileRange(*values, false, options.pLo, options.pHi);
+            if (lo < hi) plot.yAxis->setRange(lo, hi);
+        }
         if (!options.title.isEmpty()) plot.setTitle(options.title);
         layOut(&plot, w, h);
         plot.updateBars();
-        ok = savePlot(&plot, path, format, w, h, title);
+        ok = savePlot(&plot, path, format, w, h, title, options.dpi);
     } else {
         ScalarView view;
         view.setValue(t.storage && t.storage->isLoaded() ? t.at(0) : double((*values)(0, 0)),
                       tensor);
-        ok = saveWidget(&view, path, format, w, h, title);
+        ok = saveWidget(&view, path, format, w, h, title, options.dpi);
     }
     if (!ok) {
         QFile::remove(path);

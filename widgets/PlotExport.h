@@ -2,6 +2,7 @@
 // shows (heatmap, bar chart, value card); used by the command line.
 #pragma once
 
+#include "ColorScale.h"
 #include "Tensor.h"
 
 #include <QString>
@@ -12,8 +13,14 @@ struct ExportOptions {
     QString colormap;      // empty = default for the data
     bool hasRange = false; // else automatic (symmetric for signed data)
     double lo = 0, hi = 0;
-    int width = 1200, height = 900; // pixels of the output image
-    QString title;                  // empty = tensor name
+    int width = 1200, height = 900;                      // pixels of the output image
+    QString title;                                       // empty = tensor name
+    ColorScale::Scale scale = ColorScale::Scale::Linear; // heatmap value transform
+    double linearThreshold = 0; // symlog: linear within +-threshold; 0 = the widget's default
+    int dpi = 0; // physical resolution (PNG metadata, PDF/SVG size); 0 = 96 for PNG, 72 for PDF
+    bool hasPercentile = false; // range from percentiles pLo..pHi of the data (of |x| for log)
+    double pLo = 1, pHi = 99;
+    bool difference = false; // the values are differences: diverging colours centred at zero
 };
 
 /// Renders \a t as the GUI does (heatmap with axes and colour bar for rank >= 2, bar chart for

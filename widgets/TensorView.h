@@ -1,7 +1,9 @@
-// The centre view: a heatmap for rank >= 2, a bar chart for rank 1, a large value
-// for rank 0, or a message when the tensor cannot be shown.
+// The centre view: a heatmap for rank >= 2 (with slice controls above it for
+// rank > 2), a bar chart for rank 1, a large value for rank 0, or a message when
+// the tensor cannot be shown.
 #pragma once
 
+#include "SliceControls.h"
 #include "Tensor.h"
 
 #include <QLabel>
@@ -38,6 +40,13 @@ public:
     BarChartWidget* barChart() const { return m_bars; }
     ScalarView* scalarView() const { return m_scalar; }
     QString message() const { return m_message->text(); }
+    SliceControls* sliceControls() const { return m_slice; }
+    /// True when the heatmap shows a slice or mosaic rather than the 2-D (flattened) view.
+    bool isSliced() const;
+    /// Heatmap cell -> the tensor's 2-D (flattened) view cell; false for a mosaic gap.
+    bool toMatrixCell(int64_t row, int64_t col, int64_t* mRow, int64_t* mCol) const;
+    /// The tensor's 2-D view cell -> heatmap cell; false when the slice does not show it.
+    bool fromMatrixCell(int64_t mRow, int64_t mCol, int64_t* row, int64_t* col) const;
 
 public Q_SLOTS:
     void resetView();
@@ -46,7 +55,13 @@ Q_SIGNALS:
     void hoverText(const QString& text);
 
 private:
+    void showHeatmap(bool resetView);
+    void placeSliceControls();
+    bool eventFilter(QObject* watched, QEvent* event) override;
+
     TensorPtr m_tensor;
+    std::shared_ptr<MatrixF> m_sliced;
+    SliceControls* m_slice = nullptr;
     std::shared_ptr<const MatrixF> m_values;
     bool m_diff = false;
     HeatmapWidget* m_heatmap = nullptr;

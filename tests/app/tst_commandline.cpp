@@ -1,6 +1,7 @@
 // The weightscope command line, run as a process (WS_BINARY) on the fixtures:
 // info --json against the generators' expectations, --stats against numpy,
 // export against the fixtures' .npy values, images by their size and magic,
+// the analysis options of export (--dpi, --scale, --percentile, --diff, indexing),
 // and exit codes with their one-line messages.
 #include "TestUtil.h"
 
@@ -11,6 +12,7 @@
 #include <QJsonObject>
 #include <QTemporaryDir>
 #include <cmath>
+#include <tuple>
 
 namespace {
 
@@ -314,6 +316,108 @@ private Q_SLOTS:
         QFile p(pdf);
         QVERIFY(p.open(QIODevice::ReadOnly));
         QVERIFY(p.read(5) == "%PDF-");
+    }
+
+    void exportAnalysisOptions() {
+        // --size is exact; --dpi sets the PNG's physical resolution.
+        const QString m = wstest::fixture(QStringLiteral("analysis/matrix.npy"));
+        auto image = [&](const QStringList& extra, const QString& name) {
+            const QString out = m_tmp.filePath(name);
+            const Result r = run(QStringList{QStringLiteral("export"), m, QStringLiteral("matrix"),
+                                             QStringLiteral("-o"), out, QStringLiteral("--size"),
+                                             QStringLiteral("333x222")} +
+                                 extra);
+            if (r.code != 0) qWarning("%s", qPrintable(r.err));
+            return QImage(out);
+        };
+        const QImage linear =
+            image({QStringLiteral("--dpi"), QStringLiteral("300")}, QStringLiteral("lin.png"));
+        QCOMPARE(linear.size(), QSize(333, 222));
+        QVERIFY(std::abs(linear.dotsPerMeterX() - 300 / 0.0254) <= 1);
+        QVERIFY(std::abs(linear.dotsPerMeterY() - 300 / 0.0254) <= 1);
+        // Other scales and percentile ranges change the pixels.
+        const QImage symlog =
+            image({QStringLiteral("--scale"), QStringLiteral("symlog")}, QStringLiteral("sym.png"));
+        const QImage sqrt =
+            image({QStringLiteral("--scale"), QStringLiteral("sqrt")}, QStringLiteral("sqrt.png"));
+        const QImage pct = image({QStringLiteral("--percentile"), QStringLiteral("5:95")},
+                                 QStringLiteral("pct.png"));
+        for (const QImage& other : {symlog, sqrt, pct}) {
+            QCOMPARE(other.size(), QSize(333, 222));
+            QVERIFY(other.convertToFormat(QImage::Format_RGB32) !=
+                    linear.convertToFormat(QImage::Format_RGB32));
+        }
+        QVERIFY(symlog != sqrt);
+        const QString pdf = m_tmp.filePath(QStringLiteral("m.pdf"));
+        Result r = run({QStringLiteral("export"), m, QStringLiteral("matrix"), QStringLiteral("-o"),
+                        pdf, QStringLiteral("--dpi"), QStringLiteral("300"),
+                        QStringLiteral("--title"), QStringLiteral("Layer 3")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QFile f(pdf);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray bytes = f.readAll();
+        // 1200 x 900 pixels at 300 dpi: a 4 x 3 inch (288 x 216 pt) page.
+        QVERIFY(bytes.contains("/MediaBox [0 0 288"));
+        // Bad values are usage errors.
+        for (const QStringList& bad :
+             {QStringList{"--scale", "cubic"}, QStringList{"--percentile", "99:1"},
+              QStringList{"--dpi", "0"}, QStringList{"--range", "-1:1", "--percentile", "1:99"}}) {
+            r = run(QStringList{QStringLiteral("export"), m, QStringLiteral("matrix"),
+                                QStringLiteral("-o"), m_tmp.filePath(QStringLiteral("x.png"))} +
+                    bad);
+            QCOMPARE(r.code, 1);
+        }
+    }
+
+    void exportDiffAndIndexing() {
+        // --diff: this file's tensor minus the other's, exactly as numpy's a - b.
+        const QString a = wstest::fixture(QStringLiteral("analysis/diff_a.npz"));
+        const QString b = wstest::fixture(QStringLiteral("analysis/diff_b.npz"));
+        for (const auto& [name, expected, descr] :
+             {std::tuple<QString, QString, QString>{"w", "analysis/diff_w_ab.npy", "<f4"},
+              std::tuple<QString, QString, QString>{"w64", "analysis/diff_w64_ab.npy", "<f8"}}) {
+            const QString out = m_tmp.filePath(name + QStringLiteral("_diff.npy"));
+            const Result r = run({QStringLiteral("export"), a, name, QStringLiteral("--diff"), b,
+                                  QStringLiteral("-o"), out});
+            QVERIFY2(r.code == 0, qPrintable(r.err));
+            wstest::Npy got, want;
+            QVERIFY(wstest::readNpy(out, &got));
+            QVERIFY(wstest::readNpy(wstest::fixture(expected), &want));
+            QCOMPARE(got.descr, descr);
+            QCOMPARE(got.shape, want.shape);
+            QCOMPARE(got.values, want.values);
+        }
+        const QString png = m_tmp.filePath(QStringLiteral("diff.png"));
+        Result r =
+            run({QStringLiteral("export"), a, QStringLiteral("w"), QStringLiteral("--diff"), b,
+                 QStringLiteral("-o"), png, QStringLiteral("--size"), QStringLiteral("300x200")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(QImage(png).size(), QSize(300, 200));
+        r = run({QStringLiteral("export"), a, QStringLiteral("w"), QStringLiteral("--diff"),
+                 wstest::fixture(QStringLiteral("analysis/matrix.npy")), QStringLiteral("-o"),
+                 m_tmp.filePath(QStringLiteral("x.npy"))});
+        QCOMPARE(r.code, 2);
+
+        // Indexing: the .npy equals torch's slice of the conv weight.
+        const QString pt = wstest::fixture(QStringLiteral("pytorch/whole_module.pt"));
+        const QString out = m_tmp.filePath(QStringLiteral("slice.npy"));
+        r = run({QStringLiteral("export"), pt, QStringLiteral("6.weight[:, 0, 0:2, 1:]"),
+                 QStringLiteral("-o"), out});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        wstest::Npy got, want;
+        QVERIFY(wstest::readNpy(out, &got));
+        QVERIFY(wstest::readNpy(wstest::fixture(QStringLiteral("analysis/slice_3.npy")), &want));
+        QCOMPARE(got.shape, (std::vector<int64_t>{2, 2, 2}));
+        QCOMPARE(got.shape, want.shape);
+        QCOMPARE(got.values, want.values);
+        const QString img = m_tmp.filePath(QStringLiteral("slice.png"));
+        r = run({QStringLiteral("export"), pt, QStringLiteral("6.weight[0, 0]"),
+                 QStringLiteral("-o"), img, QStringLiteral("--size"), QStringLiteral("320x240")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(QImage(img).size(), QSize(320, 240));
+        r = run({QStringLiteral("export"), pt, QStringLiteral("6.weight[5]"), QStringLiteral("-o"),
+                 img});
+        QCOMPARE(r.code, 2);
     }
 
     void exitCodes_data() {

@@ -1,0 +1,103 @@
+// Value histogram through ws::histogram (numpy.histogram semantics).
+#include "HistogramWidget.h"
+
+#include "PlotStyle.h"
+
+#include <algorithm>
+
+namespace ws {
+
+HistogramWidget::HistogramWidget(QWidget* parent) : QCustomPlot(parent) {
+    applyPlotStyle(this);
+    plotLayout()->insertRow(0);
+    m_title = new QCPTextElement(this, QString(), font());
+    plotLayout()->addElement(0, 0, m_title);
+    m_bars = new QCPBars(xAxis, yAxis);
+    m_bars->setPen(QPen(QColor(40, 90, 160)));
+    m_bars->setBrush(QColor(70, 130, 200, 180));
+    m_bars->setName(tr("current"));
+    m_origGraph = new QCPGraph(xAxis, yAxis);
+    m_origGraph->setLineStyle(QCPGraph::lsStepLeft);
+    m_origGraph->setPen(QPen(QColor(220, 90, 20), 1.5));
+    m_origGraph->setName(tr("original"));
+    xAxis->setLabel(tr("value"));
+    yAxis->setLabel(tr("count"));
+    legend->setVisible(false);
+    axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+    legend->setBrush(QColor(255, 255, 255, 200));
+    setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    axisRect()->setRangeZoom(Qt::Horizontal);
+    axisRect()->setRangeDrag(Qt::Horizontal);
+    setMinimumSize(200, 150);
+}
+
+void HistogramWidget::setValues(const float* values, int64_t n, const float* original,
+                                int64_t originalCount, const QString& title) {
+    // With an original to overlay, both are binned over the range of the two together.
+    double lo = 0, hi = 0;
+    if (original && originalCount > 0) {
+        const Histogram a = ws::histogram(values, n, 1);
+        const Histogram b = ws::histogram(original, originalCount, 1);
+        if (!a.edges.empty() && !b.edges.empty()) {
+            lo = std::min(a.edges.front(), b.edges.front());
+            hi = std::max(a.edges.back(), b.edges.back());
+        }
+    }
+    m_hist = ws::histogram(values, n, m_bins, lo, hi);
+    m_orig = original && !m_hist.edges.empty()
+                 ? ws::histogram(original, originalCount, m_bins, m_hist.edges.front(),
+                                 m_hist.edges.back())
+                 : Histogram();
+    const size_t bins = m_hist.counts.size();
+    QVector<double> keys, counts;
+    for (size_t i = 0; i < bins; ++i) {
+        keys << (m_hist.edges[i] + m_hist.edges[i + 1]) / 2;
+        counts << double(m_hist.counts[i]);
+    }
+    m_bars->setWidth(bins ? (m_hist.edges.back() - m_hist.edges.front()) / double(bins) : 1);
+    m_bars->setData(keys, counts, true);
+    QVector<double> ok, oc;
+    for (size_t i = 0; i < m_orig.counts.size(); ++i) {
+        ok << m_orig.edges[i];
+        oc << double(m_orig.counts[i]);
+    }
+    if (!m_orig.counts.empty()) {
+        ok << m_orig.edges.back();
+        oc << double(m_orig.counts.back());
+    }
+    m_origGraph->setData(ok, oc, true);
+    m_origGraph->setVisible(!ok.isEmpty());
+    legend->setVisible(!ok.isEmpty());
+    m_title->setText(title);
+    rescale();
+}
+
+void HistogramWidget::clear() {
+    m_hist = m_orig = Histogram();
+    m_bars->data()->clear();
+    m_origGraph->data()->clear();
+    m_title->setText(QString());
+    replot(rpQueuedReplot);
+}
+
+void HistogramWidget::setLogCounts(bool on) {
+    m_log = on;
+    yAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
+    yAxis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
+                        : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    m_bars->setBaseValue(on ? 0.5 : 0);
+    rescale();
+}
+
+void HistogramWidget::rescale() {
+    double top = 1;
+    for (int64_t c : m_hist.counts)
+        top = std::max(top, double(c));
+    for (int64_t c : m_orig.counts)
+        top = std::max(top, double(c));
+    if (!m_hist.edges.empty()) xAxis->setRange(m_hist.edges.front(), m_hist.edges.back());
+    yAxis->setRange(m_log ? 0.5 : 0, m_log ? top * 2 : top * 1.05);
+    replot(rpQueuedReplot);
+}
+
+} // namespace ws
