@@ -1,5 +1,6 @@
 // Main window: docks, menus, asynchronous file and tensor loading.
 #include "MainWindow.h"
+#include "TensorPermute.h"
 
 #include "CellTableView.h"
 #include "ColorMap.h"
@@ -126,6 +127,18 @@ void MainWindow::createMenus() {
     QMenu* view = menuBar()->addMenu(tr("&View"));
     QAction* reset = view->addAction(tr("&Reset View"), m_view, &TensorView::resetView);
     reset->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_0));
+    m_kerasAction = view->addAction(tr("Show &Keras Kernels as (out, in)"));
+    m_kerasAction->setCheckable(true);
+    m_kerasAction->setChecked(
+        QSettings().value(QStringLiteral("view/kerasTransposed"), true).toBool());
+    m_kerasAction->setToolTip(
+        tr("Keras stores Dense kernels (in, out) and Conv kernels (kh, kw, in, "
+           "out); show them as PyTorch does, (out, in, ...). Edits land in the "
+           "right cells either way."));
+    connect(m_kerasAction, &QAction::toggled, this, [this](bool on) {
+        QSettings().setValue(QStringLiteral("view/kerasTransposed"), on);
+        if (m_shownIndex >= 0) showTensor(m_shownIndex);
+    });
     m_diffAction = view->addAction(tr("Show &Difference from Original"));
     m_diffAction->setCheckable(true);
     m_diffAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_D));
@@ -305,9 +318,30 @@ MainWindow::TensorResult MainWindow::loadTensor(const TensorPtr& t) {
     return r;
 }
 
+TensorPtr MainWindow::makeDisplayed(const TensorPtr& t, std::vector<int>* order) const {
+    *order = pytorchOrder(*t);
+    bool identity = true;
+    for (size_t i = 0; i < order->size(); ++i)
+        identity = identity && (*order)[i] == int(i);
+    if (identity || !m_kerasAction || !m_kerasAction->isChecked()) {
+        order->clear();
+        return t;
+    }
+    return std::make_shared<Tensor>(permutedView(*t, *order));
+}
+
+Region MainWindow::toBase(const Region& r) const {
+    return m_order.empty() ? r : regionToBase(r, m_order);
+}
+
+Region MainWindow::fromBase(const Region& r) const {
+    return m_order.empty() ? r : regionFromBase(r, m_order);
+}
+
 void MainWindow::showTensor(int index) {
     if (!m_file || index < 0 || index >= int(m_file->tensors.size())) return;
-    const TensorPtr t = m_file->tensors[size_t(index)];
+    const TensorPtr t = makeDisplayed(m_file->tensors[size_t(index)], &m_order);
+    m_displayed = t;
     const quint64 generation = ++m_tensorGeneration;
     m_shownIndex = -1;
     m_values.reset();
@@ -336,14 +370,14 @@ void MainWindow::showTensor(int index) {
 }
 
 void MainWindow::displayTensor(int index, const TensorResult& r) {
-    const TensorPtr t = m_file->tensors[size_t(index)];
+    const TensorPtr t = m_displayed ? m_displayed : m_file->tensors[size_t(index)];
     if (!r.values) {
         m_view->showMessage(tr("Cannot show %1:\n%2").arg(t->name, r.error));
         m_stats->showError(*m_file, t, r.error);
     } else {
         m_shownIndex = index;
         m_values = r.values;
-        m_table->cellModel()->setTensor(m_doc.get(), index);
+        m_table->cellModel()->setTensor(m_doc.get(), index, m_order.empty() ? nullptr : t, m_order);
         QString error;
         if (m_diffAction->isChecked() && !computeDifference(&error)) {
             statusBar()->showMessage(error, 8000);

@@ -157,6 +157,13 @@ private:
     std::shared_ptr<Document> m_doc;
     std::shared_ptr<WeightFile> m_file; ///< shares ownership with m_doc
     int m_shownIndex = -1;
+    TensorPtr m_displayed;    ///< the shown tensor, or a permuted view of it (Keras kernels)
+    std::vector<int> m_order; ///< dimension i of m_displayed is dimension m_order[i] of the tensor
+    QAction* m_kerasAction = nullptr;
+    /// The tensor as displayed: Keras kernels (out, in, ...) when the View option is on.
+    TensorPtr makeDisplayed(const TensorPtr& t, std::vector<int>* order) const;
+    Region toBase(const Region& r) const;
+    Region fromBase(const Region& r) const;
     std::shared_ptr<MatrixF> m_values;   ///< the shown tensor's 2-D view, edited in place
     std::shared_ptr<MatrixF> m_original; ///< its values as loaded (difference mode)
     std::shared_ptr<MatrixF> m_diff;     ///< m_values - m_original (difference mode)

@@ -256,7 +256,7 @@ void MainWindow::refreshAnalysis() {
         m_features->clear();
         return;
     }
-    const TensorPtr t = m_file->tensors[size_t(m_shownIndex)];
+    const TensorPtr t = m_displayed;
     if (!m_histogramDock->isHidden()) {
         MatrixF cur = m_selRows > 0
                           ? MatrixF(m_values->block(m_selRow, m_selCol, m_selRows, m_selCols))
@@ -266,8 +266,8 @@ void MainWindow::refreshAnalysis() {
         QString error;
         bool haveOrig = false;
         if (m_doc && m_doc->isEdited(m_shownIndex) &&
-            m_doc->originalValues(m_shownIndex, &orig, &error) && orig.rows() == m_values->rows() &&
-            orig.cols() == m_values->cols()) {
+            m_doc->originalValues(m_shownIndex, *m_displayed, &orig, &error) &&
+            orig.rows() == m_values->rows() && orig.cols() == m_values->cols()) {
             haveOrig = true;
             if (m_selRows > 0) orig = MatrixF(orig.block(m_selRow, m_selCol, m_selRows, m_selCols));
         }
@@ -338,7 +338,7 @@ void MainWindow::exportImage() {
     }
     ExportDialog dialog(plot, this);
     const QString dir = settings().value(QStringLiteral("lastDirectory")).toString();
-    const TensorPtr t = m_shownIndex >= 0 ? m_file->tensors[size_t(m_shownIndex)] : nullptr;
+    const TensorPtr t = m_shownIndex >= 0 ? m_displayed : nullptr;
     QString base = t ? t->name : QStringLiteral("plot");
     base.replace(QLatin1Char('/'), QLatin1Char('_'));
     dialog.setPath(QDir(dir.isEmpty() ? QDir::homePath() : dir).filePath(base + ".png"));

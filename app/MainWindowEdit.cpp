@@ -194,9 +194,9 @@ void MainWindow::connectEditing() {
     connect(m_view->barChart(), &BarChartWidget::barDragged, this,
             [this](int64_t index, double value, int key) {
                 if (!m_doc || m_shownIndex < 0) return;
-                const Tensor& t = *m_file->tensors[size_t(m_shownIndex)];
+                const Tensor& t = *m_displayed;
                 QString error;
-                if (!m_doc->edit(m_shownIndex, Region::rect2d(t, 0, index, 1, 1),
+                if (!m_doc->edit(m_shownIndex, toBase(Region::rect2d(t, 0, index, 1, 1)),
                                  EditOperation::set(value), &error, key))
                     statusBar()->showMessage(error, 8000);
             });
@@ -231,7 +231,7 @@ void MainWindow::setDocument(std::unique_ptr<WeightFile> file) {
         m_tree->model()->refreshEdited();
         QString error;
         if (m_diff && !computeDifference(&error)) statusBar()->showMessage(error, 8000);
-        if (m_diff) m_view->showValues(m_file->tensors[size_t(m_shownIndex)], m_diff);
+        if (m_diff) m_view->showValues(m_displayed, m_diff);
     });
     updateTitle();
     updateActions();
@@ -259,9 +259,9 @@ void MainWindow::updateActions() {
 void MainWindow::onValuesChanged(int tensorIndex, const Region& region) {
     m_tree->model()->refreshEdited();
     if (tensorIndex != m_shownIndex || !m_values) return;
-    const Tensor& t = *m_file->tensors[size_t(tensorIndex)];
+    const Tensor& t = *m_displayed;
     int64_t r0 = 0, c0 = 0, nr = 0, nc = 0;
-    region.bounds2d(t, &r0, &c0, &nr, &nc);
+    fromBase(region).bounds2d(t, &r0, &c0, &nr, &nc);
     QString error;
     if (nr * nc * 4 > t.numel() || m_values->rows() != t.rows() || m_values->cols() != t.cols()) {
         if (!t.values(m_values.get(), &error)) statusBar()->showMessage(error, 8000);
@@ -303,7 +303,7 @@ void MainWindow::refreshShown() {
 void MainWindow::refreshStats() {
     if (m_shownIndex < 0 || !m_values) return;
     m_analysisTimer->start();
-    const TensorPtr t = m_file->tensors[size_t(m_shownIndex)];
+    const TensorPtr t = m_displayed;
     TensorStats stats;
     QString error;
     // Exact statistics from the tensor when small; from the displayed floats when large.
@@ -322,7 +322,7 @@ bool MainWindow::computeDifference(QString* error) {
     m_diff.reset();
     if (!m_doc || m_shownIndex < 0 || !m_values) return true;
     auto original = std::make_shared<MatrixF>();
-    if (!m_doc->originalValues(m_shownIndex, original.get(), error)) return false;
+    if (!m_doc->originalValues(m_shownIndex, *m_displayed, original.get(), error)) return false;
     if (original->rows() != m_values->rows() || original->cols() != m_values->cols()) {
         *error = tr("the original values of this tensor have another shape");
         return false;
@@ -344,14 +344,13 @@ void MainWindow::setDifferenceMode(bool on) {
         m_diff.reset();
     }
     m_view->setDifferenceMode(on);
-    if (m_shownIndex >= 0 && m_values)
-        m_view->showValues(m_file->tensors[size_t(m_shownIndex)], on ? m_diff : m_values);
+    if (m_shownIndex >= 0 && m_values) m_view->showValues(m_displayed, on ? m_diff : m_values);
     showSelection();
 }
 
 void MainWindow::setSelection(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
     if (m_shownIndex < 0) return;
-    const Tensor& t = *m_file->tensors[size_t(m_shownIndex)];
+    const Tensor& t = *m_displayed;
     row0 = std::clamp<int64_t>(row0, 0, t.rows());
     col0 = std::clamp<int64_t>(col0, 0, t.cols());
     m_selRow = row0;
@@ -387,7 +386,7 @@ void MainWindow::showSelection() {
 
 bool MainWindow::targetRegion(Region* out) const {
     if (!m_doc || m_shownIndex < 0) return false;
-    const Tensor& t = *m_file->tensors[size_t(m_shownIndex)];
+    const Tensor& t = *m_displayed;
     *out = m_selRows > 0 ? Region::rect2d(t, m_selRow, m_selCol, m_selRows, m_selCols)
                          : Region::whole(t);
     return true;
@@ -397,14 +396,12 @@ bool MainWindow::applyOperation(const EditOperation& op) {
     Region region;
     if (!targetRegion(&region)) return false;
     QString error;
-    if (!m_doc->edit(m_shownIndex, region, op, &error)) {
+    if (!m_doc->edit(m_shownIndex, toBase(region), op, &error)) {
         statusBar()->showMessage(tr("Not changed: %1").arg(error), 8000);
         return false;
     }
-    statusBar()->showMessage(tr("%1: %2 on %3 values")
-                                 .arg(m_file->tensors[size_t(m_shownIndex)]->name, op.describe())
-                                 .arg(region.numel()),
-                             5000);
+    statusBar()->showMessage(
+        tr("%1: %2 on %3 values").arg(m_displayed->name, op.describe()).arg(region.numel()), 5000);
     return true;
 }
 
@@ -412,7 +409,7 @@ bool MainWindow::reinitialize() {
     Region region;
     if (!targetRegion(&region)) return false;
     QString error;
-    if (!m_doc->resetParameters(m_shownIndex, region, &error)) {
+    if (!m_doc->resetParameters(m_shownIndex, toBase(region), &error)) {
         QMessageBox::warning(this, tr("Cannot Re-initialize"), error);
         return false;
     }
@@ -421,7 +418,7 @@ bool MainWindow::reinitialize() {
 
 void MainWindow::askAndApply(EditOperation::Kind kind) {
     if (!m_doc || m_shownIndex < 0) return;
-    const Tensor& t = *m_file->tensors[size_t(m_shownIndex)];
+    const Tensor& t = *m_displayed;
     const QString where = m_selRows > 0 ? tr("the selection (%1 cells)").arg(m_selRows * m_selCols)
                                         : tr("all of %1").arg(t.name);
     QList<double> v;

@@ -119,7 +119,15 @@ QList<int> Document::linkedTensors(int tensorIndex) const {
 }
 
 bool Document::originalValues(int tensorIndex, MatrixF* out, QString* error) const {
-    const Tensor& t = *m_file->tensors[size_t(tensorIndex)];
+    return originalValues(tensorIndex, *m_file->tensors[size_t(tensorIndex)], out, error);
+}
+
+bool Document::originalValues(int tensorIndex, const Tensor& t, MatrixF* out,
+                              QString* error) const {
+    if (t.storage != m_file->tensors[size_t(tensorIndex)]->storage) {
+        *error = QStringLiteral("not a view of tensor %1").arg(tensorIndex);
+        return false;
+    }
     QString problem = t.validate();
     if (!problem.isEmpty()) {
         *error = problem;

@@ -56,6 +56,8 @@ public:
     QList<int> linkedTensors(int tensorIndex) const;
     /// The tensor's values as last loaded or saved (for the diff view).
     bool originalValues(int tensorIndex, MatrixF* out, QString* error) const;
+    /// The same for \a view, a view (e.g. permuted) over tensor \a tensorIndex's storage.
+    bool originalValues(int tensorIndex, const Tensor& view, MatrixF* out, QString* error) const;
 
     /// Memory the undo history may hold for clones (default 1 GiB).
     qint64 undoBudget() const { return m_budget; }

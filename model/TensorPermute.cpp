@@ -43,4 +43,17 @@ Region regionToBase(const Region& viewRegion, const std::vector<int>& order) {
     return out;
 }
 
+Region regionFromBase(const Region& baseRegion, const std::vector<int>& order) {
+    Region out;
+    for (const Box& b : baseRegion.boxes()) {
+        Box view = b;
+        for (size_t i = 0; i < order.size() && i < b.start.size(); ++i) {
+            view.start[i] = b.start[size_t(order[i])];
+            view.size[i] = b.size[size_t(order[i])];
+        }
+        out.addBox(view);
+    }
+    return out;
+}
+
 } // namespace ws

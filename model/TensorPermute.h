@@ -18,5 +18,7 @@ std::vector<int> pytorchOrder(const Tensor& t);
 Tensor permutedView(const Tensor& t, const std::vector<int>& order);
 /// \a viewRegion (in the permuted view's coordinates) in \a t's own coordinates.
 Region regionToBase(const Region& viewRegion, const std::vector<int>& order);
+/// \a baseRegion (in the tensor's own coordinates) in the permuted view's coordinates.
+Region regionFromBase(const Region& baseRegion, const std::vector<int>& order);
 
 } // namespace ws

@@ -1,5 +1,6 @@
 // Editable table over a tensor's 2-D view, validating typed values against the dtype.
 #include "CellTableModel.h"
+#include "TensorPermute.h"
 
 #include "EditExpression.h"
 #include "PlotStyle.h"
@@ -99,11 +100,14 @@ bool CellTableModel::parseCellValue(const QString& text, DType dtype, double* va
     return true;
 }
 
-void CellTableModel::setTensor(Document* doc, int tensorIndex) {
+void CellTableModel::setTensor(Document* doc, int tensorIndex, TensorPtr view,
+                               std::vector<int> order) {
     beginResetModel();
     if (m_doc) disconnect(m_doc, nullptr, this, nullptr);
     m_doc = doc;
     m_index = tensorIndex;
+    m_view = std::move(view);
+    m_order = std::move(order);
     m_rows = m_cols = 0;
     m_readable = false;
     const Tensor* t = tensor();
@@ -122,6 +126,7 @@ void CellTableModel::setTensor(Document* doc, int tensorIndex) {
 
 const Tensor* CellTableModel::tensor() const {
     if (!m_doc || m_index < 0 || size_t(m_index) >= m_doc->file().tensors.size()) return nullptr;
+    if (m_view) return m_view.get();
     return m_doc->file().tensors[size_t(m_index)].get();
 }
 
@@ -129,7 +134,7 @@ void CellTableModel::onValuesChanged(int tensorIndex, const Region& region) {
     const Tensor* t = tensor();
     if (tensorIndex != m_index || !t || m_rows == 0) return;
     int64_t r0 = 0, c0 = 0, nr = 0, nc = 0;
-    region.bounds2d(*t, &r0, &c0, &nr, &nc);
+    (m_view ? regionFromBase(region, m_order) : region).bounds2d(*t, &r0, &c0, &nr, &nc);
     if (nr <= 0 || nc <= 0) return;
     const int top = int(std::min<int64_t>(r0, m_rows - 1));
     const int left = int(std::min<int64_t>(c0, m_cols - 1));
@@ -174,7 +179,8 @@ bool CellTableModel::setData(const QModelIndex& index, const QVariant& value, in
         Q_EMIT editRejected(error);
         return false;
     }
-    const Region cell = Region::cell2d(*t, index.row(), index.column());
+    Region cell = Region::cell2d(*t, index.row(), index.column());
+    if (m_view) cell = regionToBase(cell, m_order);
     const int key = Document::cellMergeKey(m_index, index.row(), index.column());
     if (!m_doc->edit(m_index, cell, EditOperation::set(v), &error, key)) {
         Q_EMIT editRejected(error);

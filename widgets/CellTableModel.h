@@ -16,7 +16,10 @@ public:
     explicit CellTableModel(QObject* parent = nullptr);
 
     /// Shows tensor \a tensorIndex of \a doc (either may be null / -1 for nothing).
-    void setTensor(Document* doc, int tensorIndex);
+    /// Shows tensor \a tensorIndex of \a doc, or \a view (a permuted view of it, e.g. a
+    /// Keras kernel shown (out, in)) whose dimension i is the tensor's order[i].
+    void setTensor(Document* doc, int tensorIndex, TensorPtr view = nullptr,
+                   std::vector<int> order = {});
     Document* document() const { return m_doc; }
     int tensorIndex() const { return m_index; }
 
@@ -43,6 +46,8 @@ private:
 
     QPointer<Document> m_doc;
     int m_index = -1;
+    TensorPtr m_view;
+    std::vector<int> m_order;
     int m_rows = 0, m_cols = 0;
     bool m_readable = false;
 };

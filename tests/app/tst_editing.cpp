@@ -12,6 +12,9 @@
 #include "StatsPanel.h"
 #include "TensorView.h"
 #include "TestUtil.h"
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 
 #include <QLineEdit>
 #include <QMessageBox>
@@ -38,6 +41,7 @@ private Q_SLOTS:
     void saveAsConvertsToSafetensors();
     void differenceMode();
     void undoBudgetFromSettings();
+    void kerasKernelShownOutIn();
 
 private:
     QString copyFixture(const QString& rel);
@@ -428,6 +432,39 @@ void TestEditing::undoBudgetFromSettings() {
     QVERIFY(open(w, copyFixture(QStringLiteral("pytorch/mlp_state_dict.pt"))));
     QCOMPARE(w.document()->undoBudget(), qint64(64) << 20);
     settings().remove(QStringLiteral("undoBudgetMiB"));
+}
+
+void TestEditing::kerasKernelShownOutIn() {
+    // h5py wrote the Dense kernel (in 4, out 3); the view shows it (out, in) like PyTorch.
+    QFile jf(wstest::fixture(QStringLiteral("hdf5/expected.json")));
+    QVERIFY(jf.open(QIODevice::ReadOnly));
+    const QJsonArray tensors = QJsonDocument::fromJson(jf.readAll())
+                                   .object()[QStringLiteral("keras2_model.h5")]
+                                   .toObject()[QStringLiteral("tensors")]
+                                   .toArray();
+    QJsonArray kernel;
+    for (const QJsonValue& t : tensors)
+        if (t[QStringLiteral("name")] == QStringLiteral("model_weights/dense/dense/kernel:0"))
+            kernel = t[QStringLiteral("values")].toArray();
+    QCOMPARE(kernel.size(), 12);
+    MainWindow w;
+    QVERIFY(open(w, copyFixture(QStringLiteral("hdf5/keras2_model.h5"))));
+    QVERIFY(show(w, QStringLiteral("model_weights/dense/dense/kernel:0")));
+    HeatmapWidget* h = w.tensorView()->heatmap();
+    QCOMPARE(h->gridData()->valueSize(), 3); // rows: output features
+    QCOMPARE(h->gridData()->keySize(), 4);   // columns: input features
+    for (int o = 0; o < 3; ++o)
+        for (int i = 0; i < 4; ++i)
+            QCOMPARE(float(h->gridCell(i, o)), float(kernel[i * 3 + o].toDouble()));
+    // Typing into (out 1, in 2) changes kernel[2, 1] of the file's (in, out) layout.
+    CellTableModel* model = w.cellTable()->cellModel();
+    QCOMPARE(model->rowCount(), 3);
+    QVERIFY(model->setData(model->index(1, 2), QStringLiteral("7.5"), Qt::EditRole));
+    const TensorPtr base =
+        w.weightFile()->find(QStringLiteral("model_weights/dense/dense/kernel:0"));
+    QCOMPARE(base->at(2 * 3 + 1), 7.5);
+    QTRY_COMPARE(float(h->gridCell(2, 1)), 7.5f);
+    QCOMPARE(model->data(model->index(1, 2)).toString(), QStringLiteral("7.5"));
 }
 
 QTEST_MAIN(TestEditing)
