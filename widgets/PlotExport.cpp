@@ -35,10 +35,14 @@ void layOut(QCustomPlot* plot, int width, int height) {
     plot->replot(QCustomPlot::rpImmediateRefresh);
 }
 
+// Qt maps PNG "quality" to zlib's level: 80 is level 1-2, several times faster
+// than the default with files about a third larger (still lossless).
+constexpr int kPngQuality = 80;
+
 bool savePlot(QCustomPlot* plot, const QString& path, const QString& format, int width, int height,
               const QString& title, int dpi) {
     if (format == QLatin1String("png"))
-        return plot->savePng(path, width, height, 1.0, -1, dpi > 0 ? dpi : 96);
+        return plot->savePng(path, width, height, 1.0, kPngQuality, dpi > 0 ? dpi : 96);
     if (format == QLatin1String("pdf")) {
         if (dpi <= 0)
             return plot->savePdf(path, width, height, QCP::epAllowCosmetic,
@@ -81,7 +85,7 @@ bool saveWidget(QWidget* w, const QString& path, const QString& format, int widt
             image.setDotsPerMeterX(int(std::lround(dpi / 0.0254)));
             image.setDotsPerMeterY(int(std::lround(dpi / 0.0254)));
         }
-        return image.save(path, "PNG");
+        return image.save(path, "PNG", kPngQuality);
     }
     QPainter painter;
     QSvgGenerator svg;
