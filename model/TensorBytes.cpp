@@ -3,7 +3,10 @@
 #include "Region.h"
 
 #include <QFile>
+#include <QFileDevice>
 #include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
 
 namespace ws {
 
@@ -33,6 +36,29 @@ bool copyFileRange(const QString& path, qint64 offset, qint64 size, QIODevice* o
                      .arg(offset)
                      .arg(size);
         return false;
+    }
+    // Copy inside the kernel when writing to a file (no trip through user space);
+    // on any failure fall back to reading and writing what is left.
+    auto* file = qobject_cast<QFileDevice*>(out);
+    if (file && file->handle() >= 0 && size > 0 && file->flush()) {
+        const qint64 start = file->pos();
+        loff_t from = loff_t(offset);
+        qint64 done = 0;
+        if (::lseek(file->handle(), start, SEEK_SET) == start) {
+            while (done < size) {
+                const ssize_t n =
+                    ::copy_file_range(in.handle(), &from, file->handle(), nullptr,
+                                      size_t(std::min<qint64>(size - done, 1 << 30)), 0);
+                if (n <= 0) break;
+                done += n;
+            }
+        }
+        if (!file->seek(start + done) || !in.seek(offset + done)) {
+            *error = QStringLiteral("%1: cannot copy: %2").arg(path, file->errorString());
+            return false;
+        }
+        if (done == size) return true;
+        size -= done;
     }
     QByteArray buf(int(std::min<qint64>(size, 8 << 20)), Qt::Uninitialized);
     qint64 left = size;
