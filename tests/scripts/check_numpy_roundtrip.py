@@ -18,36 +18,7 @@ import zipfile
 
 import numpy as np
 
-
-def parse_index(text):
-    items = []
-    for part in text.split(","):
-        part = part.strip()
-        if ":" in part:
-            a, b = part.split(":")
-            items.append(slice(int(a) if a.strip() else None, int(b) if b.strip() else None))
-        else:
-            items.append(int(part))
-    return tuple(items)
-
-
-def apply(arrays, expr):
-    m = re.match(r"^(.*?)(\[([^\[\]]*)\])?\s*(\+=|-=|\*=|/=|=)\s*(\S+)\s*$", expr)
-    name, _, index, op, value = m.groups()
-    a = arrays[name.strip()]
-    v = int(value) if re.fullmatch(r"[-+]?\d+", value) else float(value)
-    idx = parse_index(index) if index is not None else ...
-    if op == "=":
-        a[idx] = v
-    elif op == "+=":
-        a[idx] += v
-    elif op == "-=":
-        a[idx] -= v
-    elif op == "*=":
-        a[idx] *= v
-    elif op == "/=":
-        a[idx] /= v
-    return name.strip()
+from edit_expressions import apply
 
 
 def header_bytes(f):

@@ -19,6 +19,8 @@ import sys
 import onnx
 from onnx import numpy_helper
 
+from edit_expressions import apply
+
 FIELDS = ["raw_data", "float_data", "int32_data", "int64_data", "double_data", "uint64_data",
           "string_data"]
 
@@ -37,36 +39,6 @@ def tensors(graph, out):
             for g in a.graphs:
                 tensors(g, out)
     return out
-
-
-def parse_index(text):
-    items = []
-    for part in text.split(","):
-        part = part.strip()
-        if ":" in part:
-            a, b = part.split(":")
-            items.append(slice(int(a) if a.strip() else None, int(b) if b.strip() else None))
-        else:
-            items.append(int(part))
-    return tuple(items)
-
-
-def apply(arrays, expr):
-    m = re.match(r"^(.*?)(\[([^\[\]]*)\])?\s*(\+=|-=|\*=|/=|=)\s*(\S+)\s*$", expr)
-    name, _, index, op, value = m.groups()
-    a = arrays[name.strip()]
-    v = int(value) if re.fullmatch(r"[-+]?\d+", value) else float(value)
-    idx = parse_index(index) if index is not None else ...
-    if op == "=":
-        a[idx] = v
-    elif op == "+=":
-        a[idx] += v
-    elif op == "-=":
-        a[idx] -= v
-    elif op == "*=":
-        a[idx] *= v
-    elif op == "/=":
-        a[idx] /= v
 
 
 RELOCATED = "--relocated" in sys.argv

@@ -18,6 +18,8 @@ import sys
 import numpy as np
 import torch
 
+from edit_expressions import apply
+
 class Block(torch.nn.Module):
     """Stands for the fixture generator's custom module so whole-module pickles load."""
 
@@ -79,37 +81,6 @@ def flatten(obj, prefix="", out=None):
         for i, v in enumerate(obj):
             flatten(v, join(i), out)
     return out
-
-
-def parse_index(text):
-    items = []
-    for part in text.split(","):
-        part = part.strip()
-        if ":" in part:
-            a, b = part.split(":")
-            items.append(slice(int(a) if a.strip() else None, int(b) if b.strip() else None))
-        else:
-            items.append(int(part))
-    return tuple(items)
-
-
-def apply(flat, expr):
-    m = re.match(r"^(.*?)(\[([^\[\]]*)\])?\s*(\+=|-=|\*=|/=|=)\s*(\S+)\s*$", expr)
-    name, _, index, op, value = m.groups()
-    t = flat[name.strip()]
-    v = int(value) if re.fullmatch(r"[-+]?\d+", value) else float(value)
-    idx = parse_index(index) if index is not None else ...
-    with torch.no_grad():
-        if op == "=":
-            t[idx] = v
-        elif op == "+=":
-            t[idx] += v
-        elif op == "-=":
-            t[idx] -= v
-        elif op == "*=":
-            t[idx] *= v
-        elif op == "/=":
-            t[idx] /= v
 
 
 def compare(a, b, path, errors):
