@@ -3,6 +3,7 @@
 // else may change.
 #include "Document.h"
 #include "EditExpression.h"
+#include "EditScript.h"
 #include "TestUtil.h"
 
 #include <QTemporaryDir>
@@ -12,18 +13,8 @@ using namespace ws;
 namespace {
 
 bool applyExpressions(Document& doc, const QStringList& exprs, QString* error) {
-    for (const QString& text : exprs) {
-        EditExpression e;
-        if (!parseEditExpression(text, &e, error)) return false;
-        TensorPtr t = doc.file().find(e.tensorName);
-        if (!t) {
-            *error = QStringLiteral("unknown tensor ") + e.tensorName;
-            return false;
-        }
-        Region region = Region::whole(*t);
-        if (e.indexed && !resolveIndex(e.index, *t, &region, error)) return false;
-        if (!doc.edit(e.tensorName, region, e.op, error)) return false;
-    }
+    for (const QString& text : exprs)
+        if (!applyEditExpression(doc, text, error)) return false;
     return true;
 }
 
