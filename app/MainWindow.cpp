@@ -67,7 +67,10 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_statsDock->setWidget(m_stats);
     addDockWidget(Qt::RightDockWidgetArea, m_statsDock);
     createDocks();
-    resizeDocks({m_treeDock, m_statsDock}, {width() * 30 / 100, 340}, Qt::Horizontal);
+    // Wide enough for "Linear — in 768 -> out 3072" next to the names; the cell
+    // table gets a few rows (restoreState below overrides both once saved).
+    resizeDocks({m_treeDock, m_statsDock}, {width() * 40 / 100, 320}, Qt::Horizontal);
+    if (m_cellsDock) resizeDocks({m_cellsDock}, {height() / 5}, Qt::Vertical);
 
     m_readout = new QLabel(this);
     m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
