@@ -22,6 +22,12 @@ DataFn bytesWriter(const QByteArray& bytes, const QString& what) {
     };
 }
 
+// A small record made in memory (data.pkl, version).
+bool addBytesRecord(ZipWriter& zip, const QString& name, const QByteArray& bytes, QString* error) {
+    return zip.addRecord(name, bytes.size(), crc32Update(0, bytes.constData(), bytes.size()),
+                         bytesWriter(bytes, name), error);
+}
+
 QHash<QString, std::shared_ptr<Storage>> storagesByKey(const WeightFile& file) {
     QHash<QString, std::shared_ptr<Storage>> out;
     for (const TensorPtr& t : file.tensors)
@@ -89,10 +95,7 @@ bool writeLegacyAsZip(const WeightFile& file, const PyTorchZipState& state, QIOD
     const auto storages = storagesByKey(file);
     ZipWriter zip(out);
     const QString top = QStringLiteral("archive/");
-    if (!zip.addRecord(top + QStringLiteral("data.pkl"), pkl.size(),
-                       crc32Update(0, pkl.constData(), pkl.size()),
-                       bytesWriter(pkl, QStringLiteral("data.pkl")), error))
-        return false;
+    if (!addBytesRecord(zip, top + QStringLiteral("data.pkl"), pkl, error)) return false;
     for (const PyTorchRecord& r : state.records) {
         PyTorchRecord copy = r;
         copy.crc32 = 0; // unknown for legacy blocks: computed from the bytes
@@ -100,10 +103,7 @@ bool writeLegacyAsZip(const WeightFile& file, const PyTorchZipState& state, QIOD
                         storages.value(r.storageKey), &copy, error))
             return false;
     }
-    const QByteArray version("3\n");
-    if (!zip.addRecord(top + QStringLiteral("version"), version.size(),
-                       crc32Update(0, version.constData(), version.size()),
-                       bytesWriter(version, QStringLiteral("version")), error))
+    if (!addBytesRecord(zip, top + QStringLiteral("version"), QByteArray("3\n"), error))
         return false;
     return zip.finish(error);
 }
@@ -133,19 +133,13 @@ bool writeStateDict(const WeightFile& file, QIODevice* out, QString* error) {
     }
     ZipWriter zip(out);
     const QString top = QStringLiteral("archive/");
-    if (!zip.addRecord(top + QStringLiteral("data.pkl"), pkl.size(),
-                       crc32Update(0, pkl.constData(), pkl.size()),
-                       bytesWriter(pkl, QStringLiteral("data.pkl")), error))
-        return false;
+    if (!addBytesRecord(zip, top + QStringLiteral("data.pkl"), pkl, error)) return false;
     for (const TensorPtr& t : owners) {
         if (!addStorage(zip, top + QStringLiteral("data/") + keyOf.value(t->storage.get()), file,
                         t->storage, nullptr, error))
             return false;
     }
-    const QByteArray version("3\n");
-    if (!zip.addRecord(top + QStringLiteral("version"), version.size(),
-                       crc32Update(0, version.constData(), version.size()),
-                       bytesWriter(version, QStringLiteral("version")), error))
+    if (!addBytesRecord(zip, top + QStringLiteral("version"), QByteArray("3\n"), error))
         return false;
     return zip.finish(error);
 }

@@ -11,12 +11,7 @@ namespace ws {
 
 BarChartWidget::BarChartWidget(QWidget* parent) : QCustomPlot(parent) {
     applyPlotStyle(this);
-    plotLayout()->insertRow(0);
-    QFont titleFont = font();
-    titleFont.setPointSizeF(std::max(10.0, font().pointSizeF() + 1));
-    titleFont.setBold(true);
-    m_title = new QCPTextElement(this, QString(), titleFont);
-    plotLayout()->addElement(0, 0, m_title);
+    m_title = addPlotTitle(this);
 
     m_bars = new QCPBars(xAxis, yAxis);
     m_bars->setWidthType(QCPBars::wtPlotCoords);

@@ -88,6 +88,16 @@ void scaleAxis(QCPAxis* axis, double factor) {
 
 } // namespace
 
+QCPTextElement* addPlotTitle(QCustomPlot* plot) {
+    plot->plotLayout()->insertRow(0);
+    QFont titleFont = plot->font();
+    titleFont.setPointSizeF(std::max(10.0, plot->font().pointSizeF() + 1));
+    titleFont.setBold(true);
+    auto* title = new QCPTextElement(plot, QString(), titleFont);
+    plot->plotLayout()->addElement(0, 0, title);
+    return title;
+}
+
 void scalePlotFonts(QCustomPlot* plot, double factor) {
     if (factor == 1.0) return;
     for (QCPLayoutElement* e : plot->plotLayout()->elements(true)) {

@@ -27,6 +27,9 @@ protected:
 /// Applies the common fonts, colours and margins to \a plot.
 void applyPlotStyle(QCustomPlot* plot);
 
+/// Adds the bold title row above \a plot's axes and returns its text element.
+QCPTextElement* addPlotTitle(QCustomPlot* plot);
+
 /// Multiplies every font of \a plot (axes, colour scale, titles) by \a factor, for
 /// exports larger than a screen.
 void scalePlotFonts(QCustomPlot* plot, double factor);
