@@ -50,6 +50,34 @@ inline int runPython(const QStringList& args, QString* output, int timeoutMs = 1
     return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
 }
 
+/// Exit code and output of a finished process.
+struct RunResult {
+    int code = -1; ///< -1 when it crashed or timed out
+    QString out, err;
+};
+
+/// Runs \a program with \a args and waits for it.
+inline RunResult runProcess(const QString& program, const QStringList& args,
+                            int timeoutMs = 120000) {
+    QProcess p;
+    p.start(program, args);
+    RunResult r;
+    if (!p.waitForFinished(timeoutMs)) {
+        p.kill();
+        r.err = QStringLiteral("timeout");
+        return r;
+    }
+    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+/// Runs the weightscope binary under test (WS_BINARY).
+inline RunResult runWeightscope(const QStringList& args) {
+    return runProcess(env("WS_BINARY"), args);
+}
+
 } // namespace wstest
 
 #include "TestUtilNpy.h"

@@ -10,24 +10,10 @@
 
 namespace {
 
-struct Result {
-    int code = -1;
-    QString out, err;
-};
+using Result = wstest::RunResult;
 
 Result run(const QStringList& args) {
-    QProcess p;
-    p.start(wstest::env("WS_BINARY"), args);
-    Result r;
-    if (!p.waitForFinished(120000)) {
-        p.kill();
-        r.err = QStringLiteral("timeout");
-        return r;
-    }
-    r.code = p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
-    r.out = QString::fromUtf8(p.readAllStandardOutput());
-    r.err = QString::fromUtf8(p.readAllStandardError());
-    return r;
+    return wstest::runWeightscope(args);
 }
 
 bool near(double got, double want, double rel) {

@@ -2,8 +2,8 @@
 // result with the original (tests/scripts/check_hdf5_roundtrip.py): every
 // object and attribute must be as it was, the edited values as numpy computes them.
 #include "Document.h"
+#include "DocumentEdits.h"
 #include "EditExpression.h"
-#include "EditScript.h"
 #include "Hdf5Format.h"
 #include "TestUtil.h"
 
@@ -13,11 +13,7 @@ using namespace ws;
 
 namespace {
 
-bool applyExpressions(Document& doc, const QStringList& exprs, QString* error) {
-    for (const QString& text : exprs)
-        if (!applyEditExpression(doc, text, error)) return false;
-    return true;
-}
+using wstest::applyExpressions;
 
 QString check(const QStringList& args) {
     QString out;

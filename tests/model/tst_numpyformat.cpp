@@ -2,8 +2,8 @@
 // order, laziness, hostile headers, and edit-save round trips checked by numpy
 // itself (tests/scripts/check_numpy_roundtrip.py).
 #include "Document.h"
+#include "DocumentEdits.h"
 #include "EditExpression.h"
-#include "EditScript.h"
 #include "ExpectedTensors.h"
 #include "NumpyFormat.h"
 #include "NumpyState.h"
@@ -35,11 +35,7 @@ QByteArray npyBytes(const QByteArray& dict, const QByteArray& data, char major =
     return out + h + data;
 }
 
-bool applyExpressions(Document& doc, const QStringList& exprs, QString* error) {
-    for (const QString& text : exprs)
-        if (!applyEditExpression(doc, text, error)) return false;
-    return true;
-}
+using wstest::applyExpressions;
 
 QString pythonCheck(const QString& original, const QString& saved, const QStringList& exprs) {
     QStringList args{wstest::env("WS_SCRIPTS") + QStringLiteral("/check_numpy_roundtrip.py"),

@@ -3,8 +3,8 @@
 // data, hostile models, and edit-save round trips checked by onnx itself
 // (tests/scripts/check_onnx_roundtrip.py runs onnx.checker and compares).
 #include "Document.h"
+#include "DocumentEdits.h"
 #include "EditExpression.h"
-#include "EditScript.h"
 #include "ExpectedTensors.h"
 #include "OnnxFormat.h"
 #include "OnnxState.h"
@@ -15,11 +15,7 @@ using namespace ws;
 
 namespace {
 
-bool applyExpressions(Document& doc, const QStringList& exprs, QString* error) {
-    for (const QString& text : exprs)
-        if (!applyEditExpression(doc, text, error)) return false;
-    return true;
-}
+using wstest::applyExpressions;
 
 QString pythonCheck(const QString& original, const QString& saved, const QStringList& exprs) {
     QStringList args{wstest::env("WS_SCRIPTS") + QStringLiteral("/check_onnx_roundtrip.py"),

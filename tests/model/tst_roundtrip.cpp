@@ -2,8 +2,8 @@
 // result (tests/scripts/check_roundtrip.py): the edited values and nothing
 // else may change.
 #include "Document.h"
+#include "DocumentEdits.h"
 #include "EditExpression.h"
-#include "EditScript.h"
 #include "TestUtil.h"
 
 #include <QTemporaryDir>
@@ -12,11 +12,7 @@ using namespace ws;
 
 namespace {
 
-bool applyExpressions(Document& doc, const QStringList& exprs, QString* error) {
-    for (const QString& text : exprs)
-        if (!applyEditExpression(doc, text, error)) return false;
-    return true;
-}
+using wstest::applyExpressions;
 
 QString check(const QString& original, const QString& saved, const QStringList& exprs,
               bool flat = false) {
