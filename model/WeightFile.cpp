@@ -18,10 +18,10 @@ int WeightFile::indexOf(const QString& name) const {
 }
 
 int64_t WeightFile::parameterCount() const {
-    int64_t n = 0;
-    for (const auto& t : tensors)
-        n += t->numel();
-    return n;
+    std::vector<int> all(tensors.size());
+    for (size_t i = 0; i < all.size(); ++i)
+        all[i] = int(i);
+    return distinctElementCount(*this, all);
 }
 
 QStringList WeightFile::linkedTo(const Tensor& t) const {

@@ -89,6 +89,17 @@ void TestLayerTree::pickledClassesWin() {
     QCOMPARE(root->children[1]->parameterCount, int64_t(0));
     QCOMPARE(root->children[0]->detail, QStringLiteral("in 10 -> out 20"));
     QCOMPARE(formatCount(124439808), QStringLiteral("124.4M"));
+    // a tied copy (same storage, offset, shape, strides) counts once, a transposed view not
+    auto tied = std::make_shared<Tensor>(*f.tensors[0]);
+    tied->name = QStringLiteral("head.weight");
+    f.tensors.push_back(tied);
+    QCOMPARE(f.parameterCount(), int64_t(200 + 20 + 40));
+    auto transposed = std::make_shared<Tensor>(*f.tensors[0]);
+    transposed->name = QStringLiteral("head.weight_t");
+    transposed->shape = {10, 20};
+    transposed->strides = {1, 10};
+    f.tensors.push_back(transposed);
+    QCOMPARE(f.parameterCount(), int64_t(200 + 20 + 40 + 200));
 }
 
 void TestLayerTree::kerasPathsAndKernels() {

@@ -58,8 +58,9 @@ void TestLayerTreeView::structureAndColumns() {
     QCOMPARE(model.rowCount(), 1);
     const QModelIndex root = model.index(0, 0);
     QCOMPARE(root.data().toString(), QStringLiteral("small.pt"));
-    // Every tensor of the file: 12 + 3 + 6 + 2 + 6 (tied.weight, a view) + 1.
-    QCOMPARE(model.index(0, LayerTreeModel::ParamsColumn).data().toString(), QStringLiteral("30"));
+    // Every tensor of the file: 12 + 3 + 6 + 2 + 1; tied.weight is the same view of the
+    // same storage as fc2.weight and, as in PyTorch's parameters(), counts once.
+    QCOMPARE(model.index(0, LayerTreeModel::ParamsColumn).data().toString(), QStringLiteral("24"));
     // The scalar "step" sits on the root, then modules fc1, fc2, tied.
     QCOMPARE(model.rowCount(root), 4);
     const QModelIndex fc1 = model.index(1, 0, root);
