@@ -1,8 +1,15 @@
 // Reduces a region of a large matrix to at most a given grid size for drawing,
 // keeping in each block the value of largest magnitude so outliers stay visible.
+// The matrix is read through a MatrixSource: held in memory, or streamed from
+// its file in bounded tiles (a headless export of a 50257 x 768 embedding never
+// holds the 154 MB matrix).
 #pragma once
 
 #include "Tensor.h"
+
+#include <QString>
+#include <memory>
+#include <vector>
 
 namespace ws {
 
@@ -14,9 +21,47 @@ struct PooledGrid {
     bool exact = false;                 ///< true when every cell is one matrix element
 };
 
-/// Pools rows [row0, row0+nRows) x cols [col0, col0+nCols) of \a m into at most
-/// maxRows x maxCols cells, each the element of largest |value| in its block
-/// (NaN wins so that it is seen). The region is clipped to the matrix.
+/// A rows x cols float matrix that pooling and range finding read tile by tile.
+/// Both passes split large matrices over a few threads; tile() must be thread-safe.
+class MatrixSource {
+public:
+    virtual ~MatrixSource() = default;
+    int64_t rows() const { return m_rows; }
+    int64_t cols() const { return m_cols; }
+
+    /// Smallest and largest finite value (both 0 when there is none).
+    bool finiteMinMax(double* lo, double* hi, QString* error) const;
+    /// Pools rows [row0, row0+nRows) x cols [col0, col0+nCols) into at most
+    /// maxRows x maxCols cells, each the element of largest |value| in its block
+    /// (NaN wins so that it is seen). The region is clipped to the matrix.
+    bool pool(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols, int maxRows, int maxCols,
+              PooledGrid* out, QString* error) const;
+
+    /// Rows [row0, row0+nRows) x columns [col0, col0+nCols): a pointer to the first
+    /// element, rows *stride floats apart. \a buffer is scratch space the source may
+    /// fill; nullptr and \a error when the values cannot be read.
+    virtual const float* tile(int64_t row0, int64_t nRows, int64_t col0, int64_t nCols,
+                              std::vector<float>* buffer, int64_t* stride,
+                              QString* error) const = 0;
+    /// Most floats one tile() should cover (bounds the scratch buffers).
+    virtual int64_t tileLimit() const = 0;
+
+protected:
+    MatrixSource(int64_t rows, int64_t cols) : m_rows(rows), m_cols(cols) {}
+
+private:
+    int64_t m_rows, m_cols;
+};
+
+/// A source over a matrix in memory (kept alive by the source).
+std::shared_ptr<MatrixSource> memorySource(std::shared_ptr<const MatrixF> m);
+
+/// A source that reads the 2-D view of \a t straight from its file, for a float32
+/// tensor whose bytes lie in the file as-is and are not loaded (nothing edited);
+/// nullptr when that is not the case (then use Tensor::values).
+std::shared_ptr<MatrixSource> fileSource(const Tensor& t);
+
+/// poolMaxMagnitude for a matrix in memory; the region is clipped to the matrix.
 PooledGrid poolMaxMagnitude(const MatrixF& m, int64_t row0, int64_t col0, int64_t nRows,
                             int64_t nCols, int maxRows, int maxCols);
 

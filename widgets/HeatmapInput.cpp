@@ -9,7 +9,7 @@
 namespace ws {
 
 void HeatmapWidget::bandRect(int64_t* row0, int64_t* col0, int64_t* nRows, int64_t* nCols) const {
-    const int64_t R = m_values ? m_values->rows() : 0, C = m_values ? m_values->cols() : 0;
+    const int64_t R = m_source ? m_source->rows() : 0, C = m_source ? m_source->cols() : 0;
     const int64_t r0 = std::clamp<int64_t>(std::min(m_bandRow, m_bandEndRow), 0, R);
     const int64_t r1 = std::clamp<int64_t>(std::max(m_bandRow, m_bandEndRow) + 1, 0, R);
     const int64_t c0 = std::clamp<int64_t>(std::min(m_bandCol, m_bandEndCol), 0, C);
@@ -109,7 +109,7 @@ void HeatmapWidget::moveCursorTo(int64_t row, int64_t col) {
 }
 
 void HeatmapWidget::zoomBy(double factor) {
-    if (!m_values) return;
+    if (!m_source) return;
     const bool atCursor = m_cursorRow >= 0 && xAxis->range().contains(double(m_cursorCol)) &&
                           yAxis->range().contains(double(m_cursorRow));
     xAxis->scaleRange(factor, atCursor ? double(m_cursorCol) : xAxis->range().center());

@@ -104,7 +104,7 @@ void HeatmapWidget::setAspectLocked(bool on) {
 }
 
 void HeatmapWidget::fitAspect() {
-    if (!m_aspect || !m_values) return;
+    if (!m_aspect || !m_source) return;
     const double w = std::max(1, axisRect()->width()), h = std::max(1, axisRect()->height());
     // Equal units per pixel: widen the axis that has fewer, so that nothing shown is cut off.
     const double upp = std::max(xAxis->range().size() / w, yAxis->range().size() / h);

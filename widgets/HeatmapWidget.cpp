@@ -13,22 +13,6 @@ namespace ws {
 
 namespace {
 
-void finiteMinMax(const MatrixF& m, double* lo, double* hi) {
-    float mn = std::numeric_limits<float>::infinity();
-    float mx = -mn;
-    const float* p = m.data();
-    const int64_t n = int64_t(m.size());
-    for (int64_t i = 0; i < n; ++i) {
-        const float v = p[i];
-        if (!std::isfinite(v)) continue;
-        mn = v < mn ? v : mn;
-        mx = v > mx ? v : mx;
-    }
-    if (mn > mx) mn = mx = 0;
-    *lo = mn;
-    *hi = mx;
-}
-
 // Finite min and max of a block; false when it holds none.
 template <typename M> bool blockMinMax(const M& m, double* lo, double* hi) {
     float mn = std::numeric_limits<float>::infinity();
@@ -136,7 +120,7 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     connect(yAxis, qOverload<const QCPRange&>(&QCPAxis::rangeChanged), this, onRange);
     // The axis rect's size is known only after layout: keep square cells exact.
     connect(this, &QCustomPlot::afterLayout, this, [this] {
-        if (!m_aspect || !m_values || m_clamping) return;
+        if (!m_aspect || !m_source || m_clamping) return;
         const double ux = xAxis->range().size() / std::max(1, axisRect()->width());
         const double uy = yAxis->range().size() / std::max(1, axisRect()->height());
         if (std::fabs(ux / uy - 1) > 1e-3) clampRanges();
@@ -162,19 +146,39 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
 }
 
 void HeatmapWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr tensor) {
-    m_values = std::move(values);
-    m_tensor = std::move(tensor);
-    if (!m_values) {
+    if (!values) {
         clear();
         return;
     }
-    finiteMinMax(*m_values, &m_dataMin, &m_dataMax);
+    m_values = values;
+    showSource(memorySource(std::move(values)), std::move(tensor), nullptr);
+}
+
+bool HeatmapWidget::setSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor,
+                              QString* error) {
+    m_values.reset();
+    if (!source) {
+        clear();
+        return false;
+    }
+    return showSource(std::move(source), std::move(tensor), error);
+}
+
+bool HeatmapWidget::showSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor,
+                               QString* error) {
+    m_source = std::move(source);
+    m_tensor = std::move(tensor);
+    m_sourceError.clear();
+    if (!m_source->finiteMinMax(&m_dataMin, &m_dataMax, error)) {
+        clear();
+        return false;
+    }
     if (!m_fixedMap && !m_diff) setColorMap(ColorMap::defaultFor(m_dataMin, m_dataMax));
     m_flatOf = nullptr;
     m_nanColor = qRgb(255, 0, 255);
     m_cursorRow = m_cursorCol = -1;
-    m_cellGrid->rows = m_values->rows();
-    m_cellGrid->cols = m_values->cols();
+    m_cellGrid->rows = m_source->rows();
+    m_cellGrid->cols = m_source->cols();
     if (m_rangeMode == RangeMode::Manual) m_rangeMode = RangeMode::Auto;
     autoRange();
     m_currentItem->setVisible(false);
@@ -183,7 +187,14 @@ void HeatmapWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr t
     m_map->setVisible(true);
     m_scale->setVisible(true);
     resetView();
-    updateGrid();
+    // A matrix in memory is pooled at once; a streamed one when it is drawn, once its
+    // size on screen is known (each pooling reads the whole view from the file).
+    if (m_values) updateGrid();
+    if (!m_sourceError.isEmpty()) {
+        if (error) *error = m_sourceError;
+        return false;
+    }
+    return true;
 }
 
 void HeatmapWidget::chooseAxisTitles() {
@@ -225,6 +236,7 @@ void HeatmapWidget::setFlatIndexMapper(std::function<int64_t(int64_t, int64_t)> 
 
 void HeatmapWidget::clear() {
     m_values.reset();
+    m_source.reset();
     m_tensor.reset();
     m_grid = PooledGrid();
     m_flatOf = nullptr;
@@ -251,7 +263,7 @@ bool HeatmapWidget::setColorMap(const QString& name) {
 
 void HeatmapWidget::refreshValues() {
     if (!m_values) return;
-    finiteMinMax(*m_values, &m_dataMin, &m_dataMax);
+    m_source->finiteMinMax(&m_dataMin, &m_dataMax, nullptr); // in memory: cannot fail
     autoRange();
     updateGrid();
 }
@@ -330,7 +342,7 @@ QCPRange HeatmapWidget::colorRange() const {
 }
 
 bool HeatmapWidget::cellGridVisible() const {
-    return m_values && m_cellGrid->active();
+    return m_source && m_cellGrid->active();
 }
 
 void HeatmapWidget::setTitle(const QString& title) {
@@ -339,14 +351,14 @@ void HeatmapWidget::setTitle(const QString& title) {
 }
 
 void HeatmapWidget::resetView() {
-    if (!m_values) return;
+    if (!m_source) return;
     m_clamping = true;
-    xAxis->setRange(-0.5, double(m_values->cols()) - 0.5);
-    yAxis->setRange(-0.5, double(m_values->rows()) - 0.5);
+    xAxis->setRange(-0.5, double(m_source->cols()) - 0.5);
+    yAxis->setRange(-0.5, double(m_source->rows()) - 0.5);
     if (m_aspect) {
         // Fit the whole matrix with square cells: widen the axis with room to spare.
         const double w = std::max(1, axisRect()->width()), h = std::max(1, axisRect()->height());
-        const double upp = std::max(double(m_values->cols()) / w, double(m_values->rows()) / h);
+        const double upp = std::max(double(m_source->cols()) / w, double(m_source->rows()) / h);
         const double cx = xAxis->range().center(), cy = yAxis->range().center();
         xAxis->setRange(cx - upp * w / 2, cx + upp * w / 2);
         yAxis->setRange(cy - upp * h / 2, cy + upp * h / 2);
@@ -357,7 +369,7 @@ void HeatmapWidget::resetView() {
 }
 
 void HeatmapWidget::clampRanges() {
-    if (m_clamping || !m_values) return;
+    if (m_clamping || !m_source) return;
     if (m_aspect) fitAspect();
     m_clamping = true;
     const auto clampAxis = [this](QCPAxis* axis, double extent) {
@@ -374,13 +386,13 @@ void HeatmapWidget::clampRanges() {
         }
         if (r != axis->range()) axis->setRange(r);
     };
-    clampAxis(xAxis, double(m_values->cols()));
-    clampAxis(yAxis, double(m_values->rows()));
+    clampAxis(xAxis, double(m_source->cols()));
+    clampAxis(yAxis, double(m_source->rows()));
     m_clamping = false;
 }
 
 void HeatmapWidget::scheduleGrid() {
-    if (m_values) m_gridTimer.start();
+    if (m_source) m_gridTimer.start();
 }
 
 QSize HeatmapWidget::gridLimit() const {
@@ -397,9 +409,9 @@ QSize HeatmapWidget::gridLimit() const {
 
 void HeatmapWidget::updateGrid() {
     m_gridTimer.stop();
-    if (!m_values || m_values->size() == 0) return;
+    if (!m_source || m_source->rows() == 0 || m_source->cols() == 0) return;
     const QCPRange xr = xAxis->range(), yr = yAxis->range();
-    const int64_t cols = m_values->cols(), rows = m_values->rows();
+    const int64_t cols = m_source->cols(), rows = m_source->rows();
     const auto first = [](double lower, int64_t n) {
         return std::clamp<int64_t>(int64_t(std::floor(lower + 0.5)), 0, n);
     };
@@ -409,8 +421,13 @@ void HeatmapWidget::updateGrid() {
     const int64_t c0 = first(xr.lower, cols), c1 = end(xr.upper, cols);
     const int64_t r0 = first(yr.lower, rows), r1 = end(yr.upper, rows);
     const QSize limit = gridLimit();
-    m_grid = poolMaxMagnitude(*m_values, r0, c0, std::max<int64_t>(r1 - r0, 1),
-                              std::max<int64_t>(c1 - c0, 1), limit.height(), limit.width());
+    QString error;
+    if (!m_source->pool(r0, c0, std::max<int64_t>(r1 - r0, 1), std::max<int64_t>(c1 - c0, 1),
+                        limit.height(), limit.width(), &m_grid, &error)) {
+        m_sourceError = error;
+        return;
+    }
+    m_sourceError.clear();
     const int nx = int(m_grid.values.cols()), ny = int(m_grid.values.rows());
     if (nx == 0 || ny == 0) return;
     // A dimension of one cell is drawn as two half cells: QCPColorMap needs two

@@ -27,6 +27,12 @@ public:
     /// Shows \a values (the tensor's 2-D view); \a tensor gives the name, dtype and
     /// axis labels and may be null. Resets view, colour map and range to the defaults.
     void setValues(std::shared_ptr<const MatrixF> values, TensorPtr tensor);
+    /// Shows a matrix that is read on demand rather than held (the headless export of
+    /// a large tensor straight from its file): drawing only, with no readouts,
+    /// selection, edits or percentile ranges. False and \a error when it cannot be read.
+    bool setSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor, QString* error);
+    /// Why the last redraw could not read the source (empty when it could).
+    QString sourceError() const { return m_sourceError; }
     void clear();
     std::shared_ptr<const MatrixF> values() const { return m_values; }
 
@@ -144,7 +150,11 @@ private:
     void chooseAxisTitles();
     QSize gridLimit() const;
 
-    std::shared_ptr<const MatrixF> m_values;
+    bool showSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor, QString* error);
+
+    std::shared_ptr<const MatrixF> m_values;      ///< null for a streamed source
+    std::shared_ptr<const MatrixSource> m_source; ///< what is drawn: m_values or a file
+    QString m_sourceError;
     TensorPtr m_tensor;
     ScaledColorMap* m_map = nullptr;
     CellGridItem* m_cellGrid = nullptr;
