@@ -283,14 +283,12 @@ int runExport(const QStringList& args, int argc, char** argv) {
     } else if (r.suffix == QLatin1String("csv")) {
         ok = writeCsv(*tensor, r.output, &error);
     } else {
-        QString problem;
-        if (!tensor->load(&problem)) {
-            return fail(
-                BadInput,
-                QStringLiteral("%1: cannot read tensor '%2': %3").arg(r.file, r.tensor, problem));
-        }
+        // The tensor's bytes are read by the export itself, without loading its storage
+        // (a second copy of the whole record).
         if (!r.hasTitle) r.options.title = tensor->name;
         ok = exportTensorImage(*tensor, r.output, r.options, &error);
+        if (!ok && error.startsWith(QLatin1String("cannot read tensor")))
+            error = QStringLiteral("%1: %2").arg(r.file, error);
     }
     if (!ok) return fail(BadInput, error.simplified()); // unreadable tensor or unwritable OUT
     return Success;

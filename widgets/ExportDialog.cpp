@@ -2,6 +2,7 @@
 #include "ExportDialog.h"
 
 #include "PlotStyle.h"
+#include "PngWriter.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -15,6 +16,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QSvgGenerator>
+#include <cmath>
 #include <qcustomplot.h>
 
 namespace ws {
@@ -90,7 +92,10 @@ bool exportPlot(QCustomPlot* plot, const QString& path, const PlotImageOptions& 
     ExportState state(plot, o, o.width, o.height);
     bool ok = false;
     if (format == QLatin1String("png")) {
-        ok = plot->savePng(path, o.width, o.height, 1.0, -1, o.dpi, QCP::ruDotsPerInch);
+        QImage image = plot->toPixmap(o.width, o.height, 1.0).toImage();
+        image.setDotsPerMeterX(int(std::lround(o.dpi / 0.0254)));
+        image.setDotsPerMeterY(int(std::lround(o.dpi / 0.0254)));
+        ok = writePng(image, path, QString(), nullptr);
     } else if (format == QLatin1String("pdf")) {
         // savePdf sizes the page in points: width px at dpi -> width * 72 / dpi pt. The plot
         // is laid out at the pixel size and scaled onto the page.

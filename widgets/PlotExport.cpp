@@ -6,6 +6,7 @@
 #include "ColorMap.h"
 #include "HeatmapWidget.h"
 #include "PlotStyle.h"
+#include "PngWriter.h"
 #include "ScalarView.h"
 
 #include <QFile>
@@ -13,9 +14,12 @@
 #include <QImage>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QSaveFile>
 #include <QSvgGenerator>
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <memory>
 
 namespace ws {
 
@@ -35,80 +39,75 @@ void layOut(QCustomPlot* plot, int width, int height) {
     plot->replot(QCustomPlot::rpImmediateRefresh);
 }
 
-// Qt maps PNG "quality" to zlib's level: 80 is level 1-2, several times faster
-// than the default with files about a third larger (still lossless).
-constexpr int kPngQuality = 80;
-
-bool savePlot(QCustomPlot* plot, const QString& path, const QString& format, int width, int height,
-              const QString& title, int dpi) {
-    if (format == QLatin1String("png"))
-        return plot->savePng(path, width, height, 1.0, kPngQuality, dpi > 0 ? dpi : 96);
-    if (format == QLatin1String("pdf")) {
-        if (dpi <= 0)
-            return plot->savePdf(path, width, height, QCP::epAllowCosmetic,
-                                 QStringLiteral("WeightScope"), title);
-        // width x height device pixels at dpi: the page is width / dpi inches wide.
-        QPdfWriter pdf(path);
-        pdf.setTitle(title);
-        pdf.setCreator(QStringLiteral("WeightScope"));
-        pdf.setResolution(dpi);
-        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-        pdf.setPageSize(
-            QPageSize(QSizeF(width * 72.0 / dpi, height * 72.0 / dpi), QPageSize::Point));
-        QCPPainter painter;
-        if (!painter.begin(&pdf)) return false;
-        painter.setMode(QCPPainter::pmVectorized);
-        painter.setMode(QCPPainter::pmNoCaching);
-        plot->toPainter(&painter, width, height);
-        return painter.end();
-    }
-    QSvgGenerator svg;
-    svg.setFileName(path);
-    svg.setSize(QSize(width, height));
-    svg.setViewBox(QRect(0, 0, width, height));
-    if (dpi > 0) svg.setResolution(dpi);
-    svg.setTitle(title);
-    QCPPainter painter;
-    if (!painter.begin(&svg)) return false;
-    plot->toPainter(&painter, width, height);
-    return painter.end();
+void setDpi(QImage* image, int dpi) {
+    image->setDotsPerMeterX(int(std::lround(dpi / 0.0254)));
+    image->setDotsPerMeterY(int(std::lround(dpi / 0.0254)));
 }
 
-bool saveWidget(QWidget* w, const QString& path, const QString& format, int width, int height,
-                const QString& title, int dpi) {
-    w->resize(width, height);
-    if (format == QLatin1String("png")) {
-        QImage image(width, height, QImage::Format_ARGB32);
-        image.fill(Qt::white);
-        w->render(&image);
-        if (dpi > 0) {
-            image.setDotsPerMeterX(int(std::lround(dpi / 0.0254)));
-            image.setDotsPerMeterY(int(std::lround(dpi / 0.0254)));
-        }
-        return image.save(path, "PNG", kPngQuality);
-    }
-    QPainter painter;
+/// Paints a width x height picture into an SVG or PDF file at \a path, through a
+/// temporary file renamed into place only when everything was written.
+bool saveVector(const QString& path, const QString& format, int width, int height,
+                const QString& title, int dpi, const std::function<void(QCPPainter*)>& paint,
+                QString* error) {
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return fail(error, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+    QCPPainter painter;
     QSvgGenerator svg;
-    QPdfWriter pdf(format == QLatin1String("pdf") ? path : QString());
-    if (format == QLatin1String("svg")) {
-        svg.setFileName(path);
+    std::unique_ptr<QPdfWriter> pdf;
+    if (format == QLatin1String("pdf")) {
+        // width x height device pixels at dpi (72 by default): the page is width / dpi inches.
+        const int res = dpi > 0 ? dpi : 72;
+        pdf = std::make_unique<QPdfWriter>(&file);
+        pdf->setTitle(title);
+        pdf->setCreator(QStringLiteral("WeightScope"));
+        pdf->setResolution(res);
+        pdf->setPageMargins(QMarginsF(0, 0, 0, 0));
+        pdf->setPageSize(
+            QPageSize(QSizeF(width * 72.0 / res, height * 72.0 / res), QPageSize::Point));
+        if (!painter.begin(pdf.get()))
+            return fail(error, QStringLiteral("cannot write %1").arg(path));
+        painter.setMode(QCPPainter::pmVectorized);
+        painter.setMode(QCPPainter::pmNoCaching);
+    } else {
+        svg.setOutputDevice(&file);
         svg.setSize(QSize(width, height));
         svg.setViewBox(QRect(0, 0, width, height));
         if (dpi > 0) svg.setResolution(dpi);
         svg.setTitle(title);
-        if (!painter.begin(&svg)) return false;
-    } else {
-        pdf.setTitle(title);
-        pdf.setCreator(QStringLiteral("WeightScope"));
-        const int res = dpi > 0 ? dpi : 72;
-        pdf.setResolution(res);
-        pdf.setPageMargins(QMarginsF(0, 0, 0, 0));
-        pdf.setPageSize(
-            QPageSize(QSizeF(width * 72.0 / res, height * 72.0 / res), QPageSize::Point));
-        if (!painter.begin(&pdf)) return false;
+        if (!painter.begin(&svg)) return fail(error, QStringLiteral("cannot write %1").arg(path));
     }
-    w->render(&painter);
-    return painter.end();
+    paint(&painter);
+    if (!painter.end() || !file.flush() || !file.commit())
+        return fail(error, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
+    return true;
+}
+
+bool savePlot(QCustomPlot* plot, const QString& path, const QString& format, int width, int height,
+              const QString& title, int dpi, QString* error) {
+    if (format == QLatin1String("png")) {
+        QImage image = plot->toPixmap(width, height, 1.0).toImage();
+        setDpi(&image, dpi > 0 ? dpi : 96);
+        return writePng(image, path, title, error);
+    }
+    return saveVector(
+        path, format, width, height, title, dpi,
+        [&](QCPPainter* painter) { plot->toPainter(painter, width, height); }, error);
+}
+
+bool saveWidget(QWidget* w, const QString& path, const QString& format, int width, int height,
+                const QString& title, int dpi, QString* error) {
+    w->resize(width, height);
+    if (format == QLatin1String("png")) {
+        QImage image(width, height, QImage::Format_RGB32);
+        image.fill(Qt::white);
+        w->render(&image);
+        setDpi(&image, dpi > 0 ? dpi : 96);
+        return writePng(image, path, title, error);
+    }
+    return saveVector(
+        path, format, width, height, title, dpi, [&](QCPPainter* painter) { w->render(painter); },
+        error);
 }
 
 // Percentiles of the values (of their magnitudes for a log scale).
@@ -155,27 +154,42 @@ bool exportTensorImage(const Tensor& t, const QString& path, const ExportOptions
         return fail(error, QStringLiteral("invalid range %1..%2: low must be below high")
                                .arg(options.lo)
                                .arg(options.hi));
+    // A large float32 heatmap is pooled straight from the file, without holding the
+    // matrix: what needs every value (percentiles, log ranges, differences) reads it.
+    std::shared_ptr<MatrixSource> streamed;
+    if (t.rank() >= 2 && !options.hasPercentile && !options.difference &&
+        options.scale != ColorScale::Scale::Log)
+        streamed = fileSource(t);
     auto values = std::make_shared<MatrixF>();
     QString loadError;
-    if (!t.values(values.get(), &loadError))
-        return fail(error, QStringLiteral("cannot read tensor %1: %2").arg(t.name, loadError));
-    if (values->size() == 0)
+    if (!streamed && !t.values(values.get(), &loadError))
+        return fail(error, QStringLiteral("cannot read tensor '%1': %2").arg(t.name, loadError));
+    if (t.numel() == 0)
         return fail(error,
                     QStringLiteral("tensor %1 is empty (shape %2)").arg(t.name, t.shapeString()));
     {
-        QFile probe(path);
-        if (!probe.open(QIODevice::WriteOnly))
-            return fail(error,
-                        QStringLiteral("cannot write %1: %2").arg(path, probe.errorString()));
+        // Fail before reading anything, without touching a file already there (each
+        // format is written to a temporary file that replaces it only when complete).
+        const QFileInfo target(path);
+        const QFileInfo dir(target.absolutePath());
+        if (!dir.isDir())
+            return fail(error, QStringLiteral("cannot write %1: no such directory").arg(path));
+        if (target.isDir())
+            return fail(error, QStringLiteral("cannot write %1: it is a directory").arg(path));
     }
     // The widgets keep the tensor for names and exact readouts; a copy is cheap (shared storage).
     auto tensor = std::make_shared<Tensor>(t);
     const QString title = options.title.isEmpty() ? t.name : options.title;
     const int w = options.width, h = options.height;
     bool ok = false;
+    QString writeError;
     if (t.rank() >= 2) {
         HeatmapWidget plot;
-        plot.setValues(values, tensor);
+        if (!streamed)
+            plot.setValues(values, tensor);
+        else if (!plot.setSource(streamed, tensor, &loadError))
+            return fail(error,
+                        QStringLiteral("cannot read tensor '%1': %2").arg(t.name, loadError));
         if (options.difference) plot.setDifferenceMode(true);
         if (!options.colormap.isEmpty()) plot.setColorMap(options.colormap);
         plot.setScaleType(options.scale);
@@ -190,7 +204,11 @@ bool exportTensorImage(const Tensor& t, const QString& path, const ExportOptions
         if (!options.title.isEmpty()) plot.setTitle(options.title);
         layOut(&plot, w, h);
         plot.updateGrid();
-        ok = savePlot(&plot, path, format, w, h, title, options.dpi);
+        if (!plot.sourceError().isEmpty())
+            return fail(
+                error,
+                QStringLiteral("cannot read tensor '%1': %2").arg(t.name, plot.sourceError()));
+        ok = savePlot(&plot, path, format, w, h, title, options.dpi, &writeError);
     } else if (t.rank() == 1) {
         BarChartWidget plot;
         plot.setValues(values, tensor);
@@ -203,17 +221,17 @@ bool exportTensorImage(const Tensor& t, const QString& path, const ExportOptions
         if (!options.title.isEmpty()) plot.setTitle(options.title);
         layOut(&plot, w, h);
         plot.updateBars();
-        ok = savePlot(&plot, path, format, w, h, title, options.dpi);
+        ok = savePlot(&plot, path, format, w, h, title, options.dpi, &writeError);
     } else {
         ScalarView view;
-        view.setValue(t.storage && t.storage->isLoaded() ? t.at(0) : double((*values)(0, 0)),
-                      tensor);
-        ok = saveWidget(&view, path, format, w, h, title, options.dpi);
+        // One element: load it so that wide integers and float64 show exactly.
+        QString problem;
+        view.setValue(t.load(&problem) ? t.at(0) : double((*values)(0, 0)), tensor);
+        ok = saveWidget(&view, path, format, w, h, title, options.dpi, &writeError);
     }
-    if (!ok) {
-        QFile::remove(path);
-        return fail(error, QStringLiteral("cannot write %1").arg(path));
-    }
+    if (!ok)
+        return fail(error, writeError.isEmpty() ? QStringLiteral("cannot write %1").arg(path)
+                                                : writeError);
     return true;
 }
 

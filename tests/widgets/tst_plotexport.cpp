@@ -1,7 +1,10 @@
 // Headless export: PNG of exactly the requested size with the heatmap's colours,
 // SVG and PDF magic, bar charts and scalars, and clean failures.
 #include "ColorMap.h"
+#include "FileFormat.h"
 #include "PlotExport.h"
+#include "TestUtil.h"
+#include "WeightFile.h"
 #include "widgets/MemoryWeightFile.h"
 
 #include <QImage>
@@ -18,6 +21,8 @@ private Q_SLOTS:
     void svgAndPdfMagic_data();
     void svgAndPdfMagic();
     void failsCleanly();
+    void streamedExportMatchesLoaded();
+    void failureKeepsExistingFile();
 
 private:
     QString path(const QString& name) const { return m_dir.filePath(name); }
@@ -122,6 +127,57 @@ void TestPlotExport::failsCleanly() {
     error.clear();
     QVERIFY(!exportTensorImage(*broken, path(QStringLiteral("z.png")), ExportOptions(), &error));
     QVERIFY2(error.contains(QStringLiteral("broken")), qPrintable(error));
+}
+
+void TestPlotExport::streamedExportMatchesLoaded() {
+    // A float32 matrix still on disk is pooled straight from the file; once loaded,
+    // from memory. The pictures must be the same, pixel for pixel.
+    const QString sample = wstest::env("WS_SAMPLES") + QStringLiteral("/sample_model.pt");
+    QString error;
+    auto file = openWeightFile(sample, &error);
+    QVERIFY2(file, qPrintable(error));
+    TensorPtr biggest;
+    for (const TensorPtr& t : file->tensors)
+        if (t->rank() == 2 && t->dtype == DType::Float32 &&
+            (!biggest || t->numel() > biggest->numel()))
+            biggest = t;
+    QVERIFY(biggest);
+    QVERIFY(!biggest->storage->isLoaded());
+    ExportOptions o;
+    o.width = 900;
+    o.height = 600;
+    const QString streamed = path(QStringLiteral("streamed.png"));
+    QVERIFY2(exportTensorImage(*biggest, streamed, o, &error), qPrintable(error));
+    QVERIFY(!biggest->storage->isLoaded()); // streamed: never loaded
+    QVERIFY(biggest->load(&error));
+    const QString loaded = path(QStringLiteral("loaded.png"));
+    QVERIFY2(exportTensorImage(*biggest, loaded, o, &error), qPrintable(error));
+    const QImage a(streamed), b(loaded);
+    QCOMPARE(a.size(), QSize(900, 600));
+    QVERIFY(a == b);
+    QVERIFY(a.text(QStringLiteral("Title")) == biggest->name);
+}
+
+void TestPlotExport::failureKeepsExistingFile() {
+    // An export that fails (here: the tensor's record is shorter than its shape)
+    // leaves a file already at the destination as it was.
+    const QString out = path(QStringLiteral("keep.png"));
+    {
+        QFile f(out);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("precious");
+    }
+    auto broken = wstest::floatTensor(QStringLiteral("broken"), {50, 50}, {1.0f});
+    QString error;
+    QVERIFY(!exportTensorImage(*broken, out, ExportOptions(), &error));
+    QFile f(out);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), QByteArray("precious"));
+    // A directory that does not exist is named.
+    error.clear();
+    QVERIFY(!exportTensorImage(*wstest::smallModel()->tensors[0],
+                               path(QStringLiteral("missing/x.svg")), ExportOptions(), &error));
+    QVERIFY2(error.contains(QLatin1String("no such directory")), qPrintable(error));
 }
 
 QTEST_MAIN(TestPlotExport)
