@@ -66,26 +66,19 @@ std::unique_ptr<WeightFile> OnnxFormat::read(const QString& path, QString* error
                                              const ProgressFn& progress) const {
     QString dummy;
     QString* err = error ? error : &dummy;
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *err = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
-        return nullptr;
-    }
-    if (file.size() > INT_MAX) {
-        *err = QStringLiteral("%1: larger than protobuf's 2 GiB limit").arg(path);
-        return nullptr;
-    }
     if (progress) progress(0.0);
     auto state = std::make_shared<OnnxState>();
     state->model = std::make_shared<onnx::ModelProto>();
     {
-        const QByteArray bytes = file.readAll(); // freed once parsed
-        if (bytes.size() != file.size()) {
-            *err = QStringLiteral("%1: read failed: %2").arg(path, file.errorString());
-            return nullptr;
-        }
-        if (!parseOnnxModel(bytes, path, state->model.get(), err)) return nullptr;
+        // The structure only: weights stay in the file until shown (OnnxSkeleton.h).
+        QByteArray skeleton;
+        if (!readOnnxSkeleton(path, &skeleton, &state->lazy, err)) return nullptr;
+        if (!parseOnnxModel(skeleton, path, state->model.get(), err)) return nullptr;
     }
+    const QFileInfo info(path);
+    state->path = path;
+    state->fileSize = info.size();
+    state->modified = info.lastModified();
     if (progress) progress(0.5);
     auto out = std::make_unique<WeightFile>();
     out->path = path;

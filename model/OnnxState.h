@@ -2,8 +2,10 @@
 // tensor, the TensorProto it came from and which field holds its data.
 #pragma once
 
+#include "OnnxSkeleton.h"
 #include "WeightFile.h"
 
+#include <QDateTime>
 #include <QIODevice>
 #include <QString>
 #include <map>
@@ -21,13 +23,20 @@ struct OnnxTensorSource {
     QString externalPath; ///< absolute path of the external data file
     QString location;     ///< the location key as written (relative to the model)
     qint64 offset = 0, length = 0;
+    /// For raw_data left in the model file by readOnnxSkeleton: where it starts
+    /// (the proto holds only a placeholder), else -1.
+    qint64 rawOffset = -1;
 };
 
 /// Reader state for ONNX models.
 class OnnxState : public FormatState {
 public:
-    std::shared_ptr<onnx::ModelProto> model;
-    std::vector<OnnxTensorSource> sources; ///< one per WeightFile tensor, same order
+    std::shared_ptr<onnx::ModelProto> model; ///< large raw_data fields as placeholders
+    std::vector<OnnxTensorSource> sources;   ///< one per WeightFile tensor, same order
+    std::vector<OnnxLazyRaw> lazy;           ///< what the placeholders stand for
+    QString path;                            ///< the model file they lie in
+    qint64 fileSize = -1;                    ///< its size and time when it was read
+    QDateTime modified;
 };
 
 /// Parses \a bytes (a whole .onnx file of \a path) into \a model with a byte

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <google/protobuf/io/coded_stream.h>
 #include <optional>
+#include <set>
 
 namespace ws {
 
@@ -254,6 +255,24 @@ private:
             auto model = m_state->model; // keeps the proto alive for the loader
             const DType dt = *dtype;
             const Src::Field field = src.field;
+            const qint64 lazy = field == Src::Raw ? onnxLazyIndex(p->raw_data()) : -1;
+            if (lazy >= 0) {
+                // The payload is still in the file: a plain range of it, read when shown.
+                if (lazy >= qint64(m_state->lazy.size()) || m_claimed.count(lazy))
+                    return fail(name, QStringLiteral("raw_data is not what the model holds"));
+                m_claimed.insert(lazy);
+                const OnnxLazyRaw& where = m_state->lazy[size_t(lazy)];
+                if (where.length != bytes)
+                    return fail(name, QStringLiteral("raw_data holds %1 bytes, shape %2 needs %3")
+                                          .arg(where.length)
+                                          .arg(t->shapeString())
+                                          .arg(bytes));
+                src.rawOffset = where.offset;
+                t->storage = Storage::fromFileRange(m_path, where.offset, bytes, name);
+                m_state->sources.push_back(src);
+                m_out->tensors.push_back(std::move(t));
+                return true;
+            }
             if (field == Src::Raw) {
                 if (qint64(p->raw_data().size()) != bytes)
                     return fail(name, QStringLiteral("raw_data holds %1 bytes, shape %2 needs %3")
@@ -283,6 +302,7 @@ private:
     }
 
     QString m_path, m_dir;
+    std::set<qint64> m_claimed; ///< lazy entries in use (each belongs to one tensor)
     OnnxState* m_state;
     WeightFile* m_out;
 };

@@ -86,6 +86,11 @@ public:
         }
         swap();
     }
+    /// Swaps \a raw in as raw_data.
+    void fillRaw(std::string raw) {
+        m_raw = std::move(raw);
+        swap();
+    }
     void swap() {
         switch (m_f) {
         case Src::Raw:
@@ -122,6 +127,55 @@ private:
     google::protobuf::RepeatedField<int32_t> m_int32;
 };
 
+/// Every TensorProto that readOnnxSkeleton may have left a placeholder in.
+template <typename F> void forEachTensorProto(onnx::GraphProto* g, const F& f) {
+    for (auto& t : *g->mutable_initializer())
+        f(&t);
+    for (auto& node : *g->mutable_node())
+        for (auto& attr : *node.mutable_attribute()) {
+            if (attr.has_t()) f(attr.mutable_t());
+            for (auto& t : *attr.mutable_tensors())
+                f(&t);
+            if (attr.has_g()) forEachTensorProto(attr.mutable_g(), f);
+            for (auto& sub : *attr.mutable_graphs())
+                forEachTensorProto(&sub, f);
+        }
+}
+
+/// Puts back, for serialization, the weights readOnnxSkeleton left in the model
+/// file (placeholders still in place: the tensor was not edited).
+bool fillLazyRaw(OnnxState& state, std::vector<std::unique_ptr<FieldSwap>>* swaps, QString* error) {
+    if (state.lazy.empty()) return true;
+    QFile source(state.path);
+    const QFileInfo info(state.path);
+    if (info.size() != state.fileSize || info.lastModified() != state.modified ||
+        !source.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1 changed on disk since it was opened: its weights can no "
+                                "longer be copied from it (open it again)")
+                     .arg(state.path);
+        return false;
+    }
+    bool ok = true;
+    forEachTensorProto(state.model->mutable_graph(), [&](onnx::TensorProto* p) {
+        const qint64 index = ok && p->has_raw_data() ? onnxLazyIndex(p->raw_data()) : -1;
+        if (index < 0 || index >= qint64(state.lazy.size())) return;
+        const OnnxLazyRaw& where = state.lazy[size_t(index)];
+        std::string bytes(size_t(where.length), '\0');
+        if (!source.seek(where.offset) || source.read(bytes.data(), where.length) != where.length) {
+            *error = QStringLiteral("%1: cannot read %2 bytes at %3: %4")
+                         .arg(state.path)
+                         .arg(where.length)
+                         .arg(where.offset)
+                         .arg(source.errorString());
+            ok = false;
+            return;
+        }
+        swaps->push_back(std::make_unique<FieldSwap>(p, Src::Raw));
+        swaps->back()->fillRaw(std::move(bytes));
+    });
+    return ok;
+}
+
 bool sameFile(const QString& a, const QString& b) {
     const QFileInfo fa(a), fb(b);
     return fa.exists() && fb.exists() && fa.canonicalFilePath() == fb.canonicalFilePath();
@@ -153,6 +207,10 @@ bool writeOnnxModel(const WeightFile& file, OnnxState& state, QIODevice* out, QS
         }
         swaps.push_back(std::make_unique<FieldSwap>(src.proto, src.field));
         swaps.back()->fill(t);
+    }
+    if (!fillLazyRaw(state, &swaps, error)) {
+        restore();
+        return false;
     }
     std::vector<std::pair<std::string*, std::string>> locations; // to restore
     for (const Src& src : state.sources) {

@@ -84,6 +84,8 @@ private Q_SLOTS:
     void saveAsBesideOriginal();
     void writeRefusesEditedExternal();
     void convertToOnnx();
+    void weightsStayInTheFile();
+    void changedOnDiskIsRefused();
 };
 
 void TestOnnxFormat::valuesMatchOnnx_data() {
@@ -362,6 +364,115 @@ void TestOnnxFormat::convertToOnnx() {
                                &py),
              0);
     QCOMPARE(py.trimmed().toInt(), int(back->tensors.size()));
+}
+
+namespace {
+
+// A model with weights in every place the skeleton reader leaves them in the file:
+// initializers, a subgraph's initializer, an unsupported type (complex128) and a
+// custom node's TENSORS attribute; big.npy holds the big initializer's values.
+QString makeLazyModel(const QTemporaryDir& dir) {
+    const QString path = dir.filePath(QStringLiteral("lazy.onnx"));
+    QString out;
+    const int rc = wstest::runPython(
+        {QStringLiteral("-c"),
+         QStringLiteral(
+             "import sys, numpy as np, onnx\n"
+             "from onnx import helper, numpy_helper, TensorProto\n"
+             "rng = np.random.default_rng(3)\n"
+             "big = rng.standard_normal((300, 200)).astype(np.float32)\n"
+             "np.save(sys.argv[2], big)\n"
+             "sub = helper.make_graph([helper.make_node('Identity', ['s'], ['y1'])], 'then',\n"
+             "    [], [helper.make_tensor_value_info('y1', TensorProto.FLOAT, [64])],\n"
+             "    [numpy_helper.from_array(np.arange(64, dtype=np.float32), 's')])\n"
+             "els = helper.make_graph([helper.make_node('Identity', ['e'], ['y2'])], 'else',\n"
+             "    [], [helper.make_tensor_value_info('y2', TensorProto.FLOAT, [64])],\n"
+             "    [numpy_helper.from_array(-np.arange(64, dtype=np.float32), 'e')])\n"
+             "custom = helper.make_node('Mix', ['x'], ['z'], domain='example.custom',\n"
+             "    tables=[numpy_helper.from_array(np.linspace(0, 1, 100, dtype=np.float32), "
+             "'tab')])\n"
+             "nodes = [helper.make_node('MatMul', ['x', 'big'], ['h']),\n"
+             "         helper.make_node('If', ['cond'], ['r'], then_branch=sub, else_branch=els),\n"
+             "         custom]\n"
+             "g = helper.make_graph(nodes, 'g',\n"
+             "    [helper.make_tensor_value_info('x', TensorProto.FLOAT, [1, 300]),\n"
+             "     helper.make_tensor_value_info('cond', TensorProto.BOOL, [])],\n"
+             "    [helper.make_tensor_value_info('h', TensorProto.FLOAT, [1, 200])],\n"
+             "    [numpy_helper.from_array(big, 'big'),\n"
+             "     numpy_helper.from_array((np.arange(8) + 1j).astype(np.complex128), 'cplx'),\n"
+             "     numpy_helper.from_array(np.array([1.5, -2], dtype=np.float32), 'tiny')])\n"
+             "m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 13),\n"
+             "    helper.make_opsetid('example.custom', 1)])\n"
+             "onnx.save(m, sys.argv[1])\n"),
+         path, dir.filePath(QStringLiteral("big.npy"))},
+        &out);
+    return rc == 0 ? path : QString();
+}
+
+} // namespace
+
+void TestOnnxFormat::weightsStayInTheFile() {
+    QTemporaryDir dir;
+    const QString path = makeLazyModel(dir);
+    QVERIFY(!path.isEmpty());
+    QString err;
+    auto wf = openWeightFile(path, &err);
+    QVERIFY2(wf, qPrintable(err));
+    auto state = std::dynamic_pointer_cast<OnnxState>(wf->state);
+    QVERIFY(state);
+    // big, cplx, the custom node's table and both branch initializers; not "tiny" (8 bytes).
+    QCOMPARE(int(state->lazy.size()), 5);
+    // The parsed model holds the structure only.
+    QVERIFY(state->model->ByteSizeLong() < 4096);
+    const TensorPtr big = wf->find(QStringLiteral("big"));
+    QVERIFY(big);
+    QVERIFY(!big->storage->isLoaded());
+    QVERIFY(big->storage->fileOffset() > 0);
+    QCOMPARE(big->storage->filePath(), path);
+    wstest::Npy expected;
+    QVERIFY(wstest::readNpy(dir.filePath(QStringLiteral("big.npy")), &expected));
+    std::vector<double> values;
+    QVERIFY2(big->valuesDouble(&values, &err), qPrintable(err));
+    QCOMPARE(values, expected.values);
+    QVERIFY(wf->find(QStringLiteral("then_out")) || wf->find(QStringLiteral("s")));
+    std::vector<double> tiny;
+    QVERIFY(wf->find(QStringLiteral("tiny"))->valuesDouble(&tiny, &err));
+    QCOMPARE(tiny, (std::vector<double>{1.5, -2}));
+
+    // Saving puts every weight back, edited or not, where onnx finds it.
+    Document doc(std::move(wf));
+    const QStringList exprs{QStringLiteral("big[0, 0] = 5"), QStringLiteral("s[3] = -1")};
+    QVERIFY2(applyExpressions(doc, exprs, &err), qPrintable(err));
+    const QString saved = dir.filePath(QStringLiteral("saved.onnx"));
+    QVERIFY2(doc.save(saved, &err), qPrintable(err));
+    QCOMPARE(pythonCheck(path, saved, exprs), QStringLiteral("OK"));
+    // Saved in place too (the weights are read from the file being replaced).
+    QVERIFY2(applyExpressions(doc, {QStringLiteral("big[1, 1] = 7")}, &err), qPrintable(err));
+    QVERIFY2(doc.save(saved, &err), qPrintable(err));
+    QCOMPARE(pythonCheck(path, saved, exprs + QStringList{QStringLiteral("big[1, 1] = 7")}),
+             QStringLiteral("OK"));
+}
+
+void TestOnnxFormat::changedOnDiskIsRefused() {
+    // The unedited weights are copied from the model file when saving: if another
+    // program rewrote it meanwhile, refuse rather than copy the wrong bytes.
+    QTemporaryDir dir;
+    const QString path = makeLazyModel(dir);
+    QVERIFY(!path.isEmpty());
+    QString err;
+    auto wf = openWeightFile(path, &err);
+    QVERIFY2(wf, qPrintable(err));
+    Document doc(std::move(wf));
+    QVERIFY2(applyExpressions(doc, {QStringLiteral("tiny[0] = 3")}, &err), qPrintable(err));
+    {
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::Append));
+        f.write("appended by someone else");
+    }
+    const QString saved = dir.filePath(QStringLiteral("saved.onnx"));
+    QVERIFY(!doc.save(saved, &err));
+    QVERIFY2(err.contains(QLatin1String("changed on disk")) && err.contains(path), qPrintable(err));
+    QVERIFY(!QFile::exists(saved));
 }
 
 QTEST_GUILESS_MAIN(TestOnnxFormat)
