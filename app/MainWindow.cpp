@@ -290,6 +290,7 @@ void MainWindow::onOpenFinished(const QString& path, QFutureWatcher<OpenResult>*
     m_view->clear();
     m_stats->clear();
     setDocument(std::move(r.box->file));
+    watchFile();
     m_tree->setWeightFile(m_file);
     const QString name = QFileInfo(path).fileName();
     updateTitle();

@@ -7,9 +7,11 @@
 #include "Statistics.h"
 #include "WeightFile.h"
 
+#include <QFileSystemWatcher>
 #include <QFutureWatcher>
 #include <QLabel>
 #include <QMainWindow>
+#include <QMessageBox>
 #include <QProgressBar>
 #include <QSettings>
 #include <QTimer>
@@ -139,6 +141,10 @@ private:
     void showPreferences();
     /// Asks Save / Discard / Cancel when there are unsaved changes; true to go on.
     bool maybeSave();
+    /// Watches the open file (again: a save replaces it, which ends a watch).
+    void watchFile();
+    /// Another program changed or removed the open file: offer to reload it.
+    void onFileChangedOnDisk(const QString& path);
     void createColorToolBar();
     void addScaleControls();
     void applyRangeChoice();
@@ -210,6 +216,9 @@ private:
     QProgressBar* m_progress = nullptr;
     quint64 m_openGeneration = 0;
     quint64 m_tensorGeneration = 0;
+    QFileSystemWatcher* m_fileWatcher = nullptr;
+    QMessageBox* m_changedBox = nullptr; ///< the open "changed on disk" question
+    bool m_discardOnOpen = false;        ///< reloading: the edits were given up already
 };
 
 } // namespace ws

@@ -12,6 +12,7 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QMessageBox>
+#include <QPushButton>
 #include <QSpinBox>
 #include <QStatusBar>
 
@@ -81,6 +82,7 @@ bool MainWindow::saveDocument(const QString& path, const FileFormat* format) {
         box->setAttribute(Qt::WA_DeleteOnClose);
         box->open();
     }
+    watchFile(); // the saved file may be another one, and is a new file either way
     statusBar()->showMessage(tr("Saved %1").arg(QDir::toNativeSeparators(path)), 5000);
     return true;
 }
@@ -122,6 +124,10 @@ bool MainWindow::saveAs() {
 }
 
 bool MainWindow::maybeSave() {
+    if (m_discardOnOpen) {
+        m_discardOnOpen = false;
+        return true;
+    }
     if (!m_doc || !m_doc->isModified()) return true;
     const auto answer = QMessageBox::question(
         this, tr("Unsaved Changes"),
@@ -130,6 +136,49 @@ bool MainWindow::maybeSave() {
         QMessageBox::Save | QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Save);
     if (answer == QMessageBox::Save) return save();
     return answer == QMessageBox::Discard;
+}
+
+void MainWindow::watchFile() {
+    if (!m_fileWatcher) {
+        m_fileWatcher = new QFileSystemWatcher(this);
+        connect(m_fileWatcher, &QFileSystemWatcher::fileChanged, this,
+                &MainWindow::onFileChangedOnDisk);
+    }
+    if (!m_fileWatcher->files().isEmpty()) m_fileWatcher->removePaths(m_fileWatcher->files());
+    if (m_doc && QFileInfo::exists(m_doc->file().path)) m_fileWatcher->addPath(m_doc->file().path);
+}
+
+void MainWindow::onFileChangedOnDisk(const QString& path) {
+    if (!m_doc || path != m_doc->file().path) return;
+    // A replaced file (our own save renames over it, so do most programs) ends the watch.
+    if (!m_fileWatcher->files().contains(path) && QFileInfo::exists(path))
+        m_fileWatcher->addPath(path);
+    const QString changed = m_doc->file().changedOnDisk();
+    if (changed.isEmpty() || m_changedBox) return; // our own save, or asked already
+    const QString name = QFileInfo(path).fileName();
+    const bool gone = !QFileInfo::exists(path);
+    QString text = gone ? tr("%1 was deleted or moved by another program.").arg(name)
+                        : tr("%1 was changed by another program.").arg(name);
+    text += QLatin1Char('\n') + tr("WeightScope reads tensors from the file as they are shown "
+                                   "and copies unedited ones from it when saving, so it can "
+                                   "neither show nor save this file reliably any more.");
+    if (m_doc->isModified())
+        text += QLatin1Char('\n') + tr("Reloading discards your unsaved edits.");
+    m_changedBox = new QMessageBox(QMessageBox::Warning, tr("File Changed on Disk"), text,
+                                   QMessageBox::NoButton, this);
+    m_changedBox->setAttribute(Qt::WA_DeleteOnClose);
+    m_changedBox->setInformativeText(changed);
+    QPushButton* reload =
+        gone ? nullptr : m_changedBox->addButton(tr("Reload"), QMessageBox::AcceptRole);
+    m_changedBox->addButton(gone ? QMessageBox::Ok : QMessageBox::Ignore);
+    connect(m_changedBox, &QMessageBox::finished, this, [this, reload, path] {
+        const bool again = reload && m_changedBox->clickedButton() == reload;
+        m_changedBox = nullptr;
+        if (!again) return;
+        m_discardOnOpen = true;
+        openFile(path);
+    });
+    m_changedBox->open();
 }
 
 void MainWindow::showPreferences() {

@@ -210,6 +210,14 @@ bool Document::save(const QString& path, QString* error, const FileFormat* forma
         *error = QStringLiteral("%1: saving in this format is not supported").arg(path);
         return false;
     }
+    // Unedited tensors are copied from the file that was opened: it must be the same.
+    const QString changed = m_file->changedOnDisk();
+    if (!changed.isEmpty()) {
+        *error = QStringLiteral("%1; unedited tensors are copied from it, so nothing was saved. "
+                                "Open it again to edit the new contents.")
+                     .arg(changed);
+        return false;
+    }
     if (!format->save(*m_file, path, error)) return false;
     if (format != own) return true; // a converted copy; the document is unchanged
     QString reopenError;
@@ -220,6 +228,7 @@ bool Document::save(const QString& path, QString* error, const FileFormat* forma
     }
     rebindAfterSave(*reread);
     m_file->path = path;
+    m_file->stamp();
     m_editCounts.clear();
     for (const auto& t : m_file->tensors)
         t->storage->setDirty(false);

@@ -2,9 +2,30 @@
 #include "WeightFile.h"
 #include "LayerTree.h"
 
+#include <QFileInfo>
 #include <QStringList>
 
 namespace ws {
+
+void WeightFile::stamp() {
+    const QFileInfo info(path);
+    stampSize = info.exists() ? info.size() : -1;
+    stampModified = info.exists() ? info.lastModified() : QDateTime();
+}
+
+QString WeightFile::changedOnDisk() const {
+    if (stampSize < 0) return QString();
+    const QFileInfo info(path);
+    if (!info.exists())
+        return QStringLiteral("%1 was deleted or moved since it was opened").arg(path);
+    if (info.size() != stampSize || info.lastModified() != stampModified)
+        return QStringLiteral("%1 changed on disk since it was opened (now %2 bytes, modified "
+                              "%3)")
+            .arg(path)
+            .arg(info.size())
+            .arg(info.lastModified().toString(Qt::ISODate));
+    return QString();
+}
 
 TensorPtr WeightFile::find(const QString& name) const {
     int i = indexOf(name);

@@ -4,6 +4,7 @@
 
 #include "Tensor.h"
 
+#include <QDateTime>
 #include <QMap>
 #include <QString>
 #include <QStringList>
@@ -41,6 +42,17 @@ public:
     /// Entries of the file that are not tensors and are listed but not shown, as
     /// "path: reason" (e.g. HDF5 string or compound datasets).
     QStringList otherEntries;
+
+    /// Size and modification time of the file at \a path when it was read (-1 and
+    /// invalid when not recorded): unedited tensors are read from it later, and
+    /// copied from it when saving, so it must still be the same file then.
+    qint64 stampSize = -1;
+    QDateTime stampModified;
+    /// Records the file's size and time as they are now.
+    void stamp();
+    /// Empty while the file is as stamped (or was never stamped), else a message
+    /// naming the file and saying what changed.
+    QString changedOnDisk() const;
 
     /// The tensor named exactly \a name, or null.
     TensorPtr find(const QString& name) const;

@@ -42,6 +42,7 @@ private Q_SLOTS:
     void differenceMode();
     void undoBudgetFromSettings();
     void kerasKernelShownOutIn();
+    void fileChangedOnDiskOffersReload();
 
 private:
     QString copyFixture(const QString& rel);
@@ -465,6 +466,57 @@ void TestEditing::kerasKernelShownOutIn() {
     QCOMPARE(base->at(2 * 3 + 1), 7.5);
     QTRY_COMPARE(float(h->gridCell(2, 1)), 7.5f);
     QCOMPARE(model->data(model->index(1, 2)).toString(), QStringLiteral("7.5"));
+}
+
+void TestEditing::fileChangedOnDiskOffersReload() {
+    MainWindow w;
+    const QString path = copyFixture(QStringLiteral("pytorch/mlp_state_dict.pt"));
+    QVERIFY(open(w, path));
+    QVERIFY(show(w, QStringLiteral("0.bias")));
+    QString err;
+    QVERIFY2(w.document()->edit(QStringLiteral("0.bias"),
+                                Region::whole(*w.weightFile()->find(QStringLiteral("0.bias"))),
+                                EditOperation::set(1.0), &err),
+             qPrintable(err));
+    QVERIFY(w.document()->isModified());
+    // Another program rewrites the file in place (as torch.save does).
+    {
+        QFile source(wstest::fixture(QStringLiteral("pytorch/dtypes.pt")));
+        QVERIFY(source.open(QIODevice::ReadOnly));
+        QFile target(path);
+        QVERIFY(target.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        target.write(source.readAll());
+    }
+    QMessageBox* box = nullptr;
+    QTRY_VERIFY_WITH_TIMEOUT(
+        (box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) != nullptr, 10000);
+    QCOMPARE(box->windowTitle(), QStringLiteral("File Changed on Disk"));
+    QVERIFY2(box->text().contains(QLatin1String("discards your unsaved edits")),
+             qPrintable(box->text()));
+    QAbstractButton* reload = nullptr;
+    for (QAbstractButton* b : box->buttons())
+        if (b->text() == QLatin1String("Reload")) reload = b;
+    QVERIFY(reload);
+    QSignalSpy loaded(&w, &MainWindow::fileLoaded);
+    reload->click();
+    QVERIFY(loaded.wait(10000));
+    // The new contents, as torch wrote them (names from the fixture's manifest).
+    QFile manifest(wstest::fixture(QStringLiteral("pytorch/dtypes.pt.expected/expected.json")));
+    QVERIFY(manifest.open(QIODevice::ReadOnly));
+    const QJsonArray expected = QJsonDocument::fromJson(manifest.readAll())["tensors"].toArray();
+    QCOMPARE(int(w.weightFile()->tensors.size()), expected.size());
+    for (int i = 0; i < expected.size(); ++i)
+        QCOMPARE(w.weightFile()->tensors[size_t(i)]->name, expected[i]["name"].toString());
+    QVERIFY(!w.document()->isModified());
+    QCOMPARE(w.weightFile()->path, path);
+    // Our own saves do not count as changes by another program.
+    QVERIFY(show(w, QStringLiteral("f32")));
+    QVERIFY(w.document()->edit(QStringLiteral("f32"),
+                               Region::whole(*w.weightFile()->find(QStringLiteral("f32"))),
+                               EditOperation::set(2.0), &err));
+    QVERIFY2(w.document()->save(path, &err), qPrintable(err));
+    QTest::qWait(300);
+    QVERIFY(!qobject_cast<QMessageBox*>(QApplication::activeModalWidget()));
 }
 
 QTEST_MAIN(TestEditing)

@@ -36,6 +36,7 @@ private Q_SLOTS:
     void convert();
     void typesWithoutTorchStorageAreRefused();
     void failedSaveKeepsOriginal();
+    void fileChangedOnDiskIsNotSaved();
 };
 
 void TestRoundTrip::editSaveLoadWithTorch_data() {
@@ -179,6 +180,43 @@ void TestRoundTrip::failedSaveKeepsOriginal() {
     QVERIFY(!err.isEmpty());
     QVERIFY(doc.isModified());
     QCOMPARE(check(original, saved, {}), QStringLiteral("OK")); // untouched
+}
+
+void TestRoundTrip::fileChangedOnDiskIsNotSaved() {
+    // Unedited records are copied from the opened file: if another program
+    // rewrote it meanwhile (a training run saving a checkpoint), refuse to save.
+    const QString original = wstest::fixture("pytorch/mlp_state_dict.pt");
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("m.pt"));
+    QVERIFY(QFile::copy(original, path));
+    QString err;
+    Document doc(openWeightFile(path, &err));
+    QVERIFY2(applyExpressions(doc, {"0.bias = 1"}, &err), qPrintable(err));
+    QVERIFY2(doc.file().changedOnDisk().isEmpty(), qPrintable(doc.file().changedOnDisk()));
+    const QString other = wstest::fixture("pytorch/dtypes.pt");
+    QVERIFY(QFile::remove(path));
+    QVERIFY(QFile::copy(other, path));
+    QVERIFY(!doc.save(path, &err));
+    QVERIFY2(err.contains(path) && err.contains(QLatin1String("changed on disk")), qPrintable(err));
+    const QString elsewhere = dir.filePath(QStringLiteral("copy.pt"));
+    QVERIFY(!doc.save(elsewhere, &err)); // Save As copies from it too
+    QVERIFY(!QFile::exists(elsewhere));
+    QVERIFY(doc.isModified());
+    QFile f(path), g(other);
+    QVERIFY(f.open(QIODevice::ReadOnly) && g.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), g.readAll()); // the other program's file is left alone
+    QVERIFY(QFile::remove(path));
+    QVERIFY(!doc.save(path, &err));
+    QVERIFY2(err.contains(QLatin1String("deleted or moved")), qPrintable(err));
+
+    // After a save of our own, the saved file is the one compared with.
+    const QString again = dir.filePath(QStringLiteral("again.pt"));
+    QVERIFY(QFile::copy(original, again));
+    Document second(openWeightFile(again, &err));
+    QVERIFY(applyExpressions(second, {"0.bias = 2"}, &err));
+    QVERIFY2(second.save(again, &err), qPrintable(err));
+    QVERIFY(applyExpressions(second, {"0.bias = 3"}, &err));
+    QVERIFY2(second.save(again, &err), qPrintable(err));
 }
 
 QTEST_GUILESS_MAIN(TestRoundTrip)
