@@ -66,11 +66,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_statsDock->setObjectName(QStringLiteral("statisticsDock"));
     m_statsDock->setWidget(m_stats);
     addDockWidget(Qt::RightDockWidgetArea, m_statsDock);
+    // The side columns run the full height: the cell table below the heatmap then
+    // takes its rows from the heatmap, not from the stacked side panels.
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
     createDocks();
-    // Wide enough for "Linear — in 768 -> out 3072" next to the names; the cell
-    // table gets a few rows (restoreState below overrides both once saved).
-    resizeDocks({m_treeDock, m_statsDock}, {width() * 40 / 100, 320}, Qt::Horizontal);
-    if (m_cellsDock) resizeDocks({m_cellsDock}, {height() / 5}, Qt::Vertical);
+    applyDefaultLayout();
 
     m_readout = new QLabel(this);
     m_readout->setTextInteractionFlags(Qt::TextSelectableByMouse);
@@ -94,6 +95,22 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     QSettings s = settings();
     restoreGeometry(s.value(QStringLiteral("geometry")).toByteArray());
     restoreState(s.value(QStringLiteral("windowState")).toByteArray());
+}
+
+void MainWindow::applyDefaultLayout() {
+    // Wide enough for "Linear — in 768 -> out 3072" next to the names; the cell
+    // table shows several rows.
+    resizeDocks({m_treeDock, m_statsDock}, {width() * 40 / 100, 320}, Qt::Horizontal);
+    if (m_cellsDock) resizeDocks({m_cellsDock}, {height() / 4}, Qt::Vertical);
+}
+
+void MainWindow::showEvent(QShowEvent* event) {
+    QMainWindow::showEvent(event);
+    if (m_shownOnce) return;
+    m_shownOnce = true;
+    // Sizes given before the window first shows are squeezed by the first layout.
+    if (!settings().contains(QStringLiteral("windowState")))
+        QTimer::singleShot(0, this, &MainWindow::applyDefaultLayout);
 }
 
 MainWindow::~MainWindow() {

@@ -107,6 +107,7 @@ Q_SIGNALS:
 
 protected:
     void closeEvent(QCloseEvent* event) override;
+    void showEvent(QShowEvent* event) override;
     void dragEnterEvent(QDragEnterEvent* event) override;
     void dropEvent(QDropEvent* event) override;
 
@@ -124,6 +125,8 @@ private:
         QString error;
     };
 
+    /// Dock sizes for a first start (a saved layout replaces them).
+    void applyDefaultLayout();
     void createMenus();
     void createEditMenu(QMenu* edit);
     void createDocks();
@@ -219,6 +222,7 @@ private:
     QFileSystemWatcher* m_fileWatcher = nullptr;
     QMessageBox* m_changedBox = nullptr; ///< the open "changed on disk" question
     bool m_discardOnOpen = false;        ///< reloading: the edits were given up already
+    bool m_shownOnce = false;
 };
 
 } // namespace ws
