@@ -127,6 +127,7 @@ void HeatmapWidget::applyColors() {
     chooseOutOfRangeColors(&spec);
     spec.nan = m_nanColor;
     m_map->setColorSpec(spec);
+    markExtensions(spec);
     // The colour bar runs in transformed space; its ticks name original values.
     double tl = spec.transform(spec.lo), th = spec.transform(spec.hi);
     if (!std::isfinite(tl) || !std::isfinite(th) || !(th > tl)) {

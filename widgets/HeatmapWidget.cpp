@@ -80,6 +80,43 @@ protected:
     }
 };
 
+/// Triangles at the ends of the colour bar, in the under and over colours, when
+/// the colour range cuts off data below or above it (matplotlib's "extend").
+class RangeExtensionItem : public QCPAbstractItem {
+public:
+    RangeExtensionItem(QCustomPlot* plot, QCPColorScale* scale)
+        : QCPAbstractItem(plot), m_scale(scale) {
+        setSelectable(false);
+        setClipToAxisRect(false);
+        setLayer(QStringLiteral("overlay"));
+    }
+    double selectTest(const QPointF&, bool, QVariant*) const override { return -1; }
+    bool under = false, over = false;
+    QColor underColor, overColor;
+
+protected:
+    void draw(QCPPainter* painter) override {
+        if (!m_scale->visible() || (!under && !over)) return;
+        const QRect bar = m_scale->axis()->axisRect()->rect();
+        if (bar.width() <= 0 || bar.height() <= 0) return;
+        const double h = std::min(double(bar.width()), 12.0);
+        const double l = bar.left(), r = bar.left() + bar.width(), c = (l + r) / 2;
+        const double top = bar.top() - 2, bottom = bar.top() + bar.height() + 2;
+        const bool reversed = m_scale->axis()->rangeReversed();
+        painter->setPen(QPen(QColor(60, 60, 60), 0.8));
+        const auto triangle = [&](bool atTop, const QColor& color) {
+            painter->setBrush(color);
+            const double base = atTop ? top : bottom, tip = atTop ? top - h : bottom + h;
+            painter->drawPolygon(QPolygonF({QPointF(l, base), QPointF(r, base), QPointF(c, tip)}));
+        };
+        if (over) triangle(!reversed, overColor);
+        if (under) triangle(reversed, underColor);
+    }
+
+private:
+    QCPColorScale* m_scale;
+};
+
 HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     applyPlotStyle(this);
     m_title = addPlotTitle(this);
@@ -142,6 +179,7 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     m_currentItem->setSelectable(false);
     m_currentItem->setVisible(false);
     m_cellGrid = new CellGridItem(this);
+    m_extensions = new RangeExtensionItem(this, m_scale);
     clear();
 }
 
@@ -232,6 +270,24 @@ void HeatmapWidget::setAxisTitles(const QString& x, const QString& y) {
 
 void HeatmapWidget::setFlatIndexMapper(std::function<int64_t(int64_t, int64_t)> mapper) {
     m_flatOf = std::move(mapper);
+}
+
+void HeatmapWidget::markExtensions(const ColorScale& spec) {
+    // Where data lie beyond the range (for log only above: its range starts at the
+    // smallest non-zero magnitude, so only zeros lie below).
+    if (!m_extensions) return; // applyColors() runs in the constructor too
+    const bool hasData = m_source != nullptr;
+    const double pMin = spec.position(m_dataMin), pMax = spec.position(m_dataMax);
+    m_extensions->under = hasData && m_scaleType != ColorScale::Scale::Log && pMin < 0;
+    m_extensions->over = hasData && (pMax > 1 || pMin > 1);
+    m_extensions->underColor = QColor::fromRgb(spec.under);
+    m_extensions->overColor = QColor::fromRgb(spec.over);
+}
+
+bool HeatmapWidget::rangeExtended(bool* under, bool* over) const {
+    *under = m_extensions->under;
+    *over = m_extensions->over;
+    return *under || *over;
 }
 
 void HeatmapWidget::clear() {

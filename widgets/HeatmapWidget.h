@@ -18,6 +18,7 @@
 namespace ws {
 
 class CellGridItem;
+class RangeExtensionItem;
 
 class HeatmapWidget : public QCustomPlot {
     Q_OBJECT
@@ -31,6 +32,8 @@ public:
     /// a large tensor straight from its file): drawing only, with no readouts,
     /// selection, edits or percentile ranges. False and \a error when it cannot be read.
     bool setSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor, QString* error);
+    /// Whether the colour bar marks data below / above the colour range; true if either.
+    bool rangeExtended(bool* under, bool* over) const;
     /// Why the last redraw could not read the source (empty when it could).
     QString sourceError() const { return m_sourceError; }
     void clear();
@@ -145,6 +148,7 @@ private:
     void placeRect(QCPItemRect* item, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
     void bandRect(int64_t* row0, int64_t* col0, int64_t* nRows, int64_t* nCols) const;
     void applyColors();
+    void markExtensions(const ColorScale& spec);
     void clampRanges();
     void fitAspect();
     void chooseAxisTitles();
@@ -158,6 +162,7 @@ private:
     TensorPtr m_tensor;
     ScaledColorMap* m_map = nullptr;
     CellGridItem* m_cellGrid = nullptr;
+    RangeExtensionItem* m_extensions = nullptr; ///< under/over marks on the colour bar
     ColorScale::Scale m_scaleType = ColorScale::Scale::Linear;
     double m_linThreshold = 1e-3;
     RangeMode m_rangeMode = RangeMode::Auto;

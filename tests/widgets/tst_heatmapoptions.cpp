@@ -58,6 +58,9 @@ void TestHeatmapOptions::percentileClipPutsOutlierOver() {
     w.setValues(matrixOf(t), t);
     // Automatic range: the outliers stretch it, nothing is out of range.
     QCOMPARE(w.gridColor(7, 5), w.colorSpec().map.colorAt(1.0));
+    bool under = true, over = true;
+    QVERIFY(!w.rangeExtended(&under, &over)); // no marks on the colour bar
+    QVERIFY(!under && !over);
     w.setRangeMode(RangeMode::Percentile, 1, 99);
     QString out;
     const QString code = QStringLiteral(
@@ -75,11 +78,17 @@ void TestHeatmapOptions::percentileClipPutsOutlierOver() {
     QCOMPARE(w.gridColor(7, 5), spec.over);
     QCOMPARE(w.gridColor(3, 0), spec.under);
     QVERIFY(spec.over != spec.under);
+    QVERIFY(w.rangeExtended(&under, &over)); // both ends of the colour bar marked
+    QVERIFY(under && over);
     // An ordinary cell keeps a colour of the map.
     QVERIFY(near(w.gridColor(1, 0), spec.map.colorAt(spec.position(0.01))));
     w.setRangeMode(RangeMode::Symmetric);
     QCOMPARE(w.colorRange().upper, 1000.0);
     QCOMPARE(w.colorRange().lower, -1000.0);
+    QVERIFY(!w.rangeExtended(&under, &over));
+    w.setColorRange(-1000, 0.5); // cuts off the top only
+    QVERIFY(w.rangeExtended(&under, &over));
+    QVERIFY(!under && over);
     w.setColorRange(0.2, 0.5);
     QCOMPARE(w.rangeMode(), RangeMode::Manual);
     QCOMPARE(w.gridColor(1, 0), spec.under);
