@@ -343,8 +343,19 @@ void MainWindow::setDifferenceMode(bool on) {
         m_original.reset();
         m_diff.reset();
     }
+    // Same tensor, other values: keep where the user zoomed and panned to.
+    HeatmapWidget* heatmap = m_view->heatmap();
+    const QCPRange hx = heatmap->xAxis->range(), hy = heatmap->yAxis->range();
+    const QCPRange bx = m_view->barChart()->xAxis->range();
     m_view->setDifferenceMode(on);
-    if (m_shownIndex >= 0 && m_values) m_view->showValues(m_displayed, on ? m_diff : m_values);
+    if (m_shownIndex >= 0 && m_values) {
+        m_view->showValues(m_displayed, on ? m_diff : m_values);
+        heatmap->xAxis->setRange(hx);
+        heatmap->yAxis->setRange(hy);
+        m_view->barChart()->xAxis->setRange(bx);
+        heatmap->replot(QCustomPlot::rpQueuedReplot);
+        m_view->barChart()->replot(QCustomPlot::rpQueuedReplot);
+    }
     showSelection();
 }
 

@@ -423,6 +423,15 @@ void TestEditing::differenceMode() {
     QVERIFY(!h->differenceMode());
     QCOMPARE(float(h->gridCell(2, 5)), 1.5f);
     QCOMPARE(float(h->gridCell(0, 0)), float(expected.values[0]));
+    // Toggling keeps the zoomed view.
+    h->xAxis->setRange(0.5, 2.5);
+    h->yAxis->setRange(3.5, 6.5);
+    w.diffAction()->setChecked(true);
+    QCOMPARE(h->xAxis->range(), QCPRange(0.5, 2.5));
+    QCOMPARE(h->yAxis->range(), QCPRange(3.5, 6.5));
+    w.diffAction()->setChecked(false);
+    QCOMPARE(h->xAxis->range(), QCPRange(0.5, 2.5));
+    QCOMPARE(h->yAxis->range(), QCPRange(3.5, 6.5));
     w.document()->undoStack()->setClean();
 }
 
