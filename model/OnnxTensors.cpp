@@ -150,8 +150,14 @@ public:
         : m_path(path), m_dir(QFileInfo(path).absolutePath()), m_state(state), m_out(out) {}
 
     bool graph(onnx::GraphProto* g) {
-        for (int i = 0; i < g->initializer_size(); ++i)
+        const std::set<std::string> inputMajor = inputMajorWeights(*g);
+        for (int i = 0; i < g->initializer_size(); ++i) {
+            const size_t before = m_out->tensors.size();
             if (!tensor(g->mutable_initializer(i), QString())) return false;
+            if (m_out->tensors.size() == before) continue; // listed, not shown
+            Tensor& t = *m_out->tensors.back();
+            if (t.rank() == 2 && inputMajor.count(g->initializer(i).name())) t.inputMajor = true;
+        }
         for (int i = 0; i < g->sparse_initializer_size(); ++i)
             m_out->otherEntries << QStringLiteral("%1: sparse initializer (not shown)")
                                        .arg(QString::fromStdString(
@@ -178,6 +184,28 @@ public:
     QString error;
 
 private:
+    /// Initializers that nodes of \a g multiply as (in, out) matrices: MatMul's second
+    /// input, and Gemm's without transB (torch.onnx exports nn.Linear either as Gemm
+    /// with transB = 1, PyTorch's (out, in), or as MatMul with the weight transposed).
+    /// Views then show them (out, in) like every other format.
+    static std::set<std::string> inputMajorWeights(const onnx::GraphProto& g) {
+        std::set<std::string> yes, no;
+        for (const auto& node : g.node()) {
+            if (!node.domain().empty() || node.input_size() < 2) continue;
+            bool transposed = false;
+            if (node.op_type() == "Gemm") {
+                for (const auto& a : node.attribute())
+                    if (a.name() == "transB") transposed = a.i() != 0;
+            } else if (node.op_type() != "MatMul") {
+                continue;
+            }
+            (transposed ? no : yes).insert(node.input(1));
+        }
+        for (const auto& name : no) // used both ways: leave it as stored
+            yes.erase(name);
+        return yes;
+    }
+
     bool fail(const QString& name, const QString& what) {
         error = QStringLiteral("%1: tensor %2: %3").arg(m_path, name, what);
         return false;

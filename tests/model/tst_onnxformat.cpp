@@ -438,6 +438,12 @@ void TestOnnxFormat::weightsStayInTheFile() {
     std::vector<double> tiny;
     QVERIFY(wf->find(QStringLiteral("tiny"))->valuesDouble(&tiny, &err));
     QCOMPARE(tiny, (std::vector<double>{1.5, -2}));
+    // MatMul multiplies by big as an (in, out) matrix: views show it (out, in).
+    QVERIFY(big->inputMajor);
+    QVERIFY(!wf->find(QStringLiteral("tiny"))->inputMajor);
+    auto torch = openWeightFile(wstest::fixture("onnx/torch_mlp.onnx"), &err);
+    QVERIFY2(torch, qPrintable(err));
+    QVERIFY(!torch->find(QStringLiteral("3.weight"))->inputMajor); // Gemm, transB = 1
 
     // Saving puts every weight back, edited or not, where onnx finds it.
     Document doc(std::move(wf));
