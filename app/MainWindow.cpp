@@ -369,6 +369,7 @@ void MainWindow::showTensor(int index) {
     m_original.reset();
     m_diff.reset();
     m_selRows = m_selCols = 0;
+    m_sliceSel.reset();
     m_dirtyRow1 = m_dirtyCol1 = -1;
     m_refreshTimer->stop();
     m_statsTimer->stop();

@@ -16,6 +16,7 @@
 #include <QSettings>
 #include <QTimer>
 #include <memory>
+#include <optional>
 
 class QComboBox;
 class QDockWidget;
@@ -177,6 +178,14 @@ private:
     std::shared_ptr<MatrixF> m_original; ///< its values as loaded (difference mode)
     std::shared_ptr<MatrixF> m_diff;     ///< m_values - m_original (difference mode)
     int64_t m_selRow = 0, m_selCol = 0, m_selRows = 0, m_selCols = 0;
+    /// A rectangle selected in the slice view of an n-D tensor: its cells in the
+    /// view, and the box of the tensor they are (used instead of m_sel* when set).
+    struct SliceSelection {
+        int64_t row0 = 0, col0 = 0, rows = 0, cols = 0;
+        Region region;
+    };
+    std::optional<SliceSelection> m_sliceSel;
+    void selectInSlice(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
     CellTableView* m_table = nullptr;
     QDockWidget* m_cellsDock = nullptr;
     QDockWidget* m_historyDock = nullptr;

@@ -8,6 +8,7 @@
 #include "HeatmapWidget.h"
 #include "LayerTreeModel.h"
 #include "LayerTreeView.h"
+#include "SliceControls.h"
 #include "StatsPanel.h"
 #include "TensorView.h"
 
@@ -171,13 +172,10 @@ void MainWindow::connectEditing() {
     });
     connect(heatmap, &HeatmapWidget::rectSelected, this,
             [this](int64_t r0, int64_t c0, int64_t nr, int64_t nc) {
-                if (m_view->isSliced()) {
-                    statusBar()->showMessage(
-                        tr("Rectangles are selected in the flattened view, not in slices"), 6000);
-                    m_view->heatmap()->setSelectionRect(0, 0, 0, 0);
-                    return;
-                }
-                setSelection(r0, c0, nr, nc);
+                if (m_view->isSliced())
+                    selectInSlice(r0, c0, nr, nc);
+                else
+                    setSelection(r0, c0, nr, nc);
             });
     connect(m_view->barChart(), &BarChartWidget::rangeSelected, this,
             [this](int64_t first, int64_t count) { setSelection(0, first, 1, count); });
@@ -200,6 +198,10 @@ void MainWindow::connectEditing() {
                                  EditOperation::set(value), &error, key))
                     statusBar()->showMessage(error, 8000);
             });
+    // Another slice shows other cells: a rectangle selected in the old one goes.
+    connect(m_view->sliceControls(), &SliceControls::changed, this, [this] {
+        if (m_sliceSel) clearSelection();
+    });
     m_tree->model()->setEditedPredicate(
         [this](int i) { return m_doc && i >= 0 && m_doc->isEdited(i); });
 }
@@ -210,6 +212,7 @@ void MainWindow::setDocument(std::unique_ptr<WeightFile> file) {
     m_original.reset();
     m_diff.reset();
     m_selRows = m_selCols = 0;
+    m_sliceSel.reset();
     m_table->cellModel()->setTensor(nullptr, -1);
     // Workers may still hold the old file; the document goes when the last one lets go.
     m_doc = std::shared_ptr<Document>(new Document(std::move(file)), [](Document* d) {
@@ -359,8 +362,51 @@ void MainWindow::setDifferenceMode(bool on) {
     showSelection();
 }
 
+void MainWindow::selectInSlice(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
+    if (m_shownIndex < 0) return;
+    const SliceSpec spec = m_view->sliceControls()->spec();
+    if (spec.mode != SliceSpec::Mode::Slice) {
+        statusBar()->showMessage(tr("A mosaic shows many kernels: select rectangles in the "
+                                    "Slice view or the flattened view"),
+                                 6000);
+        showSelection();
+        return;
+    }
+    // Rows run along the row axis, columns along the column axis; every other axis
+    // is at its slider's index.
+    const std::vector<int64_t>& shape = m_displayed->shape;
+    const int rank = int(shape.size());
+    if (spec.rowAxis >= rank || spec.colAxis >= rank || int(spec.index.size()) < rank) return;
+    const int64_t R = shape[size_t(spec.rowAxis)], C = shape[size_t(spec.colAxis)];
+    row0 = std::clamp<int64_t>(row0, 0, R);
+    col0 = std::clamp<int64_t>(col0, 0, C);
+    nRows = std::clamp<int64_t>(nRows, 0, R - row0);
+    nCols = std::clamp<int64_t>(nCols, 0, C - col0);
+    if (nRows == 0 || nCols == 0) {
+        clearSelection();
+        return;
+    }
+    Box box;
+    for (int a = 0; a < rank; ++a) {
+        const bool row = a == spec.rowAxis, col = a == spec.colAxis;
+        box.start.push_back(row ? row0 : col ? col0 : spec.index[size_t(a)]);
+        box.size.push_back(row ? nRows : col ? nCols : 1);
+    }
+    SliceSelection sel;
+    sel.row0 = row0;
+    sel.col0 = col0;
+    sel.rows = nRows;
+    sel.cols = nCols;
+    sel.region.addBox(std::move(box));
+    if (!sel.region.fitsIn(*m_displayed)) return;
+    m_selRows = m_selCols = 0;
+    m_sliceSel = std::move(sel);
+    showSelection();
+}
+
 void MainWindow::setSelection(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
     if (m_shownIndex < 0) return;
+    m_sliceSel.reset();
     const Tensor& t = *m_displayed;
     row0 = std::clamp<int64_t>(row0, 0, t.rows());
     col0 = std::clamp<int64_t>(col0, 0, t.cols());
@@ -374,16 +420,28 @@ void MainWindow::setSelection(int64_t row0, int64_t col0, int64_t nRows, int64_t
 
 void MainWindow::clearSelection() {
     m_selRows = m_selCols = 0;
+    m_sliceSel.reset();
     showSelection();
 }
 
 void MainWindow::showSelection() {
     if (m_analysisTimer && m_shownIndex >= 0) m_analysisTimer->start();
-    m_view->heatmap()->setSelectionRect(m_selRow, m_selCol, m_view->isSliced() ? 0 : m_selRows,
-                                        m_selCols);
+    if (m_sliceSel)
+        m_view->heatmap()->setSelectionRect(m_sliceSel->row0, m_sliceSel->col0, m_sliceSel->rows,
+                                            m_sliceSel->cols);
+    else
+        m_view->heatmap()->setSelectionRect(m_selRow, m_selCol, m_view->isSliced() ? 0 : m_selRows,
+                                            m_selCols);
     m_view->barChart()->setSelectionRange(m_selCol, m_selRows > 0 ? m_selCols : 0);
     if (m_shownIndex < 0)
         m_selectionLabel->clear();
+    else if (m_sliceSel)
+        m_selectionLabel->setText(tr("Selection: slice rows %1–%2, columns %3–%4 (%5 cells)")
+                                      .arg(m_sliceSel->row0)
+                                      .arg(m_sliceSel->row0 + m_sliceSel->rows - 1)
+                                      .arg(m_sliceSel->col0)
+                                      .arg(m_sliceSel->col0 + m_sliceSel->cols - 1)
+                                      .arg(m_sliceSel->rows * m_sliceSel->cols));
     else if (m_selRows == 0)
         m_selectionLabel->setText(tr("No selection: edits apply to the whole tensor"));
     else
@@ -398,8 +456,11 @@ void MainWindow::showSelection() {
 bool MainWindow::targetRegion(Region* out) const {
     if (!m_doc || m_shownIndex < 0) return false;
     const Tensor& t = *m_displayed;
-    *out = m_selRows > 0 ? Region::rect2d(t, m_selRow, m_selCol, m_selRows, m_selCols)
-                         : Region::whole(t);
+    if (m_sliceSel)
+        *out = m_sliceSel->region;
+    else
+        *out = m_selRows > 0 ? Region::rect2d(t, m_selRow, m_selCol, m_selRows, m_selCols)
+                             : Region::whole(t);
     return true;
 }
 
@@ -430,8 +491,11 @@ bool MainWindow::reinitialize() {
 void MainWindow::askAndApply(EditOperation::Kind kind) {
     if (!m_doc || m_shownIndex < 0) return;
     const Tensor& t = *m_displayed;
-    const QString where = m_selRows > 0 ? tr("the selection (%1 cells)").arg(m_selRows * m_selCols)
-                                        : tr("all of %1").arg(t.name);
+    Region target;
+    targetRegion(&target);
+    const bool selected = m_selRows > 0 || m_sliceSel;
+    const QString where =
+        selected ? tr("the selection (%1 cells)").arg(target.numel()) : tr("all of %1").arg(t.name);
     QList<double> v;
     using K = EditOperation::Kind;
     if (kind == K::Clamp) {

@@ -9,6 +9,7 @@
 #include "LayerTreeModel.h"
 #include "LayerTreeView.h"
 #include "MainWindow.h"
+#include "SliceControls.h"
 #include "StatsPanel.h"
 #include "TensorView.h"
 #include "TestUtil.h"
@@ -43,6 +44,7 @@ private Q_SLOTS:
     void undoBudgetFromSettings();
     void kerasKernelShownOutIn();
     void fileChangedOnDiskOffersReload();
+    void rectangleInSliceEditsThatBox();
 
 private:
     QString copyFixture(const QString& rel);
@@ -526,6 +528,60 @@ void TestEditing::fileChangedOnDiskOffersReload() {
     QVERIFY2(w.document()->save(path, &err), qPrintable(err));
     QTest::qWait(300);
     QVERIFY(!qobject_cast<QMessageBox*>(QApplication::activeModalWidget()));
+}
+
+void TestEditing::rectangleInSliceEditsThatBox() {
+    // Conv weight [2, 1, 3, 3] (torch wrote 23.npy): in the Slice view of kernel
+    // (1, 0), a rectangle of rows 0-1 x columns 1-2 is the box [1, 0, 0:2, 1:3].
+    wstest::Npy expected;
+    QVERIFY(wstest::readNpy(
+        wstest::fixture(QStringLiteral("pytorch/whole_module.pt.expected/23.npy")), &expected));
+    MainWindow w;
+    QVERIFY(open(w, copyFixture(QStringLiteral("pytorch/whole_module.pt"))));
+    QVERIFY(show(w, QStringLiteral("6.weight")));
+    SliceSpec spec;
+    spec.mode = SliceSpec::Mode::Slice;
+    spec.rowAxis = 2;
+    spec.colAxis = 3;
+    spec.index = {1, 0, 0, 0};
+    w.tensorView()->sliceControls()->setSpec(spec);
+    Q_EMIT w.tensorView()->sliceControls()->changed(); // as the controls do
+    QVERIFY(w.tensorView()->isSliced());
+    HeatmapWidget* h = w.tensorView()->heatmap();
+    Q_EMIT h->rectSelected(0, 1, 2, 2);
+    QVERIFY(h->selectionItem()->visible());
+    QAction* zero = nullptr;
+    for (QAction* a : w.findChildren<QAction*>())
+        if (a->text().remove(QLatin1Char('&')) == QLatin1String("Set to Zero")) zero = a;
+    QVERIFY(zero);
+    zero->trigger();
+    const TensorPtr t = w.weightFile()->find(QStringLiteral("6.weight"));
+    std::vector<double> now;
+    QString err;
+    QVERIFY2(t->valuesDouble(&now, &err), qPrintable(err));
+    QCOMPARE(now.size(), expected.values.size());
+    int zeroed = 0;
+    for (int o = 0; o < 2; ++o)
+        for (int a = 0; a < 3; ++a)
+            for (int b = 0; b < 3; ++b) {
+                const size_t i = size_t(o * 9 + a * 3 + b);
+                const bool inBox = o == 1 && a <= 1 && b >= 1;
+                QCOMPARE(now[i], inBox ? 0.0 : expected.values[i]);
+                zeroed += inBox;
+            }
+    QCOMPARE(zeroed, 4);
+    // The heatmap of the slice shows the zeros.
+    QTRY_COMPARE(float(h->gridCell(1, 0)), 0.0f);
+    QCOMPARE(float(h->gridCell(0, 0)), float(expected.values[9]));
+    // Another slice drops the selection: an edit then applies to the whole tensor.
+    spec.index = {0, 0, 0, 0};
+    w.tensorView()->sliceControls()->setSpec(spec);
+    Q_EMIT w.tensorView()->sliceControls()->changed();
+    QVERIFY(!h->selectionItem()->visible());
+    w.document()->undoStack()->undo();
+    QVERIFY(t->valuesDouble(&now, &err));
+    QCOMPARE(now, expected.values);
+    w.document()->undoStack()->setClean();
 }
 
 QTEST_MAIN(TestEditing)
