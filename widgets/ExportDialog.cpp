@@ -1,8 +1,8 @@
 // Export of the plot on screen to PNG, SVG or PDF, and the dialog that asks how.
 #include "ExportDialog.h"
 
+#include "PlotExport.h"
 #include "PlotStyle.h"
-#include "PngWriter.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -90,34 +90,7 @@ bool exportPlot(QCustomPlot* plot, const QString& path, const PlotImageOptions& 
                         .arg(o.height)
                         .arg(o.dpi));
     ExportState state(plot, o, o.width, o.height);
-    bool ok = false;
-    if (format == QLatin1String("png")) {
-        QImage image = plot->toPixmap(o.width, o.height, 1.0).toImage();
-        image.setDotsPerMeterX(int(std::lround(o.dpi / 0.0254)));
-        image.setDotsPerMeterY(int(std::lround(o.dpi / 0.0254)));
-        ok = writePng(image, path, QString(), nullptr);
-    } else if (format == QLatin1String("pdf")) {
-        // savePdf sizes the page in points: width px at dpi -> width * 72 / dpi pt. The plot
-        // is laid out at the pixel size and scaled onto the page.
-        ok = plot->savePdf(path, o.width, o.height, QCP::epAllowCosmetic,
-                           QStringLiteral("WeightScope"));
-    } else {
-        QSvgGenerator svg;
-        svg.setFileName(path);
-        svg.setSize(QSize(o.width, o.height));
-        svg.setViewBox(QRect(0, 0, o.width, o.height));
-        svg.setResolution(o.dpi);
-        QCPPainter painter;
-        if (painter.begin(&svg)) {
-            plot->toPainter(&painter, o.width, o.height);
-            ok = painter.end();
-        }
-    }
-    if (!ok) {
-        QFile::remove(path);
-        return fail(QObject::tr("cannot write %1").arg(path));
-    }
-    return true;
+    return savePlotFile(plot, path, o.width, o.height, QString(), o.dpi, error);
 }
 
 QImage plotImage(QCustomPlot* plot, int width, int height) {

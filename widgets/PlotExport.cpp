@@ -83,8 +83,11 @@ bool saveVector(const QString& path, const QString& format, int width, int heigh
     return true;
 }
 
-bool savePlot(QCustomPlot* plot, const QString& path, const QString& format, int width, int height,
-              const QString& title, int dpi, QString* error) {
+} // namespace
+
+bool savePlotFile(QCustomPlot* plot, const QString& path, int width, int height,
+                  const QString& title, int dpi, QString* error) {
+    const QString format = QFileInfo(path).suffix().toLower();
     if (format == QLatin1String("png")) {
         QImage image = plot->toPixmap(width, height, 1.0).toImage();
         setDpi(&image, dpi > 0 ? dpi : 96);
@@ -94,6 +97,8 @@ bool savePlot(QCustomPlot* plot, const QString& path, const QString& format, int
         path, format, width, height, title, dpi,
         [&](QCPPainter* painter) { plot->toPainter(painter, width, height); }, error);
 }
+
+namespace {
 
 bool saveWidget(QWidget* w, const QString& path, const QString& format, int width, int height,
                 const QString& title, int dpi, QString* error) {
@@ -208,7 +213,7 @@ bool exportTensorImage(const Tensor& t, const QString& path, const ExportOptions
             return fail(
                 error,
                 QStringLiteral("cannot read tensor '%1': %2").arg(t.name, plot.sourceError()));
-        ok = savePlot(&plot, path, format, w, h, title, options.dpi, &writeError);
+        ok = savePlotFile(&plot, path, w, h, title, options.dpi, &writeError);
     } else if (t.rank() == 1) {
         BarChartWidget plot;
         plot.setValues(values, tensor);
@@ -221,7 +226,7 @@ bool exportTensorImage(const Tensor& t, const QString& path, const ExportOptions
         if (!options.title.isEmpty()) plot.setTitle(options.title);
         layOut(&plot, w, h);
         plot.updateBars();
-        ok = savePlot(&plot, path, format, w, h, title, options.dpi, &writeError);
+        ok = savePlotFile(&plot, path, w, h, title, options.dpi, &writeError);
     } else {
         ScalarView view;
         // One element: load it so that wide integers and float64 show exactly.

@@ -7,6 +7,8 @@
 
 #include <QString>
 
+class QCustomPlot;
+
 namespace ws {
 
 struct ExportOptions {
@@ -22,6 +24,12 @@ struct ExportOptions {
     double pLo = 1, pHi = 99;
     bool difference = false; // the values are differences: diverging colours centred at zero
 };
+
+/// Writes \a plot, drawn at width x height pixels, to \a path: .png (our encoder, \a dpi
+/// as metadata), .svg or .pdf (a page of width / dpi inches), through a temporary file
+/// that replaces \a path only when complete. \a dpi 0: 96 for PNG, 72 for PDF.
+bool savePlotFile(QCustomPlot* plot, const QString& path, int width, int height,
+                  const QString& title, int dpi, QString* error);
 
 /// Renders \a t as the GUI does (heatmap with axes and colour bar for rank >= 2, bar chart for
 /// rank 1, a value card for rank 0) to \a path; the extension selects .png, .svg (QSvgGenerator,

@@ -10,6 +10,7 @@
 #include "TestUtil.h"
 #include "widgets/MemoryWeightFile.h"
 
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -180,6 +181,17 @@ void TestAnalysisWidgets::exportDialogWritesRequestedSize() {
     QVERIFY(QFileInfo(dir.filePath(QStringLiteral("b.svg"))).size() > 1000);
     QVERIFY(exportPlot(&h, dir.filePath(QStringLiteral("c.pdf")), o, &error));
     QVERIFY(QFileInfo(dir.filePath(QStringLiteral("c.pdf"))).size() > 500);
+    {
+        // The page is the image's physical size: 800 x 300 pixels at o.dpi.
+        QFile pdf(dir.filePath(QStringLiteral("c.pdf")));
+        QVERIFY(pdf.open(QIODevice::ReadOnly));
+        const QRegularExpressionMatch m =
+            QRegularExpression(QStringLiteral("/MediaBox \\[0 0 ([0-9.]+) ([0-9.]+)\\]"))
+                .match(QString::fromLatin1(pdf.readAll()));
+        QVERIFY(m.hasMatch());
+        QVERIFY(std::fabs(m.captured(1).toDouble() - 800 * 72.0 / o.dpi) < 1);
+        QVERIFY(std::fabs(m.captured(2).toDouble() - 300 * 72.0 / o.dpi) < 1);
+    }
     QVERIFY(h.plotLayout()->hasElement(1, 1)); // colour bar back in its place
     QVERIFY(!exportPlot(&h, dir.filePath(QStringLiteral("d.bmp")), o, &error));
     QCOMPARE(plotImage(&h, 320, 200).size(), QSize(320, 200));
