@@ -412,7 +412,7 @@ void MainWindow::displayTensor(int index, const TensorResult& r) {
     }
     showSelection();
     updateActions();
-    m_spectrumSource.reset();
+    ++m_valuesGeneration;
     refreshAnalysis();
     Q_EMIT tensorShown(index);
 }

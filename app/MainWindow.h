@@ -93,6 +93,7 @@ public:
     CompareWidget* comparison() const { return m_compare; }
     QDockWidget* histogramDock() const { return m_histogramDock; }
     QDockWidget* spectrumDock() const { return m_spectrumDock; }
+    QDockWidget* featuresDock() const { return m_featuresDock; }
     /// Compares the open file with \a path on a worker thread (comparisonReady follows).
     void compareWith(const QString& path);
     /// Recomputes the histogram, spectrum and feature norms for what is shown now.
@@ -222,7 +223,15 @@ private:
     QDockWidget* m_featuresDock = nullptr;
     QDockWidget* m_compareDock = nullptr;
     QTimer* m_analysisTimer = nullptr;
-    std::shared_ptr<const MatrixF> m_spectrumSource;
+    /// Bumped whenever m_values changes (another tensor, an edit): analysis results
+    /// and the snapshot below are for one generation.
+    quint64 m_valuesGeneration = 0;
+    quint64 m_spectrumGeneration = ~quint64(0);
+    /// A copy of m_values that the analysis threads read (m_values is edited in place).
+    std::shared_ptr<MatrixF> m_snapshot;
+    quint64 m_snapshotGeneration = ~quint64(0);
+    quint64 m_analysisRun = 0;
+    void refreshAnalysisInBackground();
     QLabel* m_readout = nullptr;
     QLabel* m_fileInfo = nullptr;
     QProgressBar* m_progress = nullptr;

@@ -9,6 +9,7 @@
 #include "FeatureImportanceWidget.h"
 #include "HeatmapWidget.h"
 #include "HistogramWidget.h"
+#include "Parallel.h"
 #include "SpectrumWidget.h"
 #include "TensorView.h"
 
@@ -21,6 +22,7 @@
 #include <QDoubleSpinBox>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QFutureWatcher>
 #include <QInputDialog>
 #include <QLabel>
 #include <QMenu>
@@ -30,6 +32,11 @@
 #include <QtConcurrent/QtConcurrentRun>
 
 namespace ws {
+
+namespace {
+/// From this many values on, histogram and norms are computed off the GUI thread.
+constexpr int64_t kAnalysisInBackground = int64_t(1) << 20;
+} // namespace
 
 void MainWindow::addScaleControls() {
     HeatmapWidget* heatmap = m_view->heatmap();
@@ -256,6 +263,11 @@ void MainWindow::refreshAnalysis() {
         m_features->clear();
         return;
     }
+    if (m_values->size() >= kAnalysisInBackground) {
+        refreshAnalysisInBackground();
+        return;
+    }
+    ++m_analysisRun; // a background run still going is out of date
     const TensorPtr t = m_displayed;
     if (!m_histogramDock->isHidden()) {
         MatrixF cur = m_selRows > 0
@@ -279,20 +291,100 @@ void MainWindow::refreshAnalysis() {
     }
     if (t->rank() >= 2 && !m_spectrumDock->isHidden()) {
         // Only recompute when the values changed since the last run.
-        if (!m_spectrumSource || m_spectrumSource->rows() != m_values->rows() ||
-            m_spectrumSource->cols() != m_values->cols() || *m_spectrumSource != *m_values) {
-            auto copy = std::make_shared<const MatrixF>(*m_values);
-            m_spectrumSource = copy;
-            m_spectrum->setMatrix(copy, t->name);
+        if (m_spectrumGeneration != m_valuesGeneration) {
+            m_spectrumGeneration = m_valuesGeneration;
+            m_spectrum->setMatrix(std::make_shared<const MatrixF>(*m_values), t->name);
         }
     } else if (t->rank() < 2) {
-        m_spectrumSource.reset();
+        m_spectrumGeneration = ~quint64(0);
         m_spectrum->clear(tr("%1 has rank %2: no singular values.").arg(t->name).arg(t->rank()));
     }
     if (t->rank() == 2 && !m_featuresDock->isHidden())
         m_features->setMatrix(*m_values);
     else if (t->rank() != 2)
         m_features->clear();
+}
+
+void MainWindow::refreshAnalysisInBackground() {
+    // Embedding-sized tensors: histogram and norms read every value (hundreds of
+    // milliseconds), so they run on a worker over a snapshot of the values; the only
+    // work left here is that copy, into a buffer reused while no worker holds it.
+    const TensorPtr t = m_displayed;
+    if (m_snapshotGeneration != m_valuesGeneration || !m_snapshot) {
+        if (!m_snapshot || m_snapshot.use_count() > 1 || m_snapshot->rows() != m_values->rows() ||
+            m_snapshot->cols() != m_values->cols())
+            m_snapshot = std::make_shared<MatrixF>(m_values->rows(), m_values->cols());
+        const float* from = m_values->data();
+        float* to = m_snapshot->data();
+        runParts(
+            m_values->size(), threadsFor(m_values->size()),
+            [from, to](int, int64_t b, int64_t e, QString*) {
+                std::copy(from + b, from + e, to + b);
+                return true;
+            },
+            nullptr);
+        m_snapshotGeneration = m_valuesGeneration;
+    }
+    std::shared_ptr<const MatrixF> snap = m_snapshot;
+    if (t->rank() >= 2 && !m_spectrumDock->isHidden() &&
+        m_spectrumGeneration != m_valuesGeneration) {
+        m_spectrumGeneration = m_valuesGeneration;
+        m_spectrum->setMatrix(snap, t->name);
+    } else if (t->rank() < 2) {
+        m_spectrumGeneration = ~quint64(0);
+        m_spectrum->clear(tr("%1 has rank %2: no singular values.").arg(t->name).arg(t->rank()));
+    }
+    const bool histogram = !m_histogramDock->isHidden();
+    const bool features = t->rank() == 2 && !m_featuresDock->isHidden();
+    if (t->rank() != 2) m_features->clear();
+    if (!histogram && !features) return;
+
+    struct Result {
+        std::pair<Histogram, Histogram> histograms;
+        std::vector<double> inputs, outputs;
+    };
+    const int64_t r0 = m_selRow, c0 = m_selCol, nr = m_selRows, nc = m_selCols;
+    const bool edited = m_doc && m_doc->isEdited(m_shownIndex);
+    const std::shared_ptr<const Document> doc = m_doc;
+    const int index = m_shownIndex;
+    const int bins = m_histogram->binCount();
+    const quint64 run = ++m_analysisRun;
+    const QString what = nr > 0 ? tr("%1 (selection, %2 values)").arg(t->name).arg(nr * nc)
+                                : tr("%1 (%2 values)").arg(t->name).arg(snap->size());
+    auto* watcher = new QFutureWatcher<Result>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, run, what] {
+        watcher->deleteLater();
+        if (run != m_analysisRun) return; // the values or the view changed meanwhile
+        Result r = watcher->result();
+        if (!r.histograms.first.edges.empty() || !r.histograms.first.counts.empty())
+            m_histogram->showHistograms(std::move(r.histograms.first),
+                                        std::move(r.histograms.second), what);
+        if (!r.inputs.empty()) m_features->setNorms(std::move(r.inputs), std::move(r.outputs));
+    });
+    watcher->setFuture(QtConcurrent::run([=] {
+        Result r;
+        MatrixF block;
+        const MatrixF* shown = snap.get();
+        if (nr > 0) {
+            block = snap->block(r0, c0, nr, nc);
+            shown = &block;
+        }
+        if (histogram) {
+            MatrixF orig;
+            QString error;
+            bool haveOrig = edited && doc->originalValues(index, *t, &orig, &error) &&
+                            orig.rows() == snap->rows() && orig.cols() == snap->cols();
+            if (haveOrig && nr > 0) orig = MatrixF(orig.block(r0, c0, nr, nc));
+            r.histograms = HistogramWidget::compute(shown->data(), int64_t(shown->size()),
+                                                    haveOrig ? orig.data() : nullptr,
+                                                    int64_t(orig.size()), bins);
+        }
+        if (features) {
+            r.inputs = columnNorms(*snap);
+            r.outputs = rowNorms(*snap);
+        }
+        return r;
+    }));
 }
 
 void MainWindow::compareWith(const QString& path) {

@@ -262,6 +262,7 @@ void MainWindow::updateActions() {
 void MainWindow::onValuesChanged(int tensorIndex, const Region& region) {
     m_tree->model()->refreshEdited();
     if (tensorIndex != m_shownIndex || !m_values) return;
+    ++m_valuesGeneration;
     const Tensor& t = *m_displayed;
     int64_t r0 = 0, c0 = 0, nr = 0, nc = 0;
     fromBase(region).bounds2d(t, &r0, &c0, &nr, &nc);

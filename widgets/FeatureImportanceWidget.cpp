@@ -67,6 +67,12 @@ void FeatureImportanceWidget::setMatrix(const MatrixF& m) {
     redraw();
 }
 
+void FeatureImportanceWidget::setNorms(std::vector<double> inputs, std::vector<double> outputs) {
+    m_cols = std::move(inputs);
+    m_rows = std::move(outputs);
+    redraw();
+}
+
 void FeatureImportanceWidget::clear() {
     m_cols.clear();
     m_rows.clear();

@@ -17,6 +17,8 @@ class FeatureImportanceWidget : public QWidget {
 public:
     explicit FeatureImportanceWidget(QWidget* parent = nullptr);
     void setMatrix(const MatrixF& m);
+    /// Norms computed elsewhere (columnNorms / rowNorms of the matrix).
+    void setNorms(std::vector<double> inputs, std::vector<double> outputs);
     void clear();
     void setSorted(bool on);
     const std::vector<double>& inputNorms() const { return m_cols; }

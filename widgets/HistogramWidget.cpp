@@ -31,8 +31,9 @@ HistogramWidget::HistogramWidget(QWidget* parent) : QCustomPlot(parent) {
     setMinimumSize(200, 150);
 }
 
-void HistogramWidget::setValues(const float* values, int64_t n, const float* original,
-                                int64_t originalCount, const QString& title) {
+std::pair<Histogram, Histogram> HistogramWidget::compute(const float* values, int64_t n,
+                                                         const float* original,
+                                                         int64_t originalCount, int bins) {
     // With an original to overlay, both are binned over the range of the two together.
     double lo = 0, hi = 0;
     if (original && originalCount > 0) {
@@ -43,11 +44,23 @@ void HistogramWidget::setValues(const float* values, int64_t n, const float* ori
             hi = std::max(a.edges.back(), b.edges.back());
         }
     }
-    m_hist = ws::histogram(values, n, m_bins, lo, hi);
-    m_orig = original && !m_hist.edges.empty()
-                 ? ws::histogram(original, originalCount, m_bins, m_hist.edges.front(),
-                                 m_hist.edges.back())
-                 : Histogram();
+    Histogram cur = ws::histogram(values, n, bins, lo, hi);
+    Histogram orig =
+        original && !cur.edges.empty()
+            ? ws::histogram(original, originalCount, bins, cur.edges.front(), cur.edges.back())
+            : Histogram();
+    return {std::move(cur), std::move(orig)};
+}
+
+void HistogramWidget::setValues(const float* values, int64_t n, const float* original,
+                                int64_t originalCount, const QString& title) {
+    auto [cur, orig] = compute(values, n, original, originalCount, m_bins);
+    showHistograms(std::move(cur), std::move(orig), title);
+}
+
+void HistogramWidget::showHistograms(Histogram current, Histogram original, const QString& title) {
+    m_hist = std::move(current);
+    m_orig = std::move(original);
     const size_t bins = m_hist.counts.size();
     QVector<double> keys, counts;
     for (size_t i = 0; i < bins; ++i) {

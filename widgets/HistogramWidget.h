@@ -18,6 +18,12 @@ public:
     /// \a original is given its histogram over the same edges is drawn as an outline.
     void setValues(const float* values, int64_t n, const float* original = nullptr,
                    int64_t originalCount = 0, const QString& title = QString());
+    /// The histograms setValues() draws, computed without the widget (on any thread).
+    static std::pair<Histogram, Histogram>
+    compute(const float* values, int64_t n, const float* original, int64_t originalCount, int bins);
+    /// Draws histograms made by compute().
+    void showHistograms(Histogram current, Histogram original, const QString& title);
+    int binCount() const { return m_bins; }
     void clear();
     void setLogCounts(bool on);
     bool logCounts() const { return m_log; }

@@ -3,6 +3,7 @@
 // weight, and File > Compare With on a second file.
 #include "CellTableView.h"
 #include "CompareWidget.h"
+#include "FeatureImportanceWidget.h"
 #include "HeatmapWidget.h"
 #include "HistogramWidget.h"
 #include "MainWindow.h"
@@ -13,6 +14,7 @@
 #include <QLineEdit>
 #include <QStandardPaths>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace ws;
@@ -22,6 +24,7 @@ class TestAnalysisWindow : public QObject {
 private Q_SLOTS:
     void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
     void histogramKeyboardAndCompare();
+    void largeTensorAnalysedInBackground();
 };
 
 void TestAnalysisWindow::histogramKeyboardAndCompare() {
@@ -85,6 +88,63 @@ void TestAnalysisWindow::histogramKeyboardAndCompare() {
     QCOMPARE(t->rowCount(), int(w.weightFile()->tensors.size()));
     for (int r = 0; r < t->rowCount(); ++r)
         QCOMPARE(t->item(r, 1)->data(Qt::UserRole).toDouble(), 0.0);
+}
+
+void TestAnalysisWindow::largeTensorAnalysedInBackground() {
+    // 1100 x 1000 values: histogram and feature norms are computed off the GUI
+    // thread from a snapshot; numpy gives the expected counts and norms.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("big.npy"));
+    QString out;
+    QCOMPARE(wstest::runPython(
+                 {QStringLiteral("-c"),
+                  QStringLiteral("import sys, numpy as np\n"
+                                 "a = np.random.default_rng(5).standard_normal((1100, 1000))"
+                                 ".astype(np.float32)\n"
+                                 "a[3, 4] = 9\n"
+                                 "np.save(sys.argv[1], a)\n"
+                                 "c, e = np.histogram(a, bins=int(sys.argv[2]), "
+                                 "range=(float(a.min()), float(a.max())))\n"
+                                 "print(' '.join(map(str, c)))\n"
+                                 "print(' '.join(repr(float(x)) for x in np.linalg.norm("
+                                 "a.astype(np.float64), axis=0)[:5]))\n"),
+                  path, QString::number(HistogramWidget().binCount())},
+                 &out),
+             0);
+    const QStringList lines = out.trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 2);
+    std::vector<int64_t> counts;
+    for (const QString& c : lines[0].split(QLatin1Char(' ')))
+        counts.push_back(c.toLongLong());
+    MainWindow w;
+    w.show();
+    w.spectrumDock()->hide(); // its SVD is tested above, and slow on a Debug build
+    QSignalSpy loaded(&w, &MainWindow::fileLoaded);
+    QSignalSpy shown(&w, &MainWindow::tensorShown);
+    QVERIFY(w.openFile(path));
+    QVERIFY(loaded.wait(10000));
+    QTRY_VERIFY(shown.count() >= 1);
+    w.histogramDock()->show();
+    w.featuresDock()->show();
+    w.refreshAnalysis();
+    const auto total = [&w] {
+        int64_t n = 0;
+        for (int64_t c : w.histogram()->histogram().counts)
+            n += c;
+        return n;
+    };
+    QTRY_COMPARE_WITH_TIMEOUT(total(), int64_t(1100 * 1000), 20000);
+    const std::vector<int64_t>& got = w.histogram()->histogram().counts;
+    QCOMPARE(got.size(), counts.size());
+    for (size_t i = 0; i < got.size(); ++i) // bin edges in float vs double: a value may move
+        QVERIFY2(
+            std::llabs(got[i] - counts[i]) <= 2,
+            qPrintable(QStringLiteral("bin %1: %2 vs numpy %3").arg(i).arg(got[i]).arg(counts[i])));
+    QTRY_COMPARE_WITH_TIMEOUT(w.featureImportance()->inputNorms().size(), size_t(1000), 20000);
+    const QStringList norms = lines[1].split(QLatin1Char(' '));
+    for (int i = 0; i < norms.size(); ++i)
+        QVERIFY(std::fabs(w.featureImportance()->inputNorms()[size_t(i)] - norms[i].toDouble()) <
+                1e-6 * norms[i].toDouble());
 }
 
 QTEST_MAIN(TestAnalysisWindow)
