@@ -11,6 +11,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QRegularExpression>
+#include <QSaveFile>
 #include <QSet>
 #include <QStringDecoder>
 #include <cmath>
@@ -213,6 +214,87 @@ int SafetensorsFormat::probe(const QByteArray& head, const QString& path) const 
         path.endsWith(QLatin1String(".safetensors.index.json"), Qt::CaseInsensitive))
         return 1;
     return 0;
+}
+
+bool SafetensorsFormat::save(const WeightFile& file, const QString& path, QString* error) const {
+    auto* state = dynamic_cast<const SafetensorsState*>(file.state.get());
+    if (!state || !state->sharded || file.formatId != id() || !isIndexName(path))
+        return FileFormat::save(file, path, error);
+    const QFileInfo source(state->indexPath), target(path);
+    const bool inPlace =
+        target.exists() && source.canonicalFilePath() == target.canonicalFilePath();
+    const QDir sourceDir = source.absoluteDir(), targetDir = target.absoluteDir();
+    if (!inPlace && targetDir.absolutePath() == sourceDir.absolutePath()) {
+        *error = QStringLiteral("%1: the shards of a sharded model keep their file names, so a "
+                                "copy goes into another folder (or save one .safetensors file)")
+                     .arg(path);
+        return false;
+    }
+    // Phase 1: every shard that changes is written completely to a temporary file.
+    std::vector<std::unique_ptr<QSaveFile>> outs;
+    const auto cancelAll = [&outs] {
+        for (auto& o : outs)
+            o->cancelWriting();
+    };
+    const auto finish = [&](QSaveFile& out, const QString& name) {
+        const qint64 written = out.pos();
+        if (out.flush() && out.error() == QFileDevice::NoError && out.size() == written)
+            return true;
+        *error = QStringLiteral("%1: cannot save: only %2 of %3 bytes could be written (disk "
+                                "full?); nothing was changed")
+                     .arg(name)
+                     .arg(out.size())
+                     .arg(written);
+        return false;
+    };
+    for (const SafetensorsHeader& h : state->shards) {
+        bool edited = false;
+        for (const SafetensorsEntry& e : h.entries) {
+            const TensorPtr t = file.find(e.name);
+            edited = edited || (t && t->storage && t->storage->isDirty());
+        }
+        if (inPlace && !edited) continue; // untouched shards stay as they are
+        const QString name = targetDir.filePath(sourceDir.relativeFilePath(h.path));
+        QDir().mkpath(QFileInfo(name).absolutePath());
+        outs.push_back(std::make_unique<QSaveFile>(name));
+        QSaveFile& out = *outs.back();
+        QString err;
+        if (!out.open(QIODevice::WriteOnly)) {
+            *error = QStringLiteral("%1: cannot write: %2").arg(name, out.errorString());
+            cancelAll();
+            return false;
+        }
+        if (!writeSafetensorsFaithful(file, h, &out, &err)) {
+            *error = err.isEmpty() ? QStringLiteral("%1: write failed").arg(name) : err;
+            cancelAll();
+            return false;
+        }
+        if (!finish(out, name)) {
+            cancelAll();
+            return false;
+        }
+    }
+    if (!inPlace) { // the index as read, beside the new shards
+        outs.push_back(std::make_unique<QSaveFile>(path));
+        QSaveFile& out = *outs.back();
+        if (!out.open(QIODevice::WriteOnly) ||
+            out.write(state->indexJson) != state->indexJson.size()) {
+            *error = QStringLiteral("%1: cannot write: %2").arg(path, out.errorString());
+            cancelAll();
+            return false;
+        }
+        if (!finish(out, path)) {
+            cancelAll();
+            return false;
+        }
+    }
+    // Phase 2: rename them all into place.
+    for (auto& out : outs)
+        if (!out->commit()) {
+            *error = QStringLiteral("%1: cannot save: %2").arg(out->fileName(), out->errorString());
+            return false;
+        }
+    return true;
 }
 
 std::unique_ptr<WeightFile> SafetensorsFormat::read(const QString& path, QString* error,

@@ -18,6 +18,10 @@ public:
     bool write(const WeightFile& file, QIODevice* out, QString* error) const override {
         return writeSafetensors(file, out, error);
     }
+    /// A sharded model saved to its own index rewrites only the shards holding edited
+    /// tensors; saved to an index in another folder, it is written whole (every shard
+    /// and the index). Each shard is written completely before any is renamed into place.
+    bool save(const WeightFile& file, const QString& path, QString* error) const override;
     QString defaultSuffix() const override { return QStringLiteral("safetensors"); }
 };
 

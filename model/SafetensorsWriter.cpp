@@ -27,8 +27,10 @@ bool writeLength(QIODevice* out, quint64 n, QString* error) {
     return writeAll(out, buf, 8, QStringLiteral("header length"), error);
 }
 
-bool writeFaithful(const WeightFile& file, const SafetensorsHeader& h, QIODevice* out,
-                   QString* error) {
+} // namespace
+
+bool writeSafetensorsFaithful(const WeightFile& file, const SafetensorsHeader& h, QIODevice* out,
+                              QString* error) {
     if (!writeLength(out, quint64(h.headerLength), error)) return false;
     if (!writeAll(out, h.json.constData(), h.json.size(), QStringLiteral("header"), error))
         return false;
@@ -47,6 +49,8 @@ bool writeFaithful(const WeightFile& file, const SafetensorsHeader& h, QIODevice
     }
     return true;
 }
+
+namespace {
 
 bool writeConverted(const WeightFile& file, QIODevice* out, QString* error) {
     QByteArray header = "{\"__metadata__\":{";
@@ -92,7 +96,7 @@ bool writeSafetensors(const WeightFile& file, QIODevice* out, QString* error) {
     auto* state = dynamic_cast<const SafetensorsState*>(file.state.get());
     if (state && file.formatId == QLatin1String("safetensors")) {
         if (!state->sharded && state->shards.size() == 1)
-            return writeFaithful(file, state->shards.front(), out, error);
+            return writeSafetensorsFaithful(file, state->shards.front(), out, error);
         auto* target = qobject_cast<QFileDevice*>(out);
         if (target && target->fileName().endsWith(QLatin1String(".json"))) {
             *error = QStringLiteral("%1: saving the shards of a sharded model in place is not "

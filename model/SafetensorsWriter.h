@@ -12,4 +12,11 @@ namespace ws {
 /// (including a sharded model, which is saved shard by shard, not as one file).
 bool writeSafetensors(const WeightFile& file, QIODevice* out, QString* error);
 
+struct SafetensorsHeader;
+
+/// Writes the file \a h describes (one shard of \a file) as read: its header bytes,
+/// then each tensor's bytes, edited ones from memory and the rest copied from \a h's file.
+bool writeSafetensorsFaithful(const WeightFile& file, const SafetensorsHeader& h, QIODevice* out,
+                              QString* error);
+
 } // namespace ws

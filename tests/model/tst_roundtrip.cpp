@@ -37,6 +37,7 @@ private Q_SLOTS:
     void typesWithoutTorchStorageAreRefused();
     void failedSaveKeepsOriginal();
     void fileChangedOnDiskIsNotSaved();
+    void shardedModelSavesEditedShardsOnly();
 };
 
 void TestRoundTrip::editSaveLoadWithTorch_data() {
@@ -217,6 +218,69 @@ void TestRoundTrip::fileChangedOnDiskIsNotSaved() {
     QVERIFY2(second.save(again, &err), qPrintable(err));
     QVERIFY(applyExpressions(second, {"0.bias = 3"}, &err));
     QVERIFY2(second.save(again, &err), qPrintable(err));
+}
+
+namespace {
+
+QByteArray fileBytes(const QString& path) {
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+} // namespace
+
+void TestRoundTrip::shardedModelSavesEditedShardsOnly() {
+    const QString fixtures = wstest::fixture(QStringLiteral("safetensors/sharded"));
+    const QStringList names{QStringLiteral("model.safetensors.index.json"),
+                            QStringLiteral("model-00001-of-00002.safetensors"),
+                            QStringLiteral("model-00002-of-00002.safetensors")};
+    QTemporaryDir dir;
+    for (const QString& n : names)
+        QVERIFY(QFile::copy(fixtures + QLatin1Char('/') + n, dir.filePath(n)));
+    const QString index = dir.filePath(names[0]);
+    QString err;
+    Document doc(openWeightFile(index, &err));
+    QVERIFY2(!doc.file().tensors.empty(), qPrintable(err));
+    const QStringList exprs{"head.weight[0, :] = 0.5", "layers.1.fc.bias += 1"}; // shard 2
+    QVERIFY2(applyExpressions(doc, exprs, &err), qPrintable(err));
+
+    // Saved in place: shard 2 rewritten with the edits, shard 1 and the index untouched.
+    const QDateTime shard1Time = QFileInfo(dir.filePath(names[1])).lastModified();
+    QVERIFY2(doc.save(index, &err), qPrintable(err));
+    QCOMPARE(fileBytes(index), fileBytes(fixtures + QLatin1Char('/') + names[0]));
+    QCOMPARE(fileBytes(dir.filePath(names[1])), fileBytes(fixtures + QLatin1Char('/') + names[1]));
+    QCOMPARE(QFileInfo(dir.filePath(names[1])).lastModified(), shard1Time); // not even rewritten
+    QCOMPARE(check(fixtures + QLatin1Char('/') + names[2], dir.filePath(names[2]), exprs),
+             QStringLiteral("OK"));
+    QVERIFY(!doc.isModified());
+
+    // Saved again after another edit (the document now reads the saved shards).
+    QVERIFY2(applyExpressions(doc, {"embed.weight[1, 1] = -3"}, &err), qPrintable(err)); // shard 1
+    QVERIFY2(doc.save(index, &err), qPrintable(err));
+    QCOMPARE(check(fixtures + QLatin1Char('/') + names[1], dir.filePath(names[1]),
+                   {"embed.weight[1, 1] = -3"}),
+             QStringLiteral("OK"));
+    QCOMPARE(check(fixtures + QLatin1Char('/') + names[2], dir.filePath(names[2]), exprs),
+             QStringLiteral("OK"));
+
+    // Save As into another folder writes the whole model there.
+    QTemporaryDir other;
+    const QString copy = other.filePath(names[0]);
+    QVERIFY2(doc.save(copy, &err), qPrintable(err));
+    QCOMPARE(fileBytes(copy), fileBytes(fixtures + QLatin1Char('/') + names[0]));
+    QCOMPARE(check(fixtures + QLatin1Char('/') + names[1], other.filePath(names[1]),
+                   {"embed.weight[1, 1] = -3"}),
+             QStringLiteral("OK"));
+    QCOMPARE(check(fixtures + QLatin1Char('/') + names[2], other.filePath(names[2]), exprs),
+             QStringLiteral("OK"));
+    // The document now is the copy. Beside it under another index name, the shards
+    // (which keep their names) would overwrite its own: refused.
+    QCOMPARE(doc.file().path, copy);
+    QVERIFY(applyExpressions(doc, {"head.bias = 0"}, &err));
+    const QString beside = other.filePath(QStringLiteral("second.safetensors.index.json"));
+    QVERIFY(!doc.save(beside, &err));
+    QVERIFY2(err.contains(QLatin1String("another folder")), qPrintable(err));
+    QVERIFY(!QFile::exists(beside));
 }
 
 QTEST_GUILESS_MAIN(TestRoundTrip)
