@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <unistd.h>
 
@@ -35,10 +36,12 @@ private:
 };
 
 /// Reads tiles with pread: no seek state, so the threads share one descriptor.
+/// float32 as it is; float16 and bfloat16 widened to float in place.
 class FileSource : public MatrixSource {
 public:
-    FileSource(int64_t rows, int64_t cols, const QString& path, qint64 base)
-        : MatrixSource(rows, cols), m_file(path), m_base(base) {}
+    FileSource(int64_t rows, int64_t cols, const QString& path, qint64 base, DType dtype)
+        : MatrixSource(rows, cols), m_file(path), m_base(base), m_dtype(dtype),
+          m_size(dtypeSize(dtype)) {}
     bool open() { return m_file.open(QIODevice::ReadOnly | QIODevice::Unbuffered); }
     qint64 fileSize() const { return m_file.size(); }
 
@@ -48,21 +51,46 @@ public:
         if (buffer->size() < need) buffer->resize(need);
         *stride = nCols;
         char* dst = reinterpret_cast<char*>(buffer->data());
-        if (nCols == cols())
-            return readAt(row0 * cols(), need, dst, error) ? buffer->data() : nullptr;
-        for (int64_t r = 0; r < nRows; ++r)
-            if (!readAt((row0 + r) * cols() + col0, size_t(nCols), dst + r * nCols * 4, error))
-                return nullptr;
+        if (nCols == cols()) {
+            if (!readAt(row0 * cols(), need, dst, error)) return nullptr;
+        } else {
+            for (int64_t r = 0; r < nRows; ++r)
+                if (!readAt((row0 + r) * cols() + col0, size_t(nCols), dst + r * nCols * m_size,
+                            error))
+                    return nullptr;
+        }
+        widen(buffer->data(), need);
         return buffer->data();
     }
     // 2 MB: a tile stays in the cache between reading and pooling.
     int64_t tileLimit() const override { return int64_t(1) << 19; }
 
 private:
+    // The 2-byte values fill the first half of the buffer: converted from the last one
+    // back, each float lands on bytes whose source values were already read.
+    // Loads and stores go through memcpy on bytes: they overlap, and must stay in order.
+    void widen(float* out, size_t n) const {
+        if (m_dtype == DType::Float32) return;
+        auto* bytes = reinterpret_cast<unsigned char*>(out);
+        const bool bf16 = m_dtype == DType::BFloat16;
+        for (size_t i = n; i-- > 0;) {
+            uint16_t v = 0;
+            std::memcpy(&v, bytes + 2 * i, 2);
+            float f = 0;
+            if (bf16) {
+                const uint32_t bits = uint32_t(v) << 16;
+                std::memcpy(&f, &bits, 4);
+            } else {
+                f = halfToFloat(v);
+            }
+            std::memcpy(bytes + 4 * i, &f, 4);
+        }
+    }
+
     bool readAt(int64_t element, size_t count, char* dst, QString* error) const {
         const int fd = m_file.handle();
-        qint64 pos = m_base + element * 4;
-        size_t left = count * 4;
+        qint64 pos = m_base + element * m_size;
+        size_t left = count * size_t(m_size);
         while (left > 0) {
             const ssize_t got = ::pread(fd, dst, left, off_t(pos));
             if (got < 0 && errno == EINTR) continue;
@@ -85,6 +113,8 @@ private:
 
     QFile m_file;
     qint64 m_base;
+    DType m_dtype;
+    int m_size;
 };
 
 } // namespace
@@ -250,13 +280,15 @@ std::shared_ptr<MatrixSource> memorySource(std::shared_ptr<const MatrixF> m) {
 
 std::shared_ptr<MatrixSource> fileSource(const Tensor& t) {
     const std::shared_ptr<Storage>& s = t.storage;
-    if (t.dtype != DType::Float32 || t.rank() < 1 || !t.isContiguous() || !s || s->isLoaded() ||
-        s->isDirty() || s->fileOffset() < 0 || t.numel() == 0 || !t.validate().isEmpty())
+    const bool plain =
+        t.dtype == DType::Float32 || t.dtype == DType::Float16 || t.dtype == DType::BFloat16;
+    if (!plain || t.rank() < 1 || !t.isContiguous() || !s || s->isLoaded() || s->isDirty() ||
+        s->fileOffset() < 0 || t.numel() == 0 || !t.validate().isEmpty())
         return nullptr;
     const QString path = s->filePath();
     if (path.isEmpty()) return nullptr;
-    auto source = std::make_shared<FileSource>(t.rows(), t.cols(), path,
-                                               s->fileOffset() + t.storageOffset * 4);
+    auto source = std::make_shared<FileSource>(
+        t.rows(), t.cols(), path, s->fileOffset() + t.storageOffset * dtypeSize(t.dtype), t.dtype);
     // A file shorter than the record claims is left to Tensor::values to report.
     if (!source->open() || source->fileSize() < s->fileOffset() + s->byteSize()) return nullptr;
     return source;

@@ -56,9 +56,9 @@ private:
 /// A source over a matrix in memory (kept alive by the source).
 std::shared_ptr<MatrixSource> memorySource(std::shared_ptr<const MatrixF> m);
 
-/// A source that reads the 2-D view of \a t straight from its file, for a float32
-/// tensor whose bytes lie in the file as-is and are not loaded (nothing edited);
-/// nullptr when that is not the case (then use Tensor::values).
+/// A source that reads the 2-D view of \a t straight from its file, for a float32,
+/// float16 or bfloat16 tensor whose bytes lie in the file as-is and are not loaded
+/// (nothing edited); nullptr when that is not the case (then use Tensor::values).
 std::shared_ptr<MatrixSource> fileSource(const Tensor& t);
 
 /// poolMaxMagnitude for a matrix in memory; the region is clipped to the matrix.

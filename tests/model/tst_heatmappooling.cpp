@@ -13,6 +13,7 @@
 #include <QtTest>
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 using namespace ws;
 
@@ -26,6 +27,7 @@ private Q_SLOTS:
     void everyCellAlone();
     void fileMatchesMemory();
     void fileSourceOnlyForPlainFloat32();
+    void halfAndBFloat16FromFile();
     void truncatedFileIsAnError();
     void partsReportTheirError();
 
@@ -261,6 +263,58 @@ void TestHeatmapPooling::fileSourceOnlyForPlainFloat32() {
     inMemory.setContiguousShape({4, 4});
     inMemory.storage = bytes;
     QVERIFY(!fileSource(inMemory));
+}
+
+void TestHeatmapPooling::halfAndBFloat16FromFile() {
+    // torch writes float16 and bfloat16 matrices (with inf and NaN); streaming them
+    // from the file must give exactly what their values in memory give.
+    const QString path = m_dir.filePath(QStringLiteral("half.pt"));
+    QString out;
+    const int rc = wstest::runPython(
+        {QStringLiteral("-c"),
+         QStringLiteral("import sys, torch\n"
+                        "g = torch.Generator().manual_seed(3)\n"
+                        "h = torch.randn(1500, 1450, generator=g).half()\n"
+                        "h[2, 3] = float('inf'); h[700, 1400] = float('nan'); h[9, 9] = -60000\n"
+                        "b = torch.randn(333, 777, generator=g).bfloat16()\n"
+                        "b[5, 5] = 1e30; b[300, 2] = float('-inf')\n"
+                        "torch.save({'h': h, 'b': b}, sys.argv[1])\n"
+                        "for t in (h, b):\n"
+                        "    f = t.float(); f = f[torch.isfinite(f)]\n"
+                        "    print(repr(f.min().item()), repr(f.max().item()))\n"),
+         path},
+        &out);
+    QVERIFY2(rc == 0, qPrintable(out));
+    const QStringList lines = out.trimmed().split(QLatin1Char('\n'));
+    QCOMPARE(lines.size(), 2);
+    QString error;
+    auto file = openWeightFile(path, &error);
+    QVERIFY2(file, qPrintable(error));
+    for (int k = 0; k < 2; ++k) {
+        const Tensor& t = *file->find(k == 0 ? QStringLiteral("h") : QStringLiteral("b"));
+        QCOMPARE(t.dtype, k == 0 ? DType::Float16 : DType::BFloat16);
+        auto streamed = fileSource(t);
+        QVERIFY(streamed);
+        double lo = 0, hi = 0;
+        QVERIFY2(streamed->finiteMinMax(&lo, &hi, &error), qPrintable(error));
+        const QStringList range = lines[k].split(QLatin1Char(' '));
+        QCOMPARE(lo, range[0].toDouble());
+        QCOMPARE(hi, range[1].toDouble());
+        auto values = std::make_shared<MatrixF>();
+        QVERIFY2(t.values(values.get(), &error), qPrintable(error));
+        for (const auto& [r0, c0, nr, nc, mr, mc] :
+             {std::tuple<int, int, int, int, int, int>{0, 0, 5000, 5000, 300, 200},
+              {1, 2, 100, 50, 4096, 4096}}) {
+            PooledGrid a;
+            QVERIFY2(streamed->pool(r0, c0, nr, nc, mr, mc, &a, &error), qPrintable(error));
+            QString where;
+            QVERIFY2(sameGrid(a.values,
+                              plainPool(*values, r0, c0, std::min<int64_t>(nr, t.rows() - r0),
+                                        std::min<int64_t>(nc, t.cols() - c0), mr, mc),
+                              &where),
+                     qPrintable(where));
+        }
+    }
 }
 
 void TestHeatmapPooling::truncatedFileIsAnError() {
