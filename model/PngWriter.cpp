@@ -78,8 +78,9 @@ QByteArray encodePng(const QImage& source, const QString& title) {
     if (w <= 0 || h <= 0) return QByteArray();
     const int rowBytes = w * (alpha ? 4 : 3);
 
-    // Pieces of about a million pixels each, deflated on the available cores.
-    const int pieces = int(std::clamp<int64_t>(int64_t(w) * h / (1 << 20), 1, 4));
+    // Pieces of at least half a million pixels, deflated on the available cores (each
+    // starts without the previous one's window: a few hundred bytes more per piece).
+    const int pieces = int(std::clamp<int64_t>(int64_t(w) * h / (1 << 19), 1, 4));
     const int threads = std::min(pieces, threadsFor(int64_t(1) << 22));
     std::vector<QByteArray> deflated(static_cast<size_t>(pieces));
     std::vector<uLong> adlers(static_cast<size_t>(pieces));
