@@ -129,12 +129,13 @@ bool MatrixSource::finiteMinMax(double* lo, double* hi, QString* error) const {
     const int64_t rowsPerTile = std::max<int64_t>(1, tileLimit() / chunkCols);
     const auto work = [&](int part, int64_t rb, int64_t re, QString* err) {
         std::vector<float> buffer;
-        // Element-wise lanes rather than one running min/max: the compiler vectorises
-        // these (a float min reduction it may not reorder).
-        constexpr int kLanes = 16;
-        float mnLane[kLanes], mxLane[kLanes];
-        std::fill(mnLane, mnLane + kLanes, kInf);
-        std::fill(mxLane, mxLane + kLanes, -kInf);
+        // Four SIMD lanes (GCC/Clang vector extensions: the compiler will not vectorise
+        // a float min/max reduction itself). A NaN never wins a comparison; NaN and inf
+        // set a flag (v - v is NaN for both), and a row with one is scanned again keeping
+        // finite values only.
+        using V = float __attribute__((vector_size(16)));
+        using M = int __attribute__((vector_size(16)));
+        V mnv = {kInf, kInf, kInf, kInf}, mxv = -mnv;
         float mn = kInf, mx = -kInf;
         for (int64_t ca = 0; ca < C; ca += chunkCols) {
             const int64_t w = std::min(chunkCols, C - ca);
@@ -146,26 +147,36 @@ bool MatrixSource::finiteMinMax(double* lo, double* hi, QString* error) const {
                 if (!p) return false;
                 for (int64_t i = 0; i < h; ++i) {
                     const float* row = p + i * stride;
+                    V rmn[2] = {mnv, mnv}, rmx[2] = {mxv, mxv};
+                    M bad = {0, 0, 0, 0};
                     int64_t c = 0;
-                    for (; c + kLanes <= w; c += kLanes)
-                        for (int j = 0; j < kLanes; ++j) {
-                            const float v = row[c + j];
-                            const bool finite = std::fabs(v) <= FLT_MAX; // false for NaN, inf
-                            mnLane[j] = finite && v < mnLane[j] ? v : mnLane[j];
-                            mxLane[j] = finite && v > mxLane[j] ? v : mxLane[j];
+                    for (; c + 8 <= w; c += 8)
+                        for (int k = 0; k < 2; ++k) {
+                            V v;
+                            std::memcpy(&v, row + c + 4 * k, sizeof v);
+                            rmn[k] = v < rmn[k] ? v : rmn[k];
+                            rmx[k] = v > rmx[k] ? v : rmx[k];
+                            const V z = v - v;
+                            bad |= z != z;
                         }
+                    if (bad[0] | bad[1] | bad[2] | bad[3]) {
+                        c = 0; // the whole row, carefully
+                    } else {
+                        mnv = rmn[0] < rmn[1] ? rmn[0] : rmn[1];
+                        mxv = rmx[0] > rmx[1] ? rmx[0] : rmx[1];
+                    }
                     for (; c < w; ++c) {
                         const float v = row[c];
-                        const bool finite = std::fabs(v) <= FLT_MAX;
+                        const bool finite = std::fabs(v) <= FLT_MAX; // false for NaN and inf
                         mn = finite && v < mn ? v : mn;
                         mx = finite && v > mx ? v : mx;
                     }
                 }
             }
         }
-        for (int j = 0; j < kLanes; ++j) {
-            mn = std::min(mn, mnLane[j]);
-            mx = std::max(mx, mxLane[j]);
+        for (int j = 0; j < 4; ++j) {
+            mn = std::min(mn, mnv[j]);
+            mx = std::max(mx, mxv[j]);
         }
         mins[size_t(part)] = mn;
         maxs[size_t(part)] = mx;
