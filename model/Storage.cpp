@@ -2,6 +2,8 @@
 // before anything is allocated, so a header cannot make us allocate what it claims.
 #include "Storage.h"
 
+#include "Parallel.h"
+
 #include <QFile>
 #include <QFileInfo>
 #include <cstring>
@@ -34,6 +36,7 @@ std::shared_ptr<Storage> Storage::fromFileRange(const QString& filePath, qint64 
             return false;
         }
         bytes.resize(byteSize);
+        adviseHugePages(bytes.data(), byteSize);
         qint64 got = 0;
         while (got < byteSize) {
             qint64 n = file.read(bytes.data() + got, byteSize - got);

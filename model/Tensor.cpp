@@ -1,6 +1,8 @@
 // Strided tensor views over shared storages, with bounds checked before any read.
 #include "Tensor.h"
 
+#include "Parallel.h"
+
 #include <QStringList>
 #include <cstring>
 
@@ -163,8 +165,23 @@ bool Tensor::values(MatrixF* out, QString* error) const {
             return false;
         }
         out->resize(Eigen::Index(rows()), Eigen::Index(cols()));
-        return storage->readBytes(storageOffset * 4, numel() * 4,
-                                  reinterpret_cast<char*>(out->data()), error);
+        char* dst = reinterpret_cast<char*>(out->data());
+        const int64_t bytes = numel() * 4;
+        adviseHugePages(dst, bytes);
+        // Large matrices are read in pieces on a few threads: most of the time goes to
+        // faulting in the new buffer's pages, which the threads do side by side.
+        const int64_t pieces = bytes >= (int64_t(16) << 20) ? threadsFor(numel()) : 1;
+        return runParts(
+            pieces, int(pieces),
+            [&](int, int64_t first, int64_t end, QString* err) {
+                for (int64_t k = first; k < end; ++k) {
+                    const int64_t b = k * bytes / pieces, e = (k + 1) * bytes / pieces;
+                    if (!storage->readBytes(storageOffset * 4 + b, e - b, dst + b, err))
+                        return false;
+                }
+                return true;
+            },
+            error);
     }
     if (!load(error)) return false;
     out->resize(Eigen::Index(rows()), Eigen::Index(cols()));

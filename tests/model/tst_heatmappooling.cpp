@@ -28,6 +28,7 @@ private Q_SLOTS:
     void fileMatchesMemory();
     void fileSourceOnlyForPlainFloat32();
     void halfAndBFloat16FromFile();
+    void largeValuesReadInPieces();
     void truncatedFileIsAnError();
     void partsReportTheirError();
 
@@ -315,6 +316,34 @@ void TestHeatmapPooling::halfAndBFloat16FromFile() {
                      qPrintable(where));
         }
     }
+}
+
+void TestHeatmapPooling::largeValuesReadInPieces() {
+    // 18 MB of float32: Tensor::values reads it in pieces on several threads into a
+    // huge-page buffer. Every value must land in its place.
+    const QString path = m_dir.filePath(QStringLiteral("pattern.npy"));
+    QString out;
+    const int rc = wstest::runPython(
+        {QStringLiteral("-c"),
+         QStringLiteral(
+             "import sys, numpy as np\n"
+             "i, j = np.indices((4100, 1100))\n"
+             "np.save(sys.argv[1], (((i * 7 + j * 3) % 1000) / 8).astype(np.float32))\n"),
+         path},
+        &out);
+    QVERIFY2(rc == 0, qPrintable(out));
+    QString error;
+    auto file = openWeightFile(path, &error);
+    QVERIFY2(file, qPrintable(error));
+    MatrixF m;
+    QVERIFY2(file->tensors[0]->values(&m, &error), qPrintable(error));
+    QCOMPARE(m.rows(), Eigen::Index(4100));
+    QCOMPARE(m.cols(), Eigen::Index(1100));
+    int64_t wrong = 0;
+    for (int i = 0; i < 4100; ++i)
+        for (int j = 0; j < 1100; ++j)
+            wrong += m(i, j) != float((i * 7 + j * 3) % 1000) / 8;
+    QCOMPARE(wrong, int64_t(0));
 }
 
 void TestHeatmapPooling::truncatedFileIsAnError() {
