@@ -26,6 +26,28 @@ QString sizeText(qint64 bytes) {
     return QStringLiteral("%1 bytes").arg(bytes);
 }
 
+// Where a dataset's elements lie in the file exactly as a Tensor holds them: a
+// contiguous, allocated dataset whose file type is the native little-endian type
+// we read it as. Such tensors are read straight from the file (lazily, in
+// parallel, streamed by export) without the HDF5 library; others through it.
+qint64 plainOffset(hid_t dataset, const hdf5::ElementType& et, const std::vector<int64_t>& shape,
+                   qint64 fileSize) {
+    Handle dcpl(H5Dget_create_plist(dataset));
+    Handle type(H5Dget_type(dataset));
+    if (!dcpl.valid() || !type.valid() || !et.memType.valid() ||
+        H5Pget_layout(dcpl.id()) != H5D_CONTIGUOUS || H5Tequal(type.id(), et.memType.id()) <= 0)
+        return -1;
+    int64_t n = 1;
+    for (int64_t d : shape)
+        n *= d;
+    const qint64 bytes = qint64(n) * dtypeSize(et.dtype);
+    const haddr_t addr = H5Dget_offset(dataset); // absolute: includes any user block
+    if (bytes <= 0 || addr == HADDR_UNDEF || H5Dget_storage_size(dataset) != hsize_t(bytes) ||
+        addr > haddr_t(fileSize) || qint64(addr) > fileSize - bytes)
+        return -1;
+    return qint64(addr);
+}
+
 // Checks a dataset's type, shape and storage against what the file can hold.
 bool inspectDataset(hid_t dataset, qint64 fileSize, hdf5::ElementType* et,
                     std::vector<int64_t>* dims, QString* reason) {
@@ -169,6 +191,7 @@ struct Walker {
         }
         d.path = path;
         d.dtype = et.dtype;
+        d.rawOffset = plainOffset(id, et, d.shape, fileSize);
         layout->datasets.push_back(std::move(d));
     }
 };
@@ -344,7 +367,9 @@ std::unique_ptr<WeightFile> Hdf5Format::read(const QString& path, QString* error
         t->setContiguousShape(d.shape);
         t->inputMajor = d.inputMajor;
         const qint64 byteSize = qint64(t->numel()) * dtypeSize(d.dtype);
-        t->storage = Storage::fromLoader(makeLoader(path, d, byteSize), byteSize, d.path);
+        t->storage = d.rawOffset >= 0
+                         ? Storage::fromFileRange(path, d.rawOffset, byteSize, d.path)
+                         : Storage::fromLoader(makeLoader(path, d, byteSize), byteSize, d.path);
         out->tensors.push_back(std::move(t));
     }
     if (progress) progress(1.0);

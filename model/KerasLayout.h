@@ -14,6 +14,9 @@ struct Hdf5Dataset {
     DType dtype = DType::Float32;
     std::vector<int64_t> shape;
     bool inputMajor = false;
+    /// Where the elements lie in the file exactly as a Tensor holds them (contiguous,
+    /// allocated, native little-endian type), or -1 (read through the HDF5 library).
+    qint64 rawOffset = -1;
 };
 
 /// Everything a walk of an HDF5 file found, in walk order.

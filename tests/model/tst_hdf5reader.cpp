@@ -59,6 +59,7 @@ private Q_SLOTS:
     void probeAndUserBlock();
     void claimedSizesAreRefused();
     void notHdf5();
+    void contiguousDataReadStraightFromTheFile();
 };
 
 void TestHdf5Reader::matchesH5py_data() {
@@ -260,6 +261,61 @@ void TestHdf5Reader::notHdf5() {
     auto file = openWeightFile(path, &err);
     QVERIFY(!file);
     QVERIFY2(err.startsWith(path) && err.contains(QLatin1String("HDF5")), qPrintable(err));
+}
+
+void TestHdf5Reader::contiguousDataReadStraightFromTheFile() {
+    // h5py writes contiguous little-endian datasets (read as plain file ranges, no
+    // HDF5 library involved), and others that must still go through the library:
+    // big-endian, chunked with gzip, never written. A 512-byte user block shifts
+    // every address. Values must match what h5py wrote either way.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("raw.h5"));
+    QString out;
+    const int rc = wstest::runPython(
+        {QStringLiteral("-c"),
+         QStringLiteral(
+             "import sys, os, h5py, numpy as np\n"
+             "rng = np.random.default_rng(1)\n"
+             "data = {'c32': rng.standard_normal((40, 30)).astype('<f4'),\n"
+             "        'c16': rng.standard_normal((7, 9)).astype('<f2'),\n"
+             "        'c64': rng.standard_normal((5, 6)).astype('<f8'),\n"
+             "        'i32': rng.integers(-1000, 1000, (8, 8)).astype('<i4'),\n"
+             "        'be32': rng.standard_normal((6, 4)).astype('>f4'),\n"
+             "        'gz': rng.standard_normal((64, 16)).astype('<f4')}\n"
+             "with h5py.File(sys.argv[1], 'w', userblock_size=512) as f:\n"
+             "    for k, v in data.items():\n"
+             "        if k == 'gz':\n"
+             "            f.create_dataset(k, data=v, chunks=(16, 16), compression='gzip')\n"
+             "        else:\n"
+             "            f.create_dataset(k, data=v)\n"
+             "    f.create_dataset('unwritten', shape=(3, 3), dtype='<f4')\n"
+             "for k, v in data.items():\n"
+             "    np.save(os.path.join(sys.argv[2], k + '.npy'), "
+             "v.astype(v.dtype.newbyteorder('<')))\n"),
+         path, dir.path()},
+        &out);
+    QVERIFY2(rc == 0, qPrintable(out));
+    QString err;
+    auto file = openWeightFile(path, &err);
+    QVERIFY2(file, qPrintable(err));
+    for (const char* name : {"c32", "c16", "c64", "i32", "be32", "gz"}) {
+        const TensorPtr t = file->find(QLatin1String(name));
+        QVERIFY2(t, name);
+        const bool raw = QByteArray(name) != "be32" && QByteArray(name) != "gz";
+        QVERIFY2((t->storage->fileOffset() >= 512) == raw, name);
+        wstest::Npy expected;
+        QVERIFY(
+            wstest::readNpy(dir.filePath(QLatin1String(name) + QStringLiteral(".npy")), &expected));
+        std::vector<double> values;
+        QVERIFY2(t->valuesDouble(&values, &err), qPrintable(err));
+        QVERIFY2(values == expected.values, name);
+    }
+    const TensorPtr unwritten = file->find(QStringLiteral("unwritten"));
+    QVERIFY(unwritten);
+    QCOMPARE(unwritten->storage->fileOffset(), qint64(-1)); // no storage allocated: fill value
+    std::vector<double> zeros;
+    QVERIFY2(unwritten->valuesDouble(&zeros, &err), qPrintable(err));
+    QCOMPARE(zeros, std::vector<double>(9, 0.0));
 }
 
 QTEST_GUILESS_MAIN(TestHdf5Reader)
