@@ -272,4 +272,16 @@ double roundTrip(DType t, double v) {
     return readElement(buf, t);
 }
 
+void widenToFloatInPlace(void* buffer, int64_t n, DType t) {
+    // Loads and stores go through memcpy on bytes: they overlap, and must stay in order.
+    auto* bytes = static_cast<unsigned char*>(buffer);
+    const bool bf16 = t == DType::BFloat16;
+    for (int64_t i = n; i-- > 0;) {
+        uint16_t v = 0;
+        std::memcpy(&v, bytes + 2 * i, 2);
+        const float f = bf16 ? bfloat16ToFloat(v) : halfToFloat(v);
+        std::memcpy(bytes + 4 * i, &f, 4);
+    }
+}
+
 } // namespace ws

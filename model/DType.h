@@ -43,6 +43,10 @@ uint16_t floatToBFloat16(float f); ///< round to nearest even, as PyTorch
 
 /// Reads one little-endian element at \a p and converts it to double.
 double readElement(const char* p, DType t);
+/// Widens \a n float16 or bfloat16 values, packed at the start of \a buffer, to floats
+/// filling it (4 * n bytes), in place: from the last value back, so that each float
+/// lands on bytes already read.
+void widenToFloatInPlace(void* buffer, int64_t n, DType t);
 /// Converts \a v to \a t as PyTorch's tensor assignment does and stores it
 /// little-endian at \a p (floats rounded, integers truncated toward zero and
 /// wrapped, bool is v != 0).

@@ -66,25 +66,8 @@ public:
     int64_t tileLimit() const override { return int64_t(1) << 19; }
 
 private:
-    // The 2-byte values fill the first half of the buffer: converted from the last one
-    // back, each float lands on bytes whose source values were already read.
-    // Loads and stores go through memcpy on bytes: they overlap, and must stay in order.
     void widen(float* out, size_t n) const {
-        if (m_dtype == DType::Float32) return;
-        auto* bytes = reinterpret_cast<unsigned char*>(out);
-        const bool bf16 = m_dtype == DType::BFloat16;
-        for (size_t i = n; i-- > 0;) {
-            uint16_t v = 0;
-            std::memcpy(&v, bytes + 2 * i, 2);
-            float f = 0;
-            if (bf16) {
-                const uint32_t bits = uint32_t(v) << 16;
-                std::memcpy(&f, &bits, 4);
-            } else {
-                f = halfToFloat(v);
-            }
-            std::memcpy(bytes + 4 * i, &f, 4);
-        }
+        if (m_dtype != DType::Float32) widenToFloatInPlace(out, int64_t(n), m_dtype);
     }
 
     bool readAt(int64_t element, size_t count, char* dst, QString* error) const {

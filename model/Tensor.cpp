@@ -156,28 +156,32 @@ template <typename F> void forEachElement(const Tensor& t, F f) {
 } // namespace
 
 bool Tensor::values(MatrixF* out, QString* error) const {
-    if (dtype == DType::Float32 && (shape.empty() || isContiguous())) {
-        // One copy straight into the matrix: from the file when the storage is not
-        // loaded (it stays unloaded), else from its bytes.
+    // float32, and float16/bfloat16 still in the file: straight into the matrix (the
+    // storage stays unloaded), 2-byte values widened in place.
+    const bool half = dtype == DType::Float16 || dtype == DType::BFloat16;
+    if ((dtype == DType::Float32 || (half && storage && !storage->isLoaded())) &&
+        (shape.empty() || isContiguous())) {
         const QString problem = validate();
         if (!problem.isEmpty()) {
             if (error) *error = problem;
             return false;
         }
         out->resize(Eigen::Index(rows()), Eigen::Index(cols()));
-        char* dst = reinterpret_cast<char*>(out->data());
-        const int64_t bytes = numel() * 4;
-        adviseHugePages(dst, bytes);
+        float* dst = out->data();
+        const int64_t n = numel(), es = dtypeSize(dtype);
+        adviseHugePages(dst, n * 4);
         // Large matrices are read in pieces on a few threads: most of the time goes to
         // faulting in the new buffer's pages, which the threads do side by side.
-        const int64_t pieces = bytes >= (int64_t(16) << 20) ? threadsFor(numel()) : 1;
+        const int64_t pieces = n * 4 >= (int64_t(16) << 20) ? threadsFor(n) : 1;
         return runParts(
             pieces, int(pieces),
             [&](int, int64_t first, int64_t end, QString* err) {
                 for (int64_t k = first; k < end; ++k) {
-                    const int64_t b = k * bytes / pieces, e = (k + 1) * bytes / pieces;
-                    if (!storage->readBytes(storageOffset * 4 + b, e - b, dst + b, err))
+                    const int64_t b = k * n / pieces, e = (k + 1) * n / pieces;
+                    char* at = reinterpret_cast<char*>(dst + b);
+                    if (!storage->readBytes((storageOffset + b) * es, (e - b) * es, at, err))
                         return false;
+                    if (half) widenToFloatInPlace(at, e - b, dtype);
                 }
                 return true;
             },

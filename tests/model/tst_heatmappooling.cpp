@@ -302,7 +302,17 @@ void TestHeatmapPooling::halfAndBFloat16FromFile() {
         QCOMPARE(lo, range[0].toDouble());
         QCOMPARE(hi, range[1].toDouble());
         auto values = std::make_shared<MatrixF>();
-        QVERIFY2(t.values(values.get(), &error), qPrintable(error));
+        QVERIFY2(t.values(values.get(), &error), qPrintable(error)); // widened from the file
+        QVERIFY(!t.storage->isLoaded());
+        std::vector<double> exact; // element by element from the loaded storage
+        QVERIFY2(t.valuesDouble(&exact, &error), qPrintable(error));
+        QCOMPARE(size_t(values->size()), exact.size());
+        int64_t differ = 0;
+        for (size_t i = 0; i < exact.size(); ++i) {
+            const float a = values->data()[i], b = float(exact[i]);
+            differ += !(a == b || (std::isnan(a) && std::isnan(b)));
+        }
+        QCOMPARE(differ, int64_t(0));
         for (const auto& [r0, c0, nr, nc, mr, mc] :
              {std::tuple<int, int, int, int, int, int>{0, 0, 5000, 5000, 300, 200},
               {1, 2, 100, 50, 4096, 4096}}) {
