@@ -7,6 +7,19 @@
 
 namespace ws {
 
+namespace {
+
+/// Counts are whole numbers: ticks at multiples of 1 (then 2, 5, 10, ...), never 0.2.
+/// Large counts in compact form ("2.5·10⁶").
+QSharedPointer<QCPAxisTicker> countTicker() {
+    QSharedPointer<QCPAxisTickerFixed> ticker(new QCPAxisTickerFixed);
+    ticker->setTickStep(1);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    return ticker;
+}
+
+} // namespace
+
 HistogramWidget::HistogramWidget(QWidget* parent) : QCustomPlot(parent) {
     applyPlotStyle(this);
     plotLayout()->insertRow(0);
@@ -22,6 +35,8 @@ HistogramWidget::HistogramWidget(QWidget* parent) : QCustomPlot(parent) {
     m_origGraph->setName(tr("original"));
     xAxis->setLabel(tr("value"));
     yAxis->setLabel(tr("count"));
+    yAxis->setTicker(countTicker());
+    yAxis->setNumberFormat(QStringLiteral("gb")); // 2.5·10⁶ rather than 2.5e+06
     legend->setVisible(false);
     axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
     legend->setBrush(QColor(255, 255, 255, 200));
@@ -96,8 +111,7 @@ void HistogramWidget::clear() {
 void HistogramWidget::setLogCounts(bool on) {
     m_log = on;
     yAxis->setScaleType(on ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-    yAxis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog)
-                        : QSharedPointer<QCPAxisTicker>(new QCPAxisTicker));
+    yAxis->setTicker(on ? QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog) : countTicker());
     m_bars->setBaseValue(on ? 0.5 : 0);
     rescale();
 }

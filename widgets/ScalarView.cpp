@@ -23,6 +23,12 @@ ScalarView::ScalarView(QWidget* parent) : QWidget(parent) {
     m_value->setAlignment(Qt::AlignHCenter | Qt::AlignBottom);
     m_caption->setAlignment(Qt::AlignHCenter | Qt::AlignTop);
     m_value->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // The fonts follow the view's size (fitFonts): the labels must not set it, or a
+    // long tensor name would push the docks aside.
+    m_value->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_caption->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_value->setMinimumWidth(1);
+    m_caption->setMinimumWidth(1);
     layout->addStretch(1);
     layout->addWidget(m_value);
     layout->addWidget(m_caption);
@@ -45,7 +51,8 @@ void ScalarView::fitFonts() {
     big.setPixelSize(px);
     m_value->setFont(big);
     QFont caption = m_caption->font();
-    caption.setPixelSize(std::clamp(px / 3, 14, 80));
+    const int captionChars = std::max<int>(10, int(m_caption->text().size()));
+    caption.setPixelSize(std::clamp(std::min(px / 3, width() * 8 / (5 * captionChars)), 12, 80));
     m_caption->setFont(caption);
 }
 

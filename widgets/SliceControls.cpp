@@ -116,10 +116,14 @@ SliceControls::SliceControls(QWidget* parent) : QWidget(parent) {
     layout->setContentsMargins(6, 2, 6, 2);
     layout->addWidget(new QLabel(tr("View:"), this));
     m_mode = new QComboBox(this);
-    m_mode->addItem(tr("Flattened (dim 0 × rest)"));
-    m_mode->addItem(tr("2-D slice"));
-    m_mode->addItem(tr("Kernel mosaic"));
-    m_mode->setToolTip(tr("Slices and mosaics are for viewing; edit in the flattened view"));
+    m_mode->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    m_mode->addItem(tr("Flattened"));
+    m_mode->addItem(tr("Slice"));
+    m_mode->addItem(tr("Mosaic"));
+    m_mode->setToolTip(tr("Flattened: dim 0 × all other dims.\n"
+                          "Slice: two dims, the others at the sliders' indices "
+                          "(Shift+drag selects cells to edit).\n"
+                          "Mosaic: every kernel of a conv weight side by side (view only)."));
     layout->addWidget(m_mode);
     layout->addWidget(new QLabel(tr("Rows:"), this));
     m_rows = new QComboBox(this);
