@@ -66,7 +66,9 @@ void inferKind(LayerNode* node, const WeightFile& file) {
         const auto& k = weight->shape;
         const int64_t in = k[k.size() - 2], out = k[k.size() - 1];
         if (k.size() == 2) {
-            node->kind = QStringLiteral("Dense");
+            // Keras calls it Dense; an ONNX MatMul weight is a PyTorch Linear's transpose.
+            node->kind = file.formatId == QLatin1String("hdf5") ? QStringLiteral("Dense")
+                                                                : QStringLiteral("Linear");
             node->detail = QStringLiteral("in %1 -> out %2").arg(in).arg(out);
         } else {
             QStringList kernel;

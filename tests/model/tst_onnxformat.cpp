@@ -6,6 +6,7 @@
 #include "DocumentEdits.h"
 #include "EditExpression.h"
 #include "ExpectedTensors.h"
+#include "LayerTree.h"
 #include "OnnxFormat.h"
 #include "OnnxState.h"
 
@@ -86,6 +87,7 @@ private Q_SLOTS:
     void convertToOnnx();
     void weightsStayInTheFile();
     void changedOnDiskIsRefused();
+    void matMulWeightIsLinear();
 };
 
 void TestOnnxFormat::valuesMatchOnnx_data() {
@@ -479,6 +481,40 @@ void TestOnnxFormat::changedOnDiskIsRefused() {
     QVERIFY(!doc.save(saved, &err));
     QVERIFY2(err.contains(QLatin1String("changed on disk")) && err.contains(path), qPrintable(err));
     QVERIFY(!QFile::exists(saved));
+}
+
+void TestOnnxFormat::matMulWeightIsLinear() {
+    // torch.onnx exports nn.Linear(4, 3) on 3-D inputs as MatMul by the transposed
+    // weight (4 x 3) plus Add: the layer tree still says in 4 -> out 3.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("mm.onnx"));
+    QString out;
+    QCOMPARE(
+        wstest::runPython(
+            {QStringLiteral("-c"),
+             QStringLiteral(
+                 "import sys, numpy as np, onnx\n"
+                 "from onnx import helper, numpy_helper, TensorProto\n"
+                 "w = np.arange(12, dtype=np.float32).reshape(4, 3)\n"
+                 "g = helper.make_graph([helper.make_node('MatMul', ['x', 'fc.weight'], ['h']),\n"
+                 "    helper.make_node('Add', ['h', 'fc.bias'], ['y'])], 'g',\n"
+                 "    [helper.make_tensor_value_info('x', TensorProto.FLOAT, [2, 5, 4])],\n"
+                 "    [helper.make_tensor_value_info('y', TensorProto.FLOAT, [2, 5, 3])],\n"
+                 "    [numpy_helper.from_array(w, 'fc.weight'),\n"
+                 "     numpy_helper.from_array(np.ones(3, np.float32), 'fc.bias')])\n"
+                 "onnx.save(helper.make_model(g), sys.argv[1])\n"),
+             path},
+            &out),
+        0);
+    QString err;
+    auto file = openWeightFile(path, &err);
+    QVERIFY2(file, qPrintable(err));
+    QVERIFY(file->find(QStringLiteral("fc.weight"))->inputMajor);
+    auto tree = buildLayerTree(*file);
+    const LayerNode* fc = tree->child(QStringLiteral("fc"));
+    QVERIFY(fc);
+    QCOMPARE(fc->kind, QStringLiteral("Linear"));
+    QCOMPARE(fc->detail, QStringLiteral("in 4 -> out 3"));
 }
 
 QTEST_GUILESS_MAIN(TestOnnxFormat)
