@@ -67,8 +67,8 @@ void inferKind(LayerNode* node, const WeightFile& file) {
         const int64_t in = k[k.size() - 2], out = k[k.size() - 1];
         if (k.size() == 2) {
             // Keras calls it Dense; an ONNX MatMul weight is a PyTorch Linear's transpose.
-            node->kind = file.formatId == QLatin1String("hdf5") ? QStringLiteral("Dense")
-                                                                : QStringLiteral("Linear");
+            node->kind = file.formatId == QLatin1String("onnx") ? QStringLiteral("Linear")
+                                                                : QStringLiteral("Dense");
             node->detail = QStringLiteral("in %1 -> out %2").arg(in).arg(out);
         } else {
             QStringList kernel;
