@@ -108,12 +108,11 @@ std::unique_ptr<WeightFile> openWeightFile(const QString& path, QString* error,
     const FileFormat* format = detectFormat(path, error);
     if (!format) return nullptr;
     // Stamped before reading: a change while it is read shows up as a change.
-    const QFileInfo before(path);
+    const WeightFile::FileStamp before = WeightFile::stampOf(path);
     auto file = format->read(path, error, progress);
     if (file) {
         file->path = path;
-        file->stampSize = before.size();
-        file->stampModified = before.lastModified();
+        file->stamp(&before);
         file->formatId = format->id();
         if (file->formatName.isEmpty()) file->formatName = format->displayName();
     }

@@ -7,23 +7,39 @@
 
 namespace ws {
 
-void WeightFile::stamp() {
+WeightFile::FileStamp WeightFile::stampOf(const QString& path) {
     const QFileInfo info(path);
-    stampSize = info.exists() ? info.size() : -1;
-    stampModified = info.exists() ? info.lastModified() : QDateTime();
+    FileStamp st;
+    if (info.exists()) {
+        st.size = info.size();
+        st.modified = info.lastModified();
+    }
+    return st;
+}
+
+void WeightFile::stamp(const FileStamp* main) {
+    stamps.clear();
+    stamps[path] = main ? *main : stampOf(path);
+    for (const TensorPtr& t : tensors) {
+        if (!t || !t->storage) continue;
+        const QString other = t->storage->filePath();
+        if (!other.isEmpty() && !stamps.count(other)) stamps[other] = stampOf(other);
+    }
 }
 
 QString WeightFile::changedOnDisk() const {
-    if (stampSize < 0) return QString();
-    const QFileInfo info(path);
-    if (!info.exists())
-        return QStringLiteral("%1 was deleted or moved since it was opened").arg(path);
-    if (info.size() != stampSize || info.lastModified() != stampModified)
-        return QStringLiteral("%1 changed on disk since it was opened (now %2 bytes, modified "
-                              "%3)")
-            .arg(path)
-            .arg(info.size())
-            .arg(info.lastModified().toString(Qt::ISODate));
+    for (const auto& [file, then] : stamps) {
+        const FileStamp now = stampOf(file);
+        if (then.size < 0) continue; // did not exist then: nothing is read from it
+        if (now.size < 0)
+            return QStringLiteral("%1 was deleted or moved since it was opened").arg(file);
+        if (now.size != then.size || now.modified != then.modified)
+            return QStringLiteral("%1 changed on disk since it was opened (now %2 bytes, "
+                                  "modified %3)")
+                .arg(file)
+                .arg(now.size)
+                .arg(now.modified.toString(Qt::ISODate));
+    }
     return QString();
 }
 

@@ -8,6 +8,7 @@
 #include <QMap>
 #include <QString>
 #include <QStringList>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -43,16 +44,21 @@ public:
     /// "path: reason" (e.g. HDF5 string or compound datasets).
     QStringList otherEntries;
 
-    /// Size and modification time of the file at \a path when it was read (-1 and
-    /// invalid when not recorded): unedited tensors are read from it later, and
-    /// copied from it when saving, so it must still be the same file then.
-    qint64 stampSize = -1;
-    QDateTime stampModified;
-    /// Records the file's size and time as they are now.
-    void stamp();
-    /// Empty while the file is as stamped (or was never stamped), else a message
-    /// naming the file and saying what changed.
+    /// Size and modification time of each file the tensors are read from (the file at
+    /// \a path, shards, external data) when it was read: unedited tensors are read
+    /// from them later, and copied from them when saving, so they must not change.
+    struct FileStamp {
+        qint64 size = -1; ///< -1: the file did not exist
+        QDateTime modified;
+    };
+    std::map<QString, FileStamp> stamps;
+    /// Records the files' sizes and times as they are now; \a main, when given, is
+    /// what the file at \a path was before reading (a change while reading shows).
+    void stamp(const FileStamp* main = nullptr);
+    /// Empty while every stamped file is as stamped (or nothing was stamped), else a
+    /// message naming the first changed file and saying what changed.
     QString changedOnDisk() const;
+    static FileStamp stampOf(const QString& path);
 
     /// The tensor named exactly \a name, or null.
     TensorPtr find(const QString& name) const;

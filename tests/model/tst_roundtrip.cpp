@@ -281,6 +281,16 @@ void TestRoundTrip::shardedModelSavesEditedShardsOnly() {
     QVERIFY(!doc.save(beside, &err));
     QVERIFY2(err.contains(QLatin1String("another folder")), qPrintable(err));
     QVERIFY(!QFile::exists(beside));
+
+    // Another program rewrites a shard: saving would copy its new bytes as ours.
+    {
+        QFile shard(other.filePath(names[1]));
+        QVERIFY(shard.open(QIODevice::Append));
+        shard.write("x");
+    }
+    QVERIFY(!doc.save(copy, &err));
+    QVERIFY2(err.contains(other.filePath(names[1])) && err.contains(QLatin1String("changed")),
+             qPrintable(err));
 }
 
 QTEST_GUILESS_MAIN(TestRoundTrip)
