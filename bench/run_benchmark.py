@@ -67,7 +67,7 @@ for k, v in sd.items():
     print(k, tuple(v.shape), v.dtype, v.numel())
 """)
     png = OUT / "wte.png"
-    ws_export = timed([str(BIN), "export", str(CKPT), TENSOR, "-o", str(png)], runs=3, env=env)
+    ws_export = timed([str(BIN), "export", str(CKPT), TENSOR, "-o", str(png)], runs=7, env=env)
     mpl_export = python_timed(f"""
 sd = torch.load("{CKPT}", map_location="cpu")
 w = sd["{TENSOR}"].numpy()
@@ -76,7 +76,7 @@ fig, ax = plt.subplots(figsize=(12, 9), dpi=100)
 im = ax.imshow(w, aspect="auto", cmap="RdBu_r", vmin=-m, vmax=m, interpolation="nearest")
 fig.colorbar(im)
 fig.savefig("{OUT / 'wte_matplotlib.png'}")
-""")
+""", runs=7)
     print(f"{'':34} {'WeightScope':>12} {'reference':>12} {'speed-up':>9}")
     print(f"{'info vs torch.load + listing':34} {ws_info * 1e3:10.0f}ms {torch_info * 1e3:10.0f}ms "
           f"{torch_info / ws_info:8.1f}x")
