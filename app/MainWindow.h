@@ -98,6 +98,9 @@ public:
     void compareWith(const QString& path);
     /// Recomputes the histogram, spectrum and feature norms for what is shown now.
     void refreshAnalysis();
+    /// Matrices with more elements get their spectrum only on request (the Compute
+    /// button); 16M by default.
+    static void setSpectrumAutoLimit(int64_t elements);
 
 Q_SIGNALS:
     void fileLoaded();
@@ -231,6 +234,8 @@ private:
     std::shared_ptr<MatrixF> m_snapshot;
     quint64 m_snapshotGeneration = ~quint64(0);
     quint64 m_analysisRun = 0;
+    quint64 m_spectrumRequested = ~quint64(0); ///< the generation Compute was pressed for
+    static int64_t s_spectrumAutoLimit;
     void refreshAnalysisInBackground();
     QLabel* m_readout = nullptr;
     QLabel* m_fileInfo = nullptr;

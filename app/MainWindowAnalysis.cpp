@@ -7,6 +7,7 @@
 #include "CompareWidget.h"
 #include "ExportDialog.h"
 #include "FeatureImportanceWidget.h"
+#include "HeatmapPooling.h"
 #include "HeatmapWidget.h"
 #include "HistogramWidget.h"
 #include "Parallel.h"
@@ -37,6 +38,8 @@ namespace {
 /// From this many values on, histogram and norms are computed off the GUI thread.
 constexpr int64_t kAnalysisInBackground = int64_t(1) << 20;
 } // namespace
+
+int64_t MainWindow::s_spectrumAutoLimit = int64_t(16) << 20;
 
 void MainWindow::addScaleControls() {
     HeatmapWidget* heatmap = m_view->heatmap();
@@ -185,6 +188,10 @@ void MainWindow::createAnalysisDocks() {
     addDockWidget(Qt::RightDockWidgetArea, m_histogramDock);
 
     m_spectrum = new SpectrumWidget(this);
+    connect(m_spectrum, &SpectrumWidget::computeRequested, this, [this] {
+        m_spectrumRequested = m_valuesGeneration;
+        refreshAnalysis();
+    });
     m_spectrumDock = new QDockWidget(tr("Spectrum"), this);
     m_spectrumDock->setObjectName(QStringLiteral("spectrumDock"));
     m_spectrumDock->setWidget(m_spectrum);
@@ -307,37 +314,55 @@ void MainWindow::refreshAnalysis() {
 
 void MainWindow::refreshAnalysisInBackground() {
     // Embedding-sized tensors: histogram and norms read every value (hundreds of
-    // milliseconds), so they run on a worker over a snapshot of the values; the only
-    // work left here is that copy, into a buffer reused while no worker holds it.
+    // milliseconds), so they run on a worker: from the file for a tensor not edited
+    // (no copy of its values at all), else from a snapshot of the values (copied
+    // here, into a buffer reused while no worker holds it). The spectrum of a very
+    // large matrix starts only when asked for: it is long, and needs the snapshot.
     const TensorPtr t = m_displayed;
-    if (m_snapshotGeneration != m_valuesGeneration || !m_snapshot) {
-        if (!m_snapshot || m_snapshot.use_count() > 1 || m_snapshot->rows() != m_values->rows() ||
-            m_snapshot->cols() != m_values->cols()) {
-            m_snapshot = std::make_shared<MatrixF>(m_values->rows(), m_values->cols());
-            adviseHugePages(m_snapshot->data(), int64_t(m_snapshot->size()) * 4);
+    const bool edited = m_doc && m_doc->isEdited(m_shownIndex);
+    const std::shared_ptr<const MatrixSource> fromFile = edited ? nullptr : fileSource(*t);
+    const bool histogram = !m_histogramDock->isHidden();
+    const bool features = t->rank() == 2 && !m_featuresDock->isHidden();
+    const bool spectrumDue =
+        t->rank() >= 2 && !m_spectrumDock->isHidden() && m_spectrumGeneration != m_valuesGeneration;
+    const bool spectrumNow = spectrumDue && (m_values->size() <= s_spectrumAutoLimit ||
+                                             m_spectrumRequested == m_valuesGeneration);
+    if (spectrumNow || ((histogram || features) && !fromFile)) {
+        if (m_snapshotGeneration != m_valuesGeneration || !m_snapshot) {
+            if (!m_snapshot || m_snapshot.use_count() > 1 ||
+                m_snapshot->rows() != m_values->rows() || m_snapshot->cols() != m_values->cols()) {
+                m_snapshot = std::make_shared<MatrixF>(m_values->rows(), m_values->cols());
+                adviseHugePages(m_snapshot->data(), int64_t(m_snapshot->size()) * 4);
+            }
+            const float* from = m_values->data();
+            float* to = m_snapshot->data();
+            runParts(
+                m_values->size(), threadsFor(m_values->size()),
+                [from, to](int, int64_t b, int64_t e, QString*) {
+                    std::copy(from + b, from + e, to + b);
+                    return true;
+                },
+                nullptr);
+            m_snapshotGeneration = m_valuesGeneration;
         }
-        const float* from = m_values->data();
-        float* to = m_snapshot->data();
-        runParts(
-            m_values->size(), threadsFor(m_values->size()),
-            [from, to](int, int64_t b, int64_t e, QString*) {
-                std::copy(from + b, from + e, to + b);
-                return true;
-            },
-            nullptr);
-        m_snapshotGeneration = m_valuesGeneration;
+    } else if (m_snapshot && m_snapshot.use_count() == 1) {
+        m_snapshot.reset(); // not needed now: give the memory back
+        m_snapshotGeneration = ~quint64(0);
     }
-    std::shared_ptr<const MatrixF> snap = m_snapshot;
-    if (t->rank() >= 2 && !m_spectrumDock->isHidden() &&
-        m_spectrumGeneration != m_valuesGeneration) {
+    std::shared_ptr<const MatrixF> snap =
+        m_snapshotGeneration == m_valuesGeneration ? m_snapshot : nullptr;
+    if (spectrumNow) {
         m_spectrumGeneration = m_valuesGeneration;
         m_spectrum->setMatrix(snap, t->name);
+    } else if (spectrumDue) {
+        m_spectrum->offer(tr("%1 is %2 × %3: its singular values take a while to compute.")
+                              .arg(t->name)
+                              .arg(m_values->rows())
+                              .arg(m_values->cols()));
     } else if (t->rank() < 2) {
         m_spectrumGeneration = ~quint64(0);
         m_spectrum->clear(tr("%1 has rank %2: no singular values.").arg(t->name).arg(t->rank()));
     }
-    const bool histogram = !m_histogramDock->isHidden();
-    const bool features = t->rank() == 2 && !m_featuresDock->isHidden();
     if (t->rank() != 2) m_features->clear();
     if (!histogram && !features) return;
 
@@ -346,13 +371,13 @@ void MainWindow::refreshAnalysisInBackground() {
         std::vector<double> inputs, outputs;
     };
     const int64_t r0 = m_selRow, c0 = m_selCol, nr = m_selRows, nc = m_selCols;
-    const bool edited = m_doc && m_doc->isEdited(m_shownIndex);
     const std::shared_ptr<const Document> doc = m_doc;
     const int index = m_shownIndex;
     const int bins = m_histogram->binCount();
+    const int64_t rows = m_values->rows(), cols = m_values->cols();
     const quint64 run = ++m_analysisRun;
     const QString what = nr > 0 ? tr("%1 (selection, %2 values)").arg(t->name).arg(nr * nc)
-                                : tr("%1 (%2 values)").arg(t->name).arg(snap->size());
+                                : tr("%1 (%2 values)").arg(t->name).arg(rows * cols);
     auto* watcher = new QFutureWatcher<Result>(this);
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, run, what] {
         watcher->deleteLater();
@@ -365,6 +390,16 @@ void MainWindow::refreshAnalysisInBackground() {
     });
     watcher->setFuture(QtConcurrent::run([=] {
         Result r;
+        QString error;
+        if (fromFile) { // not edited: no original to overlay either
+            if (histogram) {
+                const bool region = nr > 0;
+                histogramOf(*fromFile, region ? r0 : 0, region ? c0 : 0, region ? nr : rows,
+                            region ? nc : cols, bins, &r.histograms.first, &error);
+            }
+            if (features) normsOf(*fromFile, &r.inputs, &r.outputs, &error);
+            return r;
+        }
         MatrixF block;
         const MatrixF* shown = snap.get();
         if (nr > 0) {
@@ -373,7 +408,6 @@ void MainWindow::refreshAnalysisInBackground() {
         }
         if (histogram) {
             MatrixF orig;
-            QString error;
             bool haveOrig = edited && doc->originalValues(index, *t, &orig, &error) &&
                             orig.rows() == snap->rows() && orig.cols() == snap->cols();
             if (haveOrig && nr > 0) orig = MatrixF(orig.block(r0, c0, nr, nc));
@@ -387,6 +421,10 @@ void MainWindow::refreshAnalysisInBackground() {
         }
         return r;
     }));
+}
+
+void MainWindow::setSpectrumAutoLimit(int64_t elements) {
+    s_spectrumAutoLimit = std::max<int64_t>(elements, 0);
 }
 
 void MainWindow::compareWith(const QString& path) {

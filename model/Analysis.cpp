@@ -1,6 +1,7 @@
 // Histograms, percentiles, per-feature norms and file comparison (numpy semantics);
 // singular values live in AnalysisSpectrum.cpp.
 #include "Analysis.h"
+#include "HeatmapPooling.h"
 
 #include <algorithm>
 #include <cmath>
@@ -89,6 +90,61 @@ std::pair<double, double> percentileRange(const float* values, int64_t n, double
     const double lo = linearAt(v, qLo);
     const double hi = linearAt(v, qHi);
     return {lo, hi};
+}
+
+bool histogramOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
+                 int bins, Histogram* out, QString* error) {
+    double mn = std::numeric_limits<double>::infinity(), mx = -mn;
+    const auto range = [&](const MatrixSource::Tile& t) {
+        for (int64_t i = 0; i < t.nRows; ++i)
+            for (int64_t c = 0; c < t.nCols; ++c) {
+                const double v = t.data[i * t.stride + c];
+                if (!std::isfinite(v)) continue;
+                mn = std::min(mn, v);
+                mx = std::max(mx, v);
+            }
+    };
+    if (!m.forEachTile(row0, col0, nRows, nCols, range, error)) return false;
+    // The range histogram() would take from all the values at once ([0, 0], its
+    // "from the data" marker, is resolved the same way by every piece).
+    if (mn > mx) mn = mx = 0;
+    Histogram total = histogram(nullptr, 0, bins, mn, mx); // the edges, no counts
+    const auto count = [&](const MatrixSource::Tile& t) {
+        for (int64_t i = 0; i < t.nRows; ++i) {
+            const Histogram part = histogram(t.data + i * t.stride, t.nCols, bins, mn, mx);
+            for (size_t k = 0; k < total.counts.size() && k < part.counts.size(); ++k)
+                total.counts[k] += part.counts[k];
+        }
+    };
+    if (!m.forEachTile(row0, col0, nRows, nCols, count, error)) return false;
+    *out = std::move(total);
+    return true;
+}
+
+bool normsOf(const MatrixSource& m, std::vector<double>* columns, std::vector<double>* rows,
+             QString* error) {
+    std::vector<double> cs(static_cast<size_t>(m.cols()), 0.0);
+    std::vector<double> rs(static_cast<size_t>(m.rows()), 0.0);
+    const auto add = [&](const MatrixSource::Tile& t) {
+        for (int64_t i = 0; i < t.nRows; ++i) {
+            const float* row = t.data + i * t.stride;
+            double s = 0;
+            for (int64_t c = 0; c < t.nCols; ++c) {
+                const double v = row[c];
+                s += v * v;
+                cs[size_t(t.col0 + c)] += v * v;
+            }
+            rs[size_t(t.row0 + i)] += s;
+        }
+    };
+    if (!m.forEachTile(0, 0, m.rows(), m.cols(), add, error)) return false;
+    for (double& x : cs)
+        x = std::sqrt(x);
+    for (double& x : rs)
+        x = std::sqrt(x);
+    *columns = std::move(cs);
+    *rows = std::move(rs);
+    return true;
 }
 
 std::vector<double> columnNorms(const MatrixF& m) {

@@ -58,6 +58,17 @@ bool gramSingularValues(const MatrixF& m, std::vector<double>* out,
                         const AnalysisProgress& progress = {});
 
 /// L2 norm of each column (input feature) and each row (output feature).
+class MatrixSource;
+
+/// histogram() of the region [row0, row0+nRows) x [col0, col0+nCols) of \a m, read
+/// tile by tile (two passes: the finite range, then the counts). The same counts as
+/// histogram() over the region's values in memory.
+bool histogramOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
+                 int bins, Histogram* out, QString* error);
+/// columnNorms() and rowNorms() of \a m, read tile by tile in one pass.
+bool normsOf(const MatrixSource& m, std::vector<double>* columns, std::vector<double>* rows,
+             QString* error);
+
 std::vector<double> columnNorms(const MatrixF& m);
 std::vector<double> rowNorms(const MatrixF& m);
 

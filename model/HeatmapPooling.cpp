@@ -102,6 +102,30 @@ private:
 
 } // namespace
 
+bool MatrixSource::forEachTile(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
+                               const std::function<void(const Tile&)>& fn, QString* error) const {
+    const int64_t R = rows(), C = cols();
+    row0 = std::clamp<int64_t>(row0, 0, R);
+    col0 = std::clamp<int64_t>(col0, 0, C);
+    nRows = std::clamp<int64_t>(nRows, 0, R - row0);
+    nCols = std::clamp<int64_t>(nCols, 0, C - col0);
+    if (nRows == 0 || nCols == 0) return true;
+    const int64_t chunkCols = std::min(nCols, std::max<int64_t>(1, tileLimit()));
+    const int64_t rowsPerTile = std::max<int64_t>(1, tileLimit() / chunkCols);
+    std::vector<float> buffer;
+    for (int64_t ca = 0; ca < nCols; ca += chunkCols) {
+        const int64_t w = std::min(chunkCols, nCols - ca);
+        for (int64_t ra = 0, h = 0; ra < nRows; ra += h) {
+            h = std::min(rowsPerTile, nRows - ra);
+            int64_t stride = 0;
+            const float* p = tile(row0 + ra, h, col0 + ca, w, &buffer, &stride, error);
+            if (!p) return false;
+            fn(Tile{p, row0 + ra, h, col0 + ca, w, stride});
+        }
+    }
+    return true;
+}
+
 bool MatrixSource::finiteMinMax(double* lo, double* hi, QString* error) const {
     *lo = *hi = 0;
     const int64_t R = rows(), C = cols();

@@ -8,6 +8,7 @@
 #include "Tensor.h"
 
 #include <QString>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -36,6 +37,18 @@ public:
     /// (NaN wins so that it is seen). The region is clipped to the matrix.
     bool pool(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols, int maxRows, int maxCols,
               PooledGrid* out, QString* error) const;
+
+    /// A tile handed to forEachTile(): rows [row0, row0+nRows) x columns [col0,
+    /// col0+nCols) of the matrix; element (i, j) of it at data[i * stride + j].
+    struct Tile {
+        const float* data;
+        int64_t row0, nRows, col0, nCols, stride;
+    };
+    /// Calls \a fn for the region [row0, row0+nRows) x [col0, col0+nCols), clipped to
+    /// the matrix, tile by tile on this thread. False with \a error when a tile cannot
+    /// be read.
+    bool forEachTile(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
+                     const std::function<void(const Tile&)>& fn, QString* error) const;
 
     /// Rows [row0, row0+nRows) x columns [col0, col0+nCols): a pointer to the first
     /// element, rows *stride floats apart. \a buffer is scratch space the source may

@@ -37,10 +37,14 @@ SpectrumWidget::SpectrumWidget(QWidget* parent) : QWidget(parent) {
     m_progress = new QProgressBar(this);
     m_progress->setRange(0, 100);
     m_cancel = new QPushButton(tr("Cancel"), this);
+    m_compute = new QPushButton(tr("Compute"), this);
     row->addWidget(m_progress, 1);
     row->addWidget(m_cancel);
+    row->addWidget(m_compute);
+    row->addStretch();
     layout->addLayout(row);
     connect(m_cancel, &QPushButton::clicked, this, &SpectrumWidget::cancel);
+    connect(m_compute, &QPushButton::clicked, this, &SpectrumWidget::computeRequested);
     clear();
 }
 
@@ -69,6 +73,12 @@ void SpectrumWidget::clear(const QString& message) {
     m_text->setText(message.isEmpty() ? tr("Singular values of 2-D and larger weights.") : message);
     m_progress->setVisible(false);
     m_cancel->setVisible(false);
+    m_compute->setVisible(false);
+}
+
+void SpectrumWidget::offer(const QString& message) {
+    clear(message);
+    m_compute->setVisible(true);
 }
 
 void SpectrumWidget::setMatrix(std::shared_ptr<const MatrixF> m, const QString& name) {

@@ -12,6 +12,7 @@
 #include "TestUtil.h"
 
 #include <QLineEdit>
+#include <QPushButton>
 #include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
@@ -145,6 +146,20 @@ void TestAnalysisWindow::largeTensorAnalysedInBackground() {
     for (int i = 0; i < norms.size(); ++i)
         QVERIFY(std::fabs(w.featureImportance()->inputNorms()[size_t(i)] - norms[i].toDouble()) <
                 1e-6 * norms[i].toDouble());
+
+    // Above the automatic limit the spectrum waits for the Compute button.
+    MainWindow::setSpectrumAutoLimit(1000);
+    w.spectrumDock()->show();
+    w.refreshAnalysis();
+    QVERIFY(!w.spectrum()->isRunning());
+    QVERIFY(w.spectrum()->computeButton()->isVisible());
+    QCOMPARE(w.spectrum()->spectrum().singularValues.size(), size_t(0));
+    QSignalSpy done(w.spectrum(), &SpectrumWidget::finished);
+    w.spectrum()->computeButton()->click();
+    QVERIFY(w.spectrum()->isRunning() || done.count() > 0);
+    QVERIFY(!w.spectrum()->computeButton()->isVisible());
+    w.spectrum()->cancel(); // started from the snapshot: enough for this test
+    MainWindow::setSpectrumAutoLimit(int64_t(16) << 20);
 }
 
 QTEST_MAIN(TestAnalysisWindow)

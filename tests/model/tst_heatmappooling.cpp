@@ -1,6 +1,7 @@
 // Max-magnitude pooling and finite ranges, from memory and streamed from files:
 // every grid is checked against a plain scan of each block, and the file made by
 // numpy gives the expected finite range.
+#include "Analysis.h"
 #include "FileFormat.h"
 #include "HeatmapPooling.h"
 #include "Parallel.h"
@@ -29,6 +30,7 @@ private Q_SLOTS:
     void fileSourceOnlyForPlainFloat32();
     void halfAndBFloat16FromFile();
     void largeValuesReadInPieces();
+    void histogramAndNormsFromFile();
     void truncatedFileIsAnError();
     void partsReportTheirError();
 
@@ -354,6 +356,38 @@ void TestHeatmapPooling::largeValuesReadInPieces() {
         for (int j = 0; j < 1100; ++j)
             wrong += m(i, j) != float((i * 7 + j * 3) % 1000) / 8;
     QCOMPARE(wrong, int64_t(0));
+}
+
+void TestHeatmapPooling::histogramAndNormsFromFile() {
+    // Streamed from the file (tile by tile) they must equal the in-memory ones.
+    QString error;
+    auto file = openWeightFile(m_npy, &error);
+    QVERIFY2(file, qPrintable(error));
+    const Tensor& t = *file->tensors[0];
+    auto streamed = fileSource(t);
+    QVERIFY(streamed);
+    MatrixF values;
+    QVERIFY(t.values(&values, &error));
+    for (const auto& [r0, c0, nr, nc] :
+         {std::tuple<int, int, int, int>{0, 0, 2111, 1031}, {3, 5, 10, 1000}, {1400, 0, 300, 7}}) {
+        Histogram h;
+        QVERIFY2(histogramOf(*streamed, r0, c0, nr, nc, 64, &h, &error), qPrintable(error));
+        const MatrixF block = values.block(r0, c0, nr, nc);
+        const Histogram want = histogram(block.data(), int64_t(block.size()), 64);
+        QCOMPARE(h.edges, want.edges);
+        QCOMPARE(h.counts, want.counts);
+    }
+    std::vector<double> cols, rows;
+    QVERIFY2(normsOf(*streamed, &cols, &rows, &error), qPrintable(error));
+    const std::vector<double> wantCols = columnNorms(values), wantRows = rowNorms(values);
+    QCOMPARE(cols.size(), wantCols.size());
+    QCOMPARE(rows.size(), wantRows.size());
+    for (size_t i = 0; i < cols.size(); ++i) // inf and NaN columns compare as such
+        QVERIFY(cols[i] == wantCols[i] || std::fabs(cols[i] - wantCols[i]) <= 1e-12 * wantCols[i] ||
+                (std::isnan(cols[i]) && std::isnan(wantCols[i])));
+    for (size_t i = 0; i < rows.size(); ++i)
+        QVERIFY(rows[i] == wantRows[i] || std::fabs(rows[i] - wantRows[i]) <= 1e-12 * wantRows[i] ||
+                (std::isnan(rows[i]) && std::isnan(wantRows[i])));
 }
 
 void TestHeatmapPooling::truncatedFileIsAnError() {
