@@ -3,7 +3,7 @@
 #include "EditCommandLine.h"
 #include "CommandLineSupport.h"
 #include "Document.h"
-#include "EditExpression.h"
+#include "EditScript.h"
 #include "FileFormat.h"
 
 #include <QDir>
@@ -110,18 +110,21 @@ int runEdit(const QStringList& argList) {
     Document doc(std::move(file));
     QStringList report;
     for (const QString& text : exprs) {
-        EditExpression e;
+        ResolvedEdit r;
         QString error;
-        if (!parseEditExpression(text, &e, &error))
-            return fail(BadInput, QStringLiteral("%1: %2").arg(input, error));
-        TensorPtr t = doc.file().find(e.tensorName);
-        if (!t) return fail(BadInput, unknownTensorMessage(doc.file(), input, e.tensorName));
-        Region region = Region::whole(*t);
-        if (e.indexed && !resolveIndex(e.index, *t, &region, &error))
+        EditStage stage = EditStage::Parse;
+        if (!resolveEditExpression(doc, text, &r, &error, &stage)) {
+            if (stage == EditStage::Parse)
+                return fail(BadInput, QStringLiteral("%1: %2").arg(input, error));
+            if (stage == EditStage::Tensor)
+                return fail(BadInput, unknownTensorMessage(doc.file(), input, r.expr.tensorName));
             return fail(BadInput, QStringLiteral("%1: '%2': %3").arg(input, text, error));
+        }
+        const TensorPtr& t = r.tensor;
+        const Region& region = r.region;
         if (!t->load(&error)) return fail(BadInput, error);
         const Range before = regionRange(*t, region);
-        if (!doc.edit(e.tensorName, region, e.op, &error))
+        if (!doc.edit(r.expr.tensorName, region, r.expr.op, &error))
             return fail(BadInput, QStringLiteral("%1: '%2': %3").arg(input, text, error));
         const Range after = regionRange(*t, region);
         report << QStringLiteral("%1: %2 of %3 values of %4 %5 %6; range [%7, %8] -> [%9, %10]")

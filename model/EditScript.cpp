@@ -3,18 +3,30 @@
 
 namespace ws {
 
-bool applyEditExpression(Document& doc, const QString& text, QString* error, Region* region) {
-    EditExpression e;
-    if (!parseEditExpression(text, &e, error)) return false;
-    TensorPtr t = doc.file().find(e.tensorName);
-    if (!t) {
-        *error = QStringLiteral("%1: unknown tensor '%2'").arg(doc.file().path, e.tensorName);
+bool resolveEditExpression(const Document& doc, const QString& text, ResolvedEdit* out,
+                           QString* error, EditStage* failedAt) {
+    const auto stop = [failedAt](EditStage stage) {
+        if (failedAt) *failedAt = stage;
         return false;
+    };
+    if (!parseEditExpression(text, &out->expr, error)) return stop(EditStage::Parse);
+    out->tensor = doc.file().find(out->expr.tensorName);
+    if (!out->tensor) {
+        *error =
+            QStringLiteral("%1: unknown tensor '%2'").arg(doc.file().path, out->expr.tensorName);
+        return stop(EditStage::Tensor);
     }
-    Region r = Region::whole(*t);
-    if (e.indexed && !resolveIndex(e.index, *t, &r, error)) return false;
-    if (!doc.edit(e.tensorName, r, e.op, error)) return false;
-    if (region) *region = r;
+    out->region = Region::whole(*out->tensor);
+    if (out->expr.indexed && !resolveIndex(out->expr.index, *out->tensor, &out->region, error))
+        return stop(EditStage::Index);
+    return true;
+}
+
+bool applyEditExpression(Document& doc, const QString& text, QString* error, Region* region) {
+    ResolvedEdit r;
+    if (!resolveEditExpression(doc, text, &r, error)) return false;
+    if (!doc.edit(r.expr.tensorName, r.region, r.expr.op, error)) return false;
+    if (region) *region = r.region;
     return true;
 }
 
