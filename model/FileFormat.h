@@ -12,6 +12,8 @@
 #include <memory>
 #include <vector>
 
+class QSaveFile;
+
 namespace ws {
 
 /// Called with a fraction in [0, 1] while a file is read.
@@ -48,6 +50,14 @@ public:
     /// Extension for files of this format, without the dot ("pt", "safetensors").
     virtual QString defaultSuffix() const { return QString(); }
 };
+
+/// Flushes \a out and checks that every byte written reached the file: QSaveFile
+/// buffers, so a failed last write (disk full, file size limit) shows only here,
+/// and commit() would rename the short file into place. False with \a error naming
+/// \a path; the temporary file is discarded then.
+bool flushSaveFile(QSaveFile& out, const QString& path, QString* error);
+/// flushSaveFile(), then the rename into place.
+bool commitSaveFile(QSaveFile& out, const QString& path, QString* error);
 
 /// The registered format with FileFormat::id() \a id, or null.
 const FileFormat* formatById(const QString& id);

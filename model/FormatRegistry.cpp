@@ -40,28 +40,31 @@ bool FileFormat::save(const WeightFile& file, const QString& path, QString* erro
         *error = err.isEmpty() ? QStringLiteral("%1: write failed").arg(path) : err;
         return false;
     }
-    // QSaveFile buffers: a failure of the last writes (disk full, file size limit)
-    // shows only at flush, and commit() would still rename the short file. Check
-    // both, and that the file holds every byte written, before renaming.
+    return commitSaveFile(out, path, error);
+}
+
+bool flushSaveFile(QSaveFile& out, const QString& path, QString* error) {
     const qint64 written = out.pos();
     const bool flushed = out.flush() && out.error() == QFileDevice::NoError;
-    if (!flushed || out.size() != written) {
-        const QString why = flushed || out.errorString().isEmpty() ||
-                                    out.errorString() == QLatin1String("Unknown error")
-                                ? QStringLiteral("only %1 of %2 bytes could be written (disk full "
-                                                 "or file size limit?)")
-                                      .arg(out.size())
-                                      .arg(written)
-                                : out.errorString();
-        out.cancelWriting();
+    if (flushed && out.size() == written) return true;
+    const QString why = flushed || out.errorString().isEmpty() ||
+                                out.errorString() == QLatin1String("Unknown error")
+                            ? QStringLiteral("only %1 of %2 bytes could be written (disk full "
+                                             "or file size limit?)")
+                                  .arg(out.size())
+                                  .arg(written)
+                            : out.errorString();
+    out.cancelWriting();
+    if (error)
         *error = QStringLiteral("%1: cannot save: %2; the file was not changed").arg(path, why);
-        return false;
-    }
-    if (!out.commit()) {
-        *error = QStringLiteral("%1: cannot save: %2").arg(path, out.errorString());
-        return false;
-    }
-    return true;
+    return false;
+}
+
+bool commitSaveFile(QSaveFile& out, const QString& path, QString* error) {
+    if (!flushSaveFile(out, path, error)) return false;
+    if (out.commit()) return true;
+    if (error) *error = QStringLiteral("%1: cannot save: %2").arg(path, out.errorString());
+    return false;
 }
 
 const FileFormat* formatById(const QString& id) {

@@ -1,6 +1,7 @@
 // Gathers a tensor's elements in C order and writes them as .npy or CSV,
 // through QSaveFile so a failed export never leaves a half-written file.
 #include "NpyWriter.h"
+#include "FileFormat.h"
 
 #include <QSaveFile>
 #include <QStringList>
@@ -66,9 +67,7 @@ bool openTarget(QSaveFile& file, const QString& path, QString* error) {
 }
 
 bool finish(QSaveFile& file, const QString& path, QString* error) {
-    if (file.commit()) return true;
-    if (error) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
-    return false;
+    return commitSaveFile(file, path, error);
 }
 
 bool loadTensor(const Tensor& t, const QString& path, QString* error) {

@@ -133,11 +133,7 @@ bool OnnxFormat::save(const WeightFile& file, const QString& path, QString* erro
         out.cancelWriting();
         return false;
     }
-    if (!out.commit()) {
-        *error = QStringLiteral("%1: cannot save: %2").arg(path, out.errorString());
-        return false;
-    }
-    return true;
+    return commitSaveFile(out, path, error);
 }
 
 } // namespace ws

@@ -2,6 +2,7 @@
 // came from just for serialization (and swapped back, so the reader's state
 // stays as read), everything else in the model is serialized as parsed. External
 // data files are rewritten whole, beside the target model, before the model.
+#include "FileFormat.h"
 #include "OnnxState.h"
 #include "TensorBytes.h"
 
@@ -315,10 +316,7 @@ bool writeOnnxExternalData(const WeightFile& file, const OnnxState& state, const
             out.cancelWriting();
             return false;
         }
-        if (!out.commit()) {
-            *error = QStringLiteral("%1: cannot save: %2").arg(target, out.errorString());
-            return false;
-        }
+        if (!commitSaveFile(out, target, error)) return false;
     }
     return true;
 }

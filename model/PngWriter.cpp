@@ -1,6 +1,8 @@
 // PNG encoding with zlib: unfiltered rows deflated in parallel pieces.
 #include "PngWriter.h"
 
+#include "FileFormat.h"
+
 #include "Parallel.h"
 
 #include <QSaveFile>
@@ -148,13 +150,12 @@ bool writePng(const QImage& image, const QString& path, const QString& title, QS
         return false;
     }
     QSaveFile file(path);
-    // QSaveFile renames whatever reached the disk: check that all of it did first.
-    if (!file.open(QIODevice::WriteOnly) || file.write(png) != png.size() || !file.flush() ||
-        file.size() != png.size() || !file.commit()) {
+    if (!file.open(QIODevice::WriteOnly)) {
         if (error) *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
         return false;
     }
-    return true;
+    file.write(png); // a short write shows in commitSaveFile's size check
+    return commitSaveFile(file, path, error);
 }
 
 } // namespace ws

@@ -236,17 +236,6 @@ bool SafetensorsFormat::save(const WeightFile& file, const QString& path, QStrin
         for (auto& o : outs)
             o->cancelWriting();
     };
-    const auto finish = [&](QSaveFile& out, const QString& name) {
-        const qint64 written = out.pos();
-        if (out.flush() && out.error() == QFileDevice::NoError && out.size() == written)
-            return true;
-        *error = QStringLiteral("%1: cannot save: only %2 of %3 bytes could be written (disk "
-                                "full?); nothing was changed")
-                     .arg(name)
-                     .arg(out.size())
-                     .arg(written);
-        return false;
-    };
     for (const SafetensorsHeader& h : state->shards) {
         bool edited = false;
         for (const SafetensorsEntry& e : h.entries) {
@@ -269,7 +258,7 @@ bool SafetensorsFormat::save(const WeightFile& file, const QString& path, QStrin
             cancelAll();
             return false;
         }
-        if (!finish(out, name)) {
+        if (!flushSaveFile(out, name, error)) {
             cancelAll();
             return false;
         }
@@ -283,7 +272,7 @@ bool SafetensorsFormat::save(const WeightFile& file, const QString& path, QStrin
             cancelAll();
             return false;
         }
-        if (!finish(out, path)) {
+        if (!flushSaveFile(out, path, error)) {
             cancelAll();
             return false;
         }

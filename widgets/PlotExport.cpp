@@ -1,6 +1,8 @@
 // Renders a tensor offscreen through HeatmapWidget / BarChartWidget / ScalarView.
 #include "PlotExport.h"
 
+#include "FileFormat.h"
+
 #include "Analysis.h"
 #include "BarChartWidget.h"
 #include "ColorMap.h"
@@ -78,9 +80,11 @@ bool saveVector(const QString& path, const QString& format, int width, int heigh
         if (!painter.begin(&svg)) return fail(error, QStringLiteral("cannot write %1").arg(path));
     }
     paint(&painter);
-    if (!painter.end() || !file.flush() || !file.commit())
+    if (!painter.end()) {
+        file.cancelWriting();
         return fail(error, QStringLiteral("cannot write %1: %2").arg(path, file.errorString()));
-    return true;
+    }
+    return commitSaveFile(file, path, error);
 }
 
 } // namespace

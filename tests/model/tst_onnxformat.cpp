@@ -88,6 +88,7 @@ private Q_SLOTS:
     void weightsStayInTheFile();
     void changedOnDiskIsRefused();
     void matMulWeightIsLinear();
+    void fileSizeLimitKeepsFiles();
 };
 
 void TestOnnxFormat::valuesMatchOnnx_data() {
@@ -515,6 +516,39 @@ void TestOnnxFormat::matMulWeightIsLinear() {
     QVERIFY(fc);
     QCOMPARE(fc->kind, QStringLiteral("Linear"));
     QCOMPARE(fc->detail, QStringLiteral("in 4 -> out 3"));
+}
+
+void TestOnnxFormat::fileSizeLimitKeepsFiles() {
+    // ulimit -f 100: at most 100 KiB per file, less than the 240 KB model. Neither the
+    // in-place save nor an .npy export may leave a short file behind.
+    QTemporaryDir dir;
+    const QString path = makeLazyModel(dir);
+    QVERIFY(!path.isEmpty());
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray before = f.readAll();
+    f.close();
+    const QString npy = dir.filePath(QStringLiteral("out.npy"));
+    const auto limited = [&](const QString& command) {
+        return wstest::runProcess(QStringLiteral("/bin/bash"),
+                                  {QStringLiteral("-c"),
+                                   QStringLiteral("ulimit -f 100; ") + command,
+                                   wstest::env("WS_BINARY"), path, npy});
+    };
+    wstest::RunResult r =
+        limited(QStringLiteral("exec \"$0\" edit \"$1\" -o \"$1\" 'big[0, 0] = 2'"));
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(path), qPrintable(r.err));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    QCOMPARE(f.readAll(), before);
+    f.close();
+    r = limited(QStringLiteral("exec \"$0\" export \"$1\" big -o \"$2\""));
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(npy), qPrintable(r.err));
+    QVERIFY(!QFile::exists(npy));
+    QStringList left = QDir(dir.path()).entryList(QDir::Files);
+    left.removeAll(QStringLiteral("big.npy")); // the generator's expected values
+    QCOMPARE(left, QStringList{QStringLiteral("lazy.onnx")});
 }
 
 QTEST_GUILESS_MAIN(TestOnnxFormat)
