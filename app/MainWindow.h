@@ -236,7 +236,6 @@ private:
     quint64 m_analysisRun = 0;
     quint64 m_spectrumRequested = ~quint64(0); ///< the generation Compute was pressed for
     static int64_t s_spectrumAutoLimit;
-    void refreshAnalysisInBackground();
     QLabel* m_readout = nullptr;
     QLabel* m_fileInfo = nullptr;
     QProgressBar* m_progress = nullptr;

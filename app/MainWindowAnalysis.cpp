@@ -263,6 +263,64 @@ void MainWindow::createAnalysisActions(QMenu* file, QMenu* edit, QMenu* view) {
         view->addAction(d->toggleViewAction());
 }
 
+namespace {
+
+/// What the histogram and feature-importance docks need, computed on any thread:
+/// from \a values (the shown values, or a snapshot of them) or, for a tensor not
+/// edited, from \a file without any copy of its values.
+struct AnalysisJob {
+    std::shared_ptr<const MatrixF> values;
+    std::shared_ptr<const MatrixSource> file;
+    std::shared_ptr<const Document> doc; ///< for the original values of an edited tensor
+    int index = -1;
+    TensorPtr tensor;
+    bool edited = false, histogram = false, features = false;
+    int64_t row0 = 0, col0 = 0, nRows = 0, nCols = 0; ///< the selection; nRows 0: none
+    int64_t rows = 0, cols = 0;
+    int bins = 50;
+};
+
+struct AnalysisResult {
+    std::pair<Histogram, Histogram> histograms; ///< current, original (after edits)
+    std::vector<double> inputs, outputs;        ///< column and row norms
+};
+
+AnalysisResult analyse(const AnalysisJob& j) {
+    AnalysisResult r;
+    QString error;
+    const bool selected = j.nRows > 0;
+    if (j.file) { // not edited: no original to overlay either
+        if (j.histogram)
+            histogramOf(*j.file, selected ? j.row0 : 0, selected ? j.col0 : 0,
+                        selected ? j.nRows : j.rows, selected ? j.nCols : j.cols, j.bins,
+                        &r.histograms.first, &error);
+        if (j.features) normsOf(*j.file, &r.inputs, &r.outputs, &error);
+        return r;
+    }
+    if (j.histogram) {
+        MatrixF block, orig;
+        const MatrixF* shown = j.values.get();
+        if (selected) {
+            block = j.values->block(j.row0, j.col0, j.nRows, j.nCols);
+            shown = &block;
+        }
+        const bool haveOrig = j.edited &&
+                              j.doc->originalValues(j.index, *j.tensor, &orig, &error) &&
+                              orig.rows() == j.rows && orig.cols() == j.cols;
+        if (haveOrig && selected) orig = MatrixF(orig.block(j.row0, j.col0, j.nRows, j.nCols));
+        r.histograms = HistogramWidget::compute(shown->data(), int64_t(shown->size()),
+                                                haveOrig ? orig.data() : nullptr,
+                                                haveOrig ? int64_t(orig.size()) : 0, j.bins);
+    }
+    if (j.features) {
+        r.inputs = columnNorms(*j.values);
+        r.outputs = rowNorms(*j.values);
+    }
+    return r;
+}
+
+} // namespace
+
 void MainWindow::refreshAnalysis() {
     if (!m_file || m_shownIndex < 0 || !m_values || m_values->size() == 0) {
         m_histogram->clear();
@@ -270,64 +328,37 @@ void MainWindow::refreshAnalysis() {
         m_features->clear();
         return;
     }
-    if (m_values->size() >= kAnalysisInBackground) {
-        refreshAnalysisInBackground();
-        return;
-    }
-    ++m_analysisRun; // a background run still going is out of date
-    const TensorPtr t = m_displayed;
-    if (!m_histogramDock->isHidden()) {
-        MatrixF cur = m_selRows > 0
-                          ? MatrixF(m_values->block(m_selRow, m_selCol, m_selRows, m_selCols))
-                          : MatrixF();
-        const MatrixF& shown = m_selRows > 0 ? cur : *m_values;
-        MatrixF orig;
-        QString error;
-        bool haveOrig = false;
-        if (m_doc && m_doc->isEdited(m_shownIndex) &&
-            m_doc->originalValues(m_shownIndex, *m_displayed, &orig, &error) &&
-            orig.rows() == m_values->rows() && orig.cols() == m_values->cols()) {
-            haveOrig = true;
-            if (m_selRows > 0) orig = MatrixF(orig.block(m_selRow, m_selCol, m_selRows, m_selCols));
-        }
-        const QString what = m_selRows > 0
-                                 ? tr("%1 (selection, %2 values)").arg(t->name).arg(shown.size())
-                                 : tr("%1 (%2 values)").arg(t->name).arg(shown.size());
-        m_histogram->setValues(shown.data(), int64_t(shown.size()),
-                               haveOrig ? orig.data() : nullptr, int64_t(orig.size()), what);
-    }
-    if (t->rank() >= 2 && !m_spectrumDock->isHidden()) {
-        // Only recompute when the values changed since the last run.
-        if (m_spectrumGeneration != m_valuesGeneration) {
-            m_spectrumGeneration = m_valuesGeneration;
-            m_spectrum->setMatrix(std::make_shared<const MatrixF>(*m_values), t->name);
-        }
-    } else if (t->rank() < 2) {
-        m_spectrumGeneration = ~quint64(0);
-        m_spectrum->clear(tr("%1 has rank %2: no singular values.").arg(t->name).arg(t->rank()));
-    }
-    if (t->rank() == 2 && !m_featuresDock->isHidden())
-        m_features->setMatrix(*m_values);
-    else if (t->rank() != 2)
-        m_features->clear();
-}
-
-void MainWindow::refreshAnalysisInBackground() {
     // Embedding-sized tensors: histogram and norms read every value (hundreds of
     // milliseconds), so they run on a worker: from the file for a tensor not edited
     // (no copy of its values at all), else from a snapshot of the values (copied
     // here, into a buffer reused while no worker holds it). The spectrum of a very
     // large matrix starts only when asked for: it is long, and needs the snapshot.
     const TensorPtr t = m_displayed;
-    const bool edited = m_doc && m_doc->isEdited(m_shownIndex);
-    const std::shared_ptr<const MatrixSource> fromFile = edited ? nullptr : fileSource(*t);
-    const bool histogram = !m_histogramDock->isHidden();
-    const bool features = t->rank() == 2 && !m_featuresDock->isHidden();
+    const bool background = m_values->size() >= kAnalysisInBackground;
+    AnalysisJob job;
+    job.tensor = t;
+    job.doc = m_doc;
+    job.index = m_shownIndex;
+    job.edited = m_doc && m_doc->isEdited(m_shownIndex);
+    job.histogram = !m_histogramDock->isHidden();
+    job.features = t->rank() == 2 && !m_featuresDock->isHidden();
+    job.row0 = m_selRow;
+    job.col0 = m_selCol;
+    job.nRows = m_selRows;
+    job.nCols = m_selCols;
+    job.rows = m_values->rows();
+    job.cols = m_values->cols();
+    job.bins = m_histogram->binCount();
+    if (background && !job.edited) job.file = fileSource(*t);
     const bool spectrumDue =
         t->rank() >= 2 && !m_spectrumDock->isHidden() && m_spectrumGeneration != m_valuesGeneration;
     const bool spectrumNow = spectrumDue && (m_values->size() <= s_spectrumAutoLimit ||
                                              m_spectrumRequested == m_valuesGeneration);
-    if (spectrumNow || ((histogram || features) && !fromFile)) {
+    std::shared_ptr<const MatrixF> spectrumInput;
+    if (!background) {
+        job.values = m_values; // analysed right here, before any edit can change them
+        if (spectrumNow) spectrumInput = std::make_shared<const MatrixF>(*m_values);
+    } else if (spectrumNow || ((job.histogram || job.features) && !job.file)) {
         if (m_snapshotGeneration != m_valuesGeneration || !m_snapshot) {
             if (!m_snapshot || m_snapshot.use_count() > 1 ||
                 m_snapshot->rows() != m_values->rows() || m_snapshot->cols() != m_values->cols()) {
@@ -345,15 +376,14 @@ void MainWindow::refreshAnalysisInBackground() {
                 nullptr);
             m_snapshotGeneration = m_valuesGeneration;
         }
+        job.values = spectrumInput = m_snapshot;
     } else if (m_snapshot && m_snapshot.use_count() == 1) {
         m_snapshot.reset(); // not needed now: give the memory back
         m_snapshotGeneration = ~quint64(0);
     }
-    std::shared_ptr<const MatrixF> snap =
-        m_snapshotGeneration == m_valuesGeneration ? m_snapshot : nullptr;
     if (spectrumNow) {
         m_spectrumGeneration = m_valuesGeneration;
-        m_spectrum->setMatrix(snap, t->name);
+        m_spectrum->setMatrix(spectrumInput, t->name);
     } else if (spectrumDue) {
         m_spectrum->offer(tr("%1 is %2 × %3: its singular values take a while to compute.")
                               .arg(t->name)
@@ -364,63 +394,28 @@ void MainWindow::refreshAnalysisInBackground() {
         m_spectrum->clear(tr("%1 has rank %2: no singular values.").arg(t->name).arg(t->rank()));
     }
     if (t->rank() != 2) m_features->clear();
-    if (!histogram && !features) return;
+    const quint64 run = ++m_analysisRun; // a run still going is out of date
+    if (!job.histogram && !job.features) return;
 
-    struct Result {
-        std::pair<Histogram, Histogram> histograms;
-        std::vector<double> inputs, outputs;
-    };
-    const int64_t r0 = m_selRow, c0 = m_selCol, nr = m_selRows, nc = m_selCols;
-    const std::shared_ptr<const Document> doc = m_doc;
-    const int index = m_shownIndex;
-    const int bins = m_histogram->binCount();
-    const int64_t rows = m_values->rows(), cols = m_values->cols();
-    const quint64 run = ++m_analysisRun;
-    const QString what = nr > 0 ? tr("%1 (selection, %2 values)").arg(t->name).arg(nr * nc)
-                                : tr("%1 (%2 values)").arg(t->name).arg(rows * cols);
-    auto* watcher = new QFutureWatcher<Result>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, run, what] {
-        watcher->deleteLater();
-        if (run != m_analysisRun) return; // the values or the view changed meanwhile
-        Result r = watcher->result();
-        if (!r.histograms.first.edges.empty() || !r.histograms.first.counts.empty())
+    const QString what =
+        job.nRows > 0 ? tr("%1 (selection, %2 values)").arg(t->name).arg(job.nRows * job.nCols)
+                      : tr("%1 (%2 values)").arg(t->name).arg(job.rows * job.cols);
+    const auto show = [this, what](AnalysisResult r) {
+        if (!r.histograms.first.counts.empty())
             m_histogram->showHistograms(std::move(r.histograms.first),
                                         std::move(r.histograms.second), what);
         if (!r.inputs.empty()) m_features->setNorms(std::move(r.inputs), std::move(r.outputs));
+    };
+    if (!background) {
+        show(analyse(job));
+        return;
+    }
+    auto* watcher = new QFutureWatcher<AnalysisResult>(this);
+    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, run, show] {
+        watcher->deleteLater();
+        if (run == m_analysisRun) show(watcher->result()); // else the values or view changed
     });
-    watcher->setFuture(QtConcurrent::run([=] {
-        Result r;
-        QString error;
-        if (fromFile) { // not edited: no original to overlay either
-            if (histogram) {
-                const bool region = nr > 0;
-                histogramOf(*fromFile, region ? r0 : 0, region ? c0 : 0, region ? nr : rows,
-                            region ? nc : cols, bins, &r.histograms.first, &error);
-            }
-            if (features) normsOf(*fromFile, &r.inputs, &r.outputs, &error);
-            return r;
-        }
-        MatrixF block;
-        const MatrixF* shown = snap.get();
-        if (nr > 0) {
-            block = snap->block(r0, c0, nr, nc);
-            shown = &block;
-        }
-        if (histogram) {
-            MatrixF orig;
-            bool haveOrig = edited && doc->originalValues(index, *t, &orig, &error) &&
-                            orig.rows() == snap->rows() && orig.cols() == snap->cols();
-            if (haveOrig && nr > 0) orig = MatrixF(orig.block(r0, c0, nr, nc));
-            r.histograms = HistogramWidget::compute(shown->data(), int64_t(shown->size()),
-                                                    haveOrig ? orig.data() : nullptr,
-                                                    int64_t(orig.size()), bins);
-        }
-        if (features) {
-            r.inputs = columnNorms(*snap);
-            r.outputs = rowNorms(*snap);
-        }
-        return r;
-    }));
+    watcher->setFuture(QtConcurrent::run([job] { return analyse(job); }));
 }
 
 void MainWindow::setSpectrumAutoLimit(int64_t elements) {
