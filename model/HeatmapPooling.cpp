@@ -132,10 +132,7 @@ bool MatrixSource::finiteMinMax(double* lo, double* hi, QString* error) const {
     if (R <= 0 || C <= 0) return true;
     const int threads = threadsFor(R * C);
     std::vector<float> mins(static_cast<size_t>(threads), kInf), maxs(size_t(threads), -kInf);
-    const int64_t chunkCols = std::min(C, std::max<int64_t>(1, tileLimit()));
-    const int64_t rowsPerTile = std::max<int64_t>(1, tileLimit() / chunkCols);
     const auto work = [&](int part, int64_t rb, int64_t re, QString* err) {
-        std::vector<float> buffer;
         // Four SIMD lanes (GCC/Clang vector extensions: the compiler will not vectorise
         // a float min/max reduction itself). A NaN never wins a comparison; NaN and inf
         // set a flag (v - v is NaN for both), and a row with one is scanned again keeping
@@ -144,43 +141,36 @@ bool MatrixSource::finiteMinMax(double* lo, double* hi, QString* error) const {
         using M = int __attribute__((vector_size(16)));
         V mnv = {kInf, kInf, kInf, kInf}, mxv = -mnv;
         float mn = kInf, mx = -kInf;
-        for (int64_t ca = 0; ca < C; ca += chunkCols) {
-            const int64_t w = std::min(chunkCols, C - ca);
-            // Step by the tile's height: ra + rowsPerTile may overflow (memory sources).
-            for (int64_t ra = rb, h = 0; ra < re; ra += h) {
-                h = std::min(rowsPerTile, re - ra);
-                int64_t stride = 0;
-                const float* p = tile(ra, h, ca, w, &buffer, &stride, err);
-                if (!p) return false;
-                for (int64_t i = 0; i < h; ++i) {
-                    const float* row = p + i * stride;
-                    V rmn[2] = {mnv, mnv}, rmx[2] = {mxv, mxv};
-                    M bad = {0, 0, 0, 0};
-                    int64_t c = 0;
-                    for (; c + 8 <= w; c += 8)
-                        for (int k = 0; k < 2; ++k) {
-                            V v;
-                            std::memcpy(&v, row + c + 4 * k, sizeof v);
-                            rmn[k] = v < rmn[k] ? v : rmn[k];
-                            rmx[k] = v > rmx[k] ? v : rmx[k];
-                            const V z = v - v;
-                            bad |= z != z;
-                        }
-                    if (bad[0] | bad[1] | bad[2] | bad[3]) {
-                        c = 0; // the whole row, carefully
-                    } else {
-                        mnv = rmn[0] < rmn[1] ? rmn[0] : rmn[1];
-                        mxv = rmx[0] > rmx[1] ? rmx[0] : rmx[1];
+        const auto scan = [&](const Tile& t) {
+            for (int64_t i = 0; i < t.nRows; ++i) {
+                const float* row = t.data + i * t.stride;
+                V rmn[2] = {mnv, mnv}, rmx[2] = {mxv, mxv};
+                M bad = {0, 0, 0, 0};
+                int64_t c = 0;
+                for (; c + 8 <= t.nCols; c += 8)
+                    for (int k = 0; k < 2; ++k) {
+                        V v;
+                        std::memcpy(&v, row + c + 4 * k, sizeof v);
+                        rmn[k] = v < rmn[k] ? v : rmn[k];
+                        rmx[k] = v > rmx[k] ? v : rmx[k];
+                        const V z = v - v;
+                        bad |= z != z;
                     }
-                    for (; c < w; ++c) {
-                        const float v = row[c];
-                        const bool finite = std::fabs(v) <= FLT_MAX; // false for NaN and inf
-                        mn = finite && v < mn ? v : mn;
-                        mx = finite && v > mx ? v : mx;
-                    }
+                if (bad[0] | bad[1] | bad[2] | bad[3]) {
+                    c = 0; // the whole row, carefully
+                } else {
+                    mnv = rmn[0] < rmn[1] ? rmn[0] : rmn[1];
+                    mxv = rmx[0] > rmx[1] ? rmx[0] : rmx[1];
+                }
+                for (; c < t.nCols; ++c) {
+                    const float v = row[c];
+                    const bool finite = std::fabs(v) <= FLT_MAX; // false for NaN and inf
+                    mn = finite && v < mn ? v : mn;
+                    mx = finite && v > mx ? v : mx;
                 }
             }
-        }
+        };
+        if (!forEachTile(rb, 0, re - rb, C, scan, err)) return false;
         for (int j = 0; j < 4; ++j) {
             mn = std::min(mn, mnv[j]);
             mx = std::max(mx, mxv[j]);
