@@ -9,10 +9,11 @@ exclude the Python start-up and imports, which favours them.
 """
 import os
 import pathlib
-import statistics
 import subprocess
 import sys
-import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from benchlib import PY, python_timed, timed  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build").resolve()
@@ -20,34 +21,7 @@ OUT = ROOT / "bench" / "out"
 CKPT = OUT / "gpt2-small.pt"
 BIN = BUILD / "app" / "weightscope"
 BENCH = BUILD / "bench" / "weightscope_bench"
-PY = "/usr/bin/python3"
 TENSOR = "transformer.wte.weight"
-
-
-def timed(cmd, runs=5, env=None):
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def python_timed(body, runs=3):
-    """Median of in-process times of BODY (after imports), each in a fresh interpreter."""
-    script = f"""
-import time, torch, matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-t = time.perf_counter()
-{body}
-print(time.perf_counter() - t)
-"""
-    times = []
-    for _ in range(runs):
-        out = subprocess.run([PY, "-c", script], check=True, capture_output=True, text=True)
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
 
 
 def main():
@@ -61,14 +35,14 @@ def main():
     subprocess.run(["cat", str(CKPT)], stdout=subprocess.DEVNULL, check=True)  # warm the cache
 
     ws_info = timed([str(BIN), "info", str(CKPT)], env=env)
-    torch_info = python_timed(f"""
+    torch_info = python_timed("import torch", f"""
 sd = torch.load("{CKPT}", map_location="cpu")
 for k, v in sd.items():
     print(k, tuple(v.shape), v.dtype, v.numel())
 """)
     png = OUT / "wte.png"
     ws_export = timed([str(BIN), "export", str(CKPT), TENSOR, "-o", str(png)], runs=7, env=env)
-    mpl_export = python_timed(f"""
+    mpl_export = python_timed("import torch", f"""
 sd = torch.load("{CKPT}", map_location="cpu")
 w = sd["{TENSOR}"].numpy()
 m = abs(w).max()

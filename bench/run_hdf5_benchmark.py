@@ -10,17 +10,17 @@ matplotlib's exclude the Python start-up and imports, which favours them.
 """
 import os
 import pathlib
-import statistics
 import subprocess
 import sys
-import time
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from benchlib import PY, python_timed, timed  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build").resolve()
 OUT = ROOT / "bench" / "out"
 FILE = OUT / "wte.h5"
 BIN = BUILD / "app" / "weightscope"
-PY = "/usr/bin/python3"
 DATASET = "transformer/wte/weight"
 
 
@@ -36,32 +36,6 @@ with h5py.File("{FILE}", "w") as f:
     subprocess.run([PY, "-c", script], check=True)
 
 
-def timed(cmd, runs=5, env=None):
-    times = []
-    for _ in range(runs):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
-
-def python_timed(body, runs=3):
-    """Median of in-process times of BODY (after imports), each in a fresh interpreter."""
-    script = f"""
-import time, h5py, numpy as np, matplotlib
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
-t = time.perf_counter()
-{body}
-print(time.perf_counter() - t)
-"""
-    times = []
-    for _ in range(runs):
-        out = subprocess.run([PY, "-c", script], check=True, capture_output=True, text=True)
-        times.append(float(out.stdout.strip().splitlines()[-1]))
-    return statistics.median(times)
-
-
 def main():
     OUT.mkdir(exist_ok=True)
     if not FILE.exists():
@@ -73,7 +47,7 @@ def main():
     subprocess.run(["cat", str(FILE)], stdout=subprocess.DEVNULL, check=True)  # warm the cache
 
     ws_info = timed([str(BIN), "info", str(FILE)], env=env)
-    h5_info = python_timed(f"""
+    h5_info = python_timed("import h5py, numpy as np", f"""
 with h5py.File("{FILE}", "r") as f:
     def show(name, obj):
         if isinstance(obj, h5py.Dataset):
@@ -82,7 +56,7 @@ with h5py.File("{FILE}", "r") as f:
 """)
     png = OUT / "wte_h5.png"
     ws_export = timed([str(BIN), "export", str(FILE), DATASET, "-o", str(png)], runs=3, env=env)
-    mpl_export = python_timed(f"""
+    mpl_export = python_timed("import h5py, numpy as np", f"""
 with h5py.File("{FILE}", "r") as f:
     w = f["{DATASET}"][()]
 m = abs(w).max()
@@ -91,7 +65,7 @@ im = ax.imshow(w, aspect="auto", cmap="RdBu_r", vmin=-m, vmax=m, interpolation="
 fig.colorbar(im)
 fig.savefig("{OUT / 'wte_h5_matplotlib.png'}")
 """)
-    h5_read = python_timed(f"""
+    h5_read = python_timed("import h5py, numpy as np", f"""
 with h5py.File("{FILE}", "r") as f:
     w = f["{DATASET}"][()]
 """)

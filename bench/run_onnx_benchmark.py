@@ -14,12 +14,14 @@ import subprocess
 import sys
 import time
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+from benchlib import PY  # noqa: E402
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build").resolve()
 OUT = ROOT / "bench" / "out"
 MODEL = OUT / "gpt2-small.onnx"
 BIN = BUILD / "app" / "weightscope"
-PY = "/usr/bin/python3"
 
 MAKE = """
 import sys, numpy as np, onnx

@@ -1,0 +1,35 @@
+"""Timing helpers shared by the benchmark scripts in this folder."""
+import statistics
+import subprocess
+import time
+
+PY = "/usr/bin/python3"
+
+
+def timed(cmd, runs=5, env=None):
+    """Median wall time of running CMD (a whole process) RUNS times."""
+    times = []
+    for _ in range(runs):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, env=env)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def python_timed(imports, body, runs=3):
+    """Median of in-process times of BODY (after IMPORTS and matplotlib's Agg set-up),
+    each in a fresh interpreter."""
+    script = f"""
+import time, matplotlib
+{imports}
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+t = time.perf_counter()
+{body}
+print(time.perf_counter() - t)
+"""
+    times = []
+    for _ in range(runs):
+        out = subprocess.run([PY, "-c", script], check=True, capture_output=True, text=True)
+        times.append(float(out.stdout.strip().splitlines()[-1]))
+    return statistics.median(times)
