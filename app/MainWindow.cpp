@@ -4,7 +4,7 @@
 
 #include "CellTableView.h"
 #include "ColorMap.h"
-#include "FileFormat.h"
+#include "FormatRegistry.h"
 #include "HeatmapWidget.h"
 #include "LayerTree.h"
 #include "LayerTreeView.h"

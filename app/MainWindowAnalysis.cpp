@@ -1,6 +1,7 @@
 // Main window, analysis: colour scale and range controls, histogram, spectrum,
 // feature-importance and comparison docks, image export and copy, and the
 // heatmap's keyboard cursor tied to the cell table.
+#include "FormatRegistry.h"
 #include "MainWindow.h"
 
 #include "CellTableView.h"

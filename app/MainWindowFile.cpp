@@ -2,7 +2,7 @@
 // question, and the preferences dialog (undo memory budget).
 #include "MainWindow.h"
 
-#include "FileFormat.h"
+#include "FormatRegistry.h"
 
 #include <QApplication>
 #include <QDialog>

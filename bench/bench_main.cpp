@@ -3,7 +3,7 @@
 // 4096 x 4096 region, and saving after editing one tensor next to `cp`.
 // Usage: weightscope_bench FILE [TENSOR]   (run by bench/run_benchmark.py)
 #include "Document.h"
-#include "FileFormat.h"
+#include "FormatRegistry.h"
 #include "HeatmapWidget.h"
 #include "LayerTree.h"
 

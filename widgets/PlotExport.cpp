@@ -1,6 +1,7 @@
 // Renders a tensor offscreen through HeatmapWidget / BarChartWidget / ScalarView.
 #include "PlotExport.h"
 
+#include "AtomicSave.h"
 #include "FileFormat.h"
 
 #include "Analysis.h"

@@ -6,7 +6,12 @@ WS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # Packages the application needs to build and run.
 WS_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-svg-dev
     libqcustomplot-dev libeigen3-dev zlib1g-dev libgl-dev libhdf5-dev
-    libonnx-dev libprotobuf-dev python3)
+    libonnx-dev libprotobuf-dev python3 ccache)
+
+# Packages the tests, fixture generators and benchmarks need: the real tools our
+# files are loaded back with (scripts/dev/check_installs.py keeps this complete).
+WS_TEST_PACKAGES=(python3-torch python3-numpy python3-h5py python3-onnx python3-pil
+    python3-matplotlib)
 
 # ws_install_packages PKG...: installs those that are missing (needs root or sudo).
 ws_install_packages() {
@@ -37,6 +42,10 @@ ws_install_packages() {
 ws_build() {
     local dir=$1
     shift
-    cmake -S "$WS_ROOT" -B "$dir" -G Ninja "$@"
+    # ccache makes rebuilds in other clones and build folders cheap.
+    local launcher=()
+    command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache
+        -DCMAKE_C_COMPILER_LAUNCHER=ccache)
+    cmake -S "$WS_ROOT" -B "$dir" -G Ninja "${launcher[@]}" "$@"
     cmake --build "$dir" -j "$(nproc)"
 }

@@ -4,7 +4,7 @@
 // unsaved-changes question, Save As to another format, and difference mode.
 #include "BarChartWidget.h"
 #include "CellTableView.h"
-#include "FileFormat.h"
+#include "FormatRegistry.h"
 #include "HeatmapWidget.h"
 #include "LayerTreeModel.h"
 #include "LayerTreeView.h"

@@ -2,7 +2,7 @@
 // colours (checked against matplotlib's norms and on rendered pixels), slices
 // and the kernel mosaic of a rank-4 conv weight match torch's values, and the
 // keyboard cursor moves the outline and the readout.
-#include "FileFormat.h"
+#include "FormatRegistry.h"
 #include "HeatmapWidget.h"
 #include "TensorView.h"
 #include "TestUtil.h"

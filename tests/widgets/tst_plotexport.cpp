@@ -1,7 +1,7 @@
 // Headless export: PNG of exactly the requested size with the heatmap's colours,
 // SVG and PDF magic, bar charts and scalars, and clean failures.
 #include "ColorMap.h"
-#include "FileFormat.h"
+#include "FormatRegistry.h"
 #include "PlotExport.h"
 #include "TestUtil.h"
 #include "WeightFile.h"

@@ -1,0 +1,297 @@
+// `weightscope export FILE TENSOR -o OUT [--colormap NAME] [--range LO:HI | --percentile
+// LO:HI] [--scale S] [--size WxH] [--dpi N] [--title T] [--diff OTHER]`: one tensor (or an
+// indexed view, or its difference from another file's) to an image or to values.
+#include "CliSupport.h"
+#include "ColorMap.h"
+#include "NpyExport.h"
+#include "PlotExport.h"
+#include "StatsCommand.h"
+
+#include <QApplication>
+#include <QCoreApplication>
+#include <QFileInfo>
+#include <cmath>
+#include <memory>
+
+namespace ws::cli {
+
+namespace {
+
+QtMessageHandler g_previousHandler = nullptr;
+
+// Headless runs have no XDG_RUNTIME_DIR; Qt's note about it is noise on a command line.
+void quietHandler(QtMsgType type, const QMessageLogContext& context, const QString& message) {
+    if (type == QtWarningMsg &&
+        message.startsWith(QLatin1String("QStandardPaths: XDG_RUNTIME_DIR")))
+        return;
+    if (g_previousHandler) g_previousHandler(type, context, message);
+}
+
+struct ExportRequest {
+    QString file, tensor, output, suffix, diff;
+    bool hasTitle = false;
+    ExportOptions options;
+};
+
+bool parsePair(const QString& text, double* lo, double* hi) {
+    const QStringList parts = text.split(QLatin1Char(':'));
+    if (parts.size() != 2) return false;
+    bool okLo = false, okHi = false;
+    *lo = parts[0].trimmed().toDouble(&okLo);
+    *hi = parts[1].trimmed().toDouble(&okHi);
+    return okLo && okHi && std::isfinite(*lo) && std::isfinite(*hi) && *lo < *hi;
+}
+
+bool parseRange(const QString& text, ExportOptions* o) {
+    if (!parsePair(text, &o->lo, &o->hi)) return false;
+    o->hasRange = true;
+    return true;
+}
+
+bool parsePercentile(const QString& text, ExportOptions* o) {
+    if (!parsePair(text, &o->pLo, &o->pHi) || o->pLo < 0 || o->pHi > 100) return false;
+    o->hasPercentile = true;
+    return true;
+}
+
+// This file's tensor minus \a other's (same shape): float32, or float64 when both are.
+TensorPtr difference(const Tensor& a, const Tensor& b, const QString& name, QString* error) {
+    std::vector<double> va, vb;
+    if (!a.valuesDouble(&va, error) || !b.valuesDouble(&vb, error)) return nullptr;
+    auto t = std::make_shared<Tensor>();
+    t->name = name;
+    t->inputMajor = a.inputMajor;
+    t->setContiguousShape(a.shape);
+    QByteArray bytes;
+    if (a.dtype == DType::Float64 && b.dtype == DType::Float64) {
+        t->dtype = DType::Float64;
+        bytes.resize(qsizetype(va.size() * sizeof(double)));
+        auto* d = reinterpret_cast<double*>(bytes.data());
+        for (size_t i = 0; i < va.size(); ++i)
+            d[i] = va[i] - vb[i];
+    } else {
+        t->dtype = DType::Float32;
+        bytes.resize(qsizetype(va.size() * sizeof(float)));
+        auto* d = reinterpret_cast<float*>(bytes.data());
+        for (size_t i = 0; i < va.size(); ++i)
+            d[i] = float(va[i] - vb[i]);
+    }
+    t->storage = Storage::fromBytes(bytes, name);
+    return t;
+}
+
+bool parseSize(const QString& text, ExportOptions* o) {
+    const QStringList parts = text.toLower().split(QLatin1Char('x'));
+    if (parts.size() != 2) return false;
+    bool okW = false, okH = false;
+    const int w = parts[0].toInt(&okW), h = parts[1].toInt(&okH);
+    if (!okW || !okH || w < 16 || h < 16 || w > 16384 || h > 16384) return false;
+    o->width = w;
+    o->height = h;
+    return true;
+}
+
+// Returns -1 when parsing succeeded, else the exit code after reporting.
+int parse(const QStringList& args, ExportRequest* r) {
+    QStringList positional;
+    bool optionsDone = false;
+    for (int i = 0; i < args.size(); ++i) {
+        QString a = args[i];
+        if (optionsDone || !looksLikeOption(a)) {
+            positional << a;
+            continue;
+        }
+        if (a == QLatin1String("--")) {
+            optionsDone = true;
+            continue;
+        }
+        if (a == QLatin1String("-h") || a == QLatin1String("--help")) {
+            out(exportHelp());
+            return Success;
+        }
+        QString name = a, value;
+        bool hasValue = false;
+        const int eq = a.indexOf(QLatin1Char('='));
+        if (a.startsWith(QLatin1String("--")) && eq > 0) {
+            name = a.left(eq);
+            value = a.mid(eq + 1);
+            hasValue = true;
+        }
+        static const QStringList kKnown = {
+            QStringLiteral("-o"),      QStringLiteral("--output"),   QStringLiteral("--colormap"),
+            QStringLiteral("--range"), QStringLiteral("--size"),     QStringLiteral("--percentile"),
+            QStringLiteral("--diff"),  QStringLiteral("--scale"),    QStringLiteral("--dpi"),
+            QStringLiteral("--title"), QStringLiteral("--linthresh")};
+        const bool known = kKnown.contains(name);
+        if (!known)
+            return fail(BadUsage, QStringLiteral("export: unknown option '%1' (see `weightscope "
+                                                 "help export`)")
+                                      .arg(a));
+        if (!hasValue) {
+            if (i + 1 >= args.size())
+                return fail(BadUsage, QStringLiteral("export: option %1 needs a value").arg(name));
+            value = args[++i];
+        }
+        if (name == QLatin1String("-o") || name == QLatin1String("--output")) {
+            r->output = value;
+        } else if (name == QLatin1String("--colormap")) {
+            ColorMap map;
+            if (!ColorMap::byName(value, &map))
+                return fail(BadUsage, QStringLiteral("export: unknown colormap '%1' (known: %2)")
+                                          .arg(value, ColorMap::names().join(QLatin1String(", "))));
+            r->options.colormap = value;
+        } else if (name == QLatin1String("--range")) {
+            if (!parseRange(value, &r->options))
+                return fail(BadUsage, QStringLiteral("export: bad --range '%1' (expected LO:HI "
+                                                     "with LO < HI, e.g. -0.5:0.5)")
+                                          .arg(value));
+        } else if (name == QLatin1String("--percentile")) {
+            if (!parsePercentile(value, &r->options))
+                return fail(BadUsage, QStringLiteral("export: bad --percentile '%1' (expected "
+                                                     "LO:HI with 0 <= LO < HI <= 100, e.g. 1:99)")
+                                          .arg(value));
+        } else if (name == QLatin1String("--diff")) {
+            r->diff = value;
+        } else if (name == QLatin1String("--scale")) {
+            if (!ColorScale::parseScale(value, &r->options.scale))
+                return fail(BadUsage,
+                            QStringLiteral("export: unknown --scale '%1' (known: %2)")
+                                .arg(value, ColorScale::scaleNames().join(QLatin1String(", "))));
+        } else if (name == QLatin1String("--linthresh")) {
+            bool ok = false;
+            r->options.linearThreshold = value.toDouble(&ok);
+            if (!ok || !(r->options.linearThreshold > 0) ||
+                !std::isfinite(r->options.linearThreshold))
+                return fail(
+                    BadUsage,
+                    QStringLiteral("export: bad --linthresh '%1' (a positive number)").arg(value));
+        } else if (name == QLatin1String("--dpi")) {
+            bool ok = false;
+            r->options.dpi = value.toInt(&ok);
+            if (!ok || r->options.dpi < 1 || r->options.dpi > 10000)
+                return fail(BadUsage,
+                            QStringLiteral("export: bad --dpi '%1' (1 to 10000)").arg(value));
+        } else if (name == QLatin1String("--title")) {
+            r->options.title = value;
+            r->hasTitle = true;
+        } else if (!parseSize(value, &r->options)) {
+            return fail(BadUsage, QStringLiteral("export: bad --size '%1' (expected WxH, e.g. "
+                                                 "1200x900, each 16 to 16384)")
+                                      .arg(value));
+        }
+    }
+    if (positional.size() < 2)
+        return fail(BadUsage, positional.isEmpty()
+                                  ? QStringLiteral("export: missing FILE and TENSOR")
+                                  : QStringLiteral("export: missing TENSOR"));
+    if (positional.size() > 2)
+        return fail(BadUsage,
+                    QStringLiteral("export: unexpected argument '%1'").arg(positional[2]));
+    if (r->output.isEmpty()) return fail(BadUsage, QStringLiteral("export: missing -o OUT"));
+    if (r->options.hasRange && r->options.hasPercentile)
+        return fail(BadUsage, QStringLiteral("export: give --range or --percentile, not both"));
+    r->file = positional[0];
+    r->tensor = positional[1];
+    r->suffix = QFileInfo(r->output).suffix().toLower();
+    static const QStringList kSuffixes = {QStringLiteral("png"), QStringLiteral("svg"),
+                                          QStringLiteral("pdf"), QStringLiteral("npy"),
+                                          QStringLiteral("csv")};
+    if (!kSuffixes.contains(r->suffix))
+        return fail(BadUsage, QStringLiteral("export: %1: unknown output type '.%2' (use .png, "
+                                             ".svg, .pdf, .npy or .csv)")
+                                  .arg(r->output, r->suffix));
+    return -1;
+}
+
+} // namespace
+
+QString exportHelp() {
+    return QStringLiteral(
+               "Usage: weightscope export FILE TENSOR -o OUT [--colormap NAME] [--range LO:HI]\n"
+               "                          [--percentile LO:HI] [--scale S] [--linthresh X]\n"
+               "                          [--size WxH] [--dpi N] [--title TEXT] [--diff OTHER]\n\n"
+               "Writes the tensor named TENSOR (exactly as `weightscope info` lists it) of FILE.\n"
+               "TENSOR may be indexed as in PyTorch: 'conv.weight[:, :, 1, 2]', 'fc.weight[0]'.\n"
+               "The extension of OUT selects the output:\n"
+               "  .png .svg .pdf  the heatmap (1-D tensors as a bar chart)\n"
+               "  .npy            the exact values in the tensor's dtype (bfloat16, float8 as "
+               "float32)\n"
+               "  .csv            the 2-D view, one row per line, full precision\n\n"
+               "Options:\n"
+               "  -o, --output OUT   the file to write\n"
+               "  --colormap NAME    %1 (suffix _r inverts)\n"
+               "  --range LO:HI      colour range instead of the automatic one\n"
+               "  --percentile LO:HI colour range from percentiles of the data (e.g. 1:99;\n"
+               "                     of the magnitudes for --scale log)\n"
+               "  --scale S          %2 (default linear)\n"
+               "  --linthresh X      symlog: values within +-X are linear\n"
+               "  --size WxH         image size in pixels, exactly (default 1200x900)\n"
+               "  --dpi N            physical resolution: PNG metadata, PDF/SVG page size\n"
+               "  --title TEXT       title above the plot (default: the tensor name)\n"
+               "  --diff OTHER       this file's tensor minus OTHER's (same name and shape);\n"
+               "                     .npy is float32 unless both are float64\n"
+               "  -h, --help         show this help\n"
+               "Use -- before a FILE or TENSOR name that starts with '-'.\n")
+        .arg(ColorMap::names().join(QLatin1String(", ")),
+             ColorScale::scaleNames().join(QLatin1String(", ")));
+}
+
+int runExport(const QStringList& args, int argc, char** argv) {
+    ExportRequest r;
+    const int parsed = parse(args, &r);
+    if (parsed >= 0) return parsed;
+
+    const bool image = r.suffix == QLatin1String("png") || r.suffix == QLatin1String("svg") ||
+                       r.suffix == QLatin1String("pdf");
+    std::unique_ptr<QCoreApplication> app;
+    if (image) {
+        if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+        g_previousHandler = qInstallMessageHandler(quietHandler);
+        app = std::make_unique<QApplication>(argc, argv);
+    }
+    auto file = openOrReport(r.file);
+    if (!file) return BadInput;
+    int code = BadInput;
+    TensorPtr tensor = tensorArgument(*file, r.file, r.tensor, &code);
+    if (!tensor) return code;
+    if (!r.diff.isEmpty()) {
+        auto other = openOrReport(r.diff);
+        if (!other) return BadInput;
+        const TensorPtr b = tensorArgument(*other, r.diff, r.tensor, &code);
+        if (!b) return code;
+        if (b->shape != tensor->shape)
+            return fail(BadInput, QStringLiteral("--diff: tensor '%1' has shape %2 in %3 but %4 "
+                                                 "in %5")
+                                      .arg(r.tensor, tensor->shapeString(), r.file,
+                                           b->shapeString(), r.diff));
+        QString problem;
+        const QString name =
+            QStringLiteral("%1 (%2 - %3)")
+                .arg(r.tensor, QFileInfo(r.file).fileName(), QFileInfo(r.diff).fileName());
+        tensor = difference(*tensor, *b, name, &problem);
+        if (!tensor)
+            return fail(
+                BadInput,
+                QStringLiteral("--diff: cannot read tensor '%1': %2").arg(r.tensor, problem));
+        r.options.difference = true;
+    }
+
+    QString error;
+    bool ok = false;
+    if (r.suffix == QLatin1String("npy")) {
+        ok = writeNpy(*tensor, r.output, &error);
+    } else if (r.suffix == QLatin1String("csv")) {
+        ok = writeCsv(*tensor, r.output, &error);
+    } else {
+        // The tensor's bytes are read by the export itself, without loading its storage
+        // (a second copy of the whole record).
+        if (!r.hasTitle) r.options.title = tensor->name;
+        ok = exportTensorImage(*tensor, r.output, r.options, &error);
+        if (!ok && error.startsWith(QLatin1String("cannot read tensor")))
+            error = QStringLiteral("%1: %2").arg(r.file, error);
+    }
+    if (!ok) return fail(BadInput, error.simplified()); // unreadable tensor or unwritable OUT
+    return Success;
+}
+
+} // namespace ws::cli

@@ -1,0 +1,103 @@
+// A small hand-written parser: expressions are short, and names may contain
+// '.', '/' and ':' so the operator is found from the right.
+#include "EditExpression.h"
+
+#include <QLocale>
+#include <cmath>
+#include <limits>
+
+namespace ws {
+
+bool parseNumber(const QString& text, double* out) {
+    const QString s = text.trimmed();
+    if (s.isEmpty()) return false;
+    const QString lower = s.toLower();
+    if (lower == QLatin1String("true")) {
+        *out = 1;
+        return true;
+    }
+    if (lower == QLatin1String("false")) {
+        *out = 0;
+        return true;
+    }
+    if (lower == QLatin1String("nan") || lower == QLatin1String("+nan") ||
+        lower == QLatin1String("-nan")) {
+        *out = std::numeric_limits<double>::quiet_NaN();
+        return true;
+    }
+    if (lower == QLatin1String("inf") || lower == QLatin1String("+inf") ||
+        lower == QLatin1String("infinity")) {
+        *out = std::numeric_limits<double>::infinity();
+        return true;
+    }
+    if (lower == QLatin1String("-inf") || lower == QLatin1String("-infinity")) {
+        *out = -std::numeric_limits<double>::infinity();
+        return true;
+    }
+    bool ok = false;
+    double v = QLocale::c().toDouble(s, &ok);
+    if (!ok) return false;
+    *out = v;
+    return true;
+}
+
+bool parseEditExpression(const QString& text, EditExpression* out, QString* error) {
+    out->text = text;
+    const int eq = text.lastIndexOf(QLatin1Char('='));
+    if (eq < 0) {
+        *error =
+            QStringLiteral("malformed expression '%1': no '=', '+=', '-=', '*=' or '/='").arg(text);
+        return false;
+    }
+    double value = 0;
+    const QString rhs = text.mid(eq + 1);
+    if (!parseNumber(rhs, &value)) {
+        *error = QStringLiteral("malformed expression '%1': '%2' is not a number")
+                     .arg(text, rhs.trimmed());
+        return false;
+    }
+    QString lhs = text.left(eq);
+    EditOperation::Kind kind = EditOperation::Kind::Set;
+    if (!lhs.isEmpty()) {
+        const QChar c = lhs.back();
+        if (c == QLatin1Char('+'))
+            kind = EditOperation::Kind::Add;
+        else if (c == QLatin1Char('-'))
+            kind = EditOperation::Kind::Subtract;
+        else if (c == QLatin1Char('*'))
+            kind = EditOperation::Kind::Multiply;
+        else if (c == QLatin1Char('/'))
+            kind = EditOperation::Kind::Divide;
+        if (kind != EditOperation::Kind::Set) lhs.chop(1);
+    }
+    out->op = EditOperation{kind, value, 0, 0};
+    lhs = lhs.trimmed();
+    if (lhs.contains(QLatin1Char('[')) && !lhs.endsWith(QLatin1Char(']'))) {
+        *error = QStringLiteral("malformed expression '%1': unclosed '['").arg(text);
+        return false;
+    }
+    out->indexed = false;
+    out->index.clear();
+    if (lhs.endsWith(QLatin1Char(']'))) {
+        const int open = lhs.lastIndexOf(QLatin1Char('['));
+        if (open <= 0) {
+            *error = QStringLiteral("malformed expression '%1': unbalanced ']'").arg(text);
+            return false;
+        }
+        QString problem;
+        if (!parseIndexList(lhs.mid(open + 1, lhs.size() - open - 2), &out->index, &problem)) {
+            *error = QStringLiteral("malformed expression '%1': %2").arg(text, problem);
+            return false;
+        }
+        out->indexed = true;
+        lhs = lhs.left(open).trimmed();
+    }
+    if (lhs.isEmpty()) {
+        *error = QStringLiteral("malformed expression '%1': no tensor name").arg(text);
+        return false;
+    }
+    out->tensorName = lhs;
+    return true;
+}
+
+} // namespace ws

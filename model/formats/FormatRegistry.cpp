@@ -1,0 +1,91 @@
+// The single place where formats are registered and detected.
+#include "FormatRegistry.h"
+#include "Hdf5Format.h"
+#include "NumpyFormat.h"
+#include "OnnxFormat.h"
+#include "PyTorchFormat.h"
+#include "SafetensorsFormat.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+namespace ws {
+
+const std::vector<const FileFormat*>& fileFormats() {
+    static const PyTorchFormat pytorch;
+    static const SafetensorsFormat safetensors;
+    static const Hdf5Format hdf5;
+    static const NumpyFormat numpy;
+    static const OnnxFormat onnx;
+    static const std::vector<const FileFormat*> all = {&safetensors, &numpy, &pytorch, &hdf5,
+                                                       &onnx};
+    return all;
+}
+
+const FileFormat* formatById(const QString& id) {
+    for (const FileFormat* f : fileFormats())
+        if (f->id() == id) return f;
+    return nullptr;
+}
+
+const FileFormat* detectFormat(const QString& path, QString* error) {
+    QFile file(path);
+    QFileInfo info(path);
+    if (!info.exists()) {
+        *error = QStringLiteral("%1: no such file").arg(path);
+        return nullptr;
+    }
+    if (info.isDir()) {
+        *error = QStringLiteral("%1: is a folder, not a weight file").arg(path);
+        return nullptr;
+    }
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
+        return nullptr;
+    }
+    const QByteArray head = file.read(4096);
+    const FileFormat* best = nullptr;
+    int bestScore = 0;
+    for (const FileFormat* f : fileFormats()) {
+        int score = f->probe(head, path);
+        if (score > bestScore) {
+            best = f;
+            bestScore = score;
+        }
+    }
+    if (!best) {
+        *error = head.isEmpty()
+                     ? QStringLiteral("%1: file is empty").arg(path)
+                     : QStringLiteral("%1: not a recognised weight file format").arg(path);
+    }
+    return best;
+}
+
+std::unique_ptr<WeightFile> openWeightFile(const QString& path, QString* error,
+                                           const ProgressFn& progress) {
+    const FileFormat* format = detectFormat(path, error);
+    if (!format) return nullptr;
+    // Stamped before reading: a change while it is read shows up as a change.
+    const WeightFile::FileStamp before = WeightFile::stampOf(path);
+    auto file = format->read(path, error, progress);
+    if (file) {
+        file->path = path;
+        file->stamp(&before);
+        file->formatId = format->id();
+        file->format = format;
+        if (file->formatName.isEmpty()) file->formatName = format->displayName();
+    }
+    return file;
+}
+
+QString openDialogFilter() {
+    QStringList all, each;
+    for (const FileFormat* f : fileFormats()) {
+        all << f->nameFilters();
+        each << QStringLiteral("%1 (%2)").arg(f->displayName(), f->nameFilters().join(' '));
+    }
+    return QStringLiteral("Weight files (%1)").arg(all.join(' ')) + QStringLiteral(";;") +
+           each.join(QStringLiteral(";;")) + QStringLiteral(";;All files (*)");
+}
+
+} // namespace ws

@@ -1,0 +1,234 @@
+// Gathers a tensor's elements in C order and writes them as .npy or CSV,
+// through QSaveFile so a failed export never leaves a half-written file.
+#include "NpyExport.h"
+#include "AtomicSave.h"
+
+#include <QSaveFile>
+#include <QStringList>
+#include <cstdio>
+#include <cstring>
+
+namespace ws {
+
+namespace {
+
+// Calls f(storageElementIndex) for every element of \a t in C order.
+template <typename F> void walk(const Tensor& t, F f) {
+    const int64_t n = t.numel();
+    if (n <= 0) return;
+    const size_t r = t.shape.size();
+    if (r == 0 || t.isContiguous()) {
+        for (int64_t i = 0; i < n; ++i)
+            f(t.storageOffset + i);
+        return;
+    }
+    std::vector<int64_t> idx(r, 0);
+    int64_t pos = t.storageOffset;
+    for (int64_t i = 0; i < n; ++i) {
+        f(pos);
+        for (int d = int(r) - 1; d >= 0; --d) {
+            const size_t du = size_t(d);
+            ++idx[du];
+            pos += t.strides[du];
+            if (idx[du] < t.shape[du]) break;
+            pos -= idx[du] * t.strides[du];
+            idx[du] = 0;
+        }
+    }
+}
+
+bool widensToFloat(DType t) {
+    return t == DType::BFloat16 || t == DType::Float8E4M3 || t == DType::Float8E5M2;
+}
+
+QByteArray npyHeader(const Tensor& t) {
+    QStringList dims;
+    for (int64_t d : t.shape)
+        dims << QString::number(d);
+    QString shape = dims.join(QLatin1String(", "));
+    if (t.shape.size() == 1) shape += QLatin1Char(',');
+    QByteArray dict = QStringLiteral("{'descr': '%1', 'fortran_order': False, 'shape': (%2), }")
+                          .arg(npyDescr(t.dtype), shape)
+                          .toLatin1();
+    const int prefix = 10; // magic, version, u16 length
+    const int total = int((prefix + dict.size() + 1 + 63) / 64 * 64);
+    dict += QByteArray(total - prefix - dict.size() - 1, ' ');
+    dict += '\n';
+    QByteArray out("\x93NUMPY\x01\x00", 8);
+    out += char(dict.size() & 0xff);
+    out += char((dict.size() >> 8) & 0xff);
+    return out + dict;
+}
+
+bool openTarget(QSaveFile& file, const QString& path, QString* error) {
+    if (file.open(QIODevice::WriteOnly)) return true;
+    if (error) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
+    return false;
+}
+
+bool finish(QSaveFile& file, const QString& path, QString* error) {
+    return commitSaveFile(file, path, error);
+}
+
+bool loadTensor(const Tensor& t, const QString& path, QString* error) {
+    QString problem;
+    if (t.load(&problem)) return true;
+    if (error)
+        *error = QStringLiteral("%1: cannot export tensor %2: %3").arg(path, t.name, problem);
+    return false;
+}
+
+// Appends text to a buffer and flushes it to the file in large blocks.
+class ChunkWriter {
+public:
+    explicit ChunkWriter(QSaveFile& f) : m_file(f) { m_buf.reserve(kChunk + 256); }
+    void append(const char* p, qsizetype n) {
+        m_buf.append(p, n);
+        if (m_buf.size() >= kChunk) flush();
+    }
+    bool flush() {
+        if (!m_buf.isEmpty() && m_file.write(m_buf) != m_buf.size()) m_ok = false;
+        m_buf.clear();
+        return m_ok;
+    }
+
+private:
+    static constexpr qsizetype kChunk = 1 << 20;
+    QSaveFile& m_file;
+    QByteArray m_buf;
+    bool m_ok = true;
+};
+
+int formatElement(char* out, size_t cap, const char* p, DType t) {
+    switch (t) {
+    case DType::Float64: {
+        double v;
+        std::memcpy(&v, p, 8);
+        return std::snprintf(out, cap, "%.17g", v);
+    }
+    case DType::Int64: {
+        long long v;
+        std::memcpy(&v, p, 8);
+        return std::snprintf(out, cap, "%lld", v);
+    }
+    case DType::UInt64: {
+        unsigned long long v;
+        std::memcpy(&v, p, 8);
+        return std::snprintf(out, cap, "%llu", v);
+    }
+    case DType::Int32:
+    case DType::Int16:
+    case DType::Int8:
+    case DType::UInt8:
+    case DType::Bool:
+    case DType::UInt16:
+    case DType::UInt32:
+        return std::snprintf(out, cap, "%lld", static_cast<long long>(readElement(p, t)));
+    case DType::Complex64: {
+        float re, im;
+        std::memcpy(&re, p, 4);
+        std::memcpy(&im, p + 4, 4);
+        return std::snprintf(out, cap, "%.9g%+.9gj", double(re), double(im));
+    }
+    default:
+        return std::snprintf(out, cap, "%.9g", double(float(readElement(p, t))));
+    }
+}
+
+} // namespace
+
+QString npyDescr(DType t) {
+    switch (t) {
+    case DType::Float32:
+    case DType::BFloat16:
+    case DType::Float8E4M3:
+    case DType::Float8E5M2:
+        return QStringLiteral("<f4");
+    case DType::Float16:
+        return QStringLiteral("<f2");
+    case DType::Float64:
+        return QStringLiteral("<f8");
+    case DType::Int64:
+        return QStringLiteral("<i8");
+    case DType::Int32:
+        return QStringLiteral("<i4");
+    case DType::Int16:
+        return QStringLiteral("<i2");
+    case DType::Int8:
+        return QStringLiteral("|i1");
+    case DType::UInt8:
+        return QStringLiteral("|u1");
+    case DType::Bool:
+        return QStringLiteral("|b1");
+    case DType::UInt16:
+        return QStringLiteral("<u2");
+    case DType::UInt32:
+        return QStringLiteral("<u4");
+    case DType::UInt64:
+        return QStringLiteral("<u8");
+    case DType::Complex64:
+        return QStringLiteral("<c8");
+    }
+    return QStringLiteral("<f4");
+}
+
+bool writeNpy(const Tensor& t, const QString& path, QString* error) {
+    if (!loadTensor(t, path, error)) return false;
+    QSaveFile file(path);
+    if (!openTarget(file, path, error)) return false;
+    ChunkWriter out(file);
+    const QByteArray header = npyHeader(t);
+    out.append(header.constData(), header.size());
+    const char* src = t.storage->data();
+    const int es = dtypeSize(t.dtype);
+    const DType type = t.dtype;
+    if (widensToFloat(type)) {
+        walk(t, [&](int64_t s) {
+            const float v = float(readElement(src + s * es, type));
+            out.append(reinterpret_cast<const char*>(&v), 4);
+        });
+    } else if (type == DType::Bool) {
+        walk(t, [&](int64_t s) {
+            const char v = src[s] ? 1 : 0;
+            out.append(&v, 1);
+        });
+    } else if (t.shape.empty() || t.isContiguous()) {
+        out.append(src + t.storageOffset * es, t.numel() * es);
+    } else {
+        walk(t, [&](int64_t s) { out.append(src + s * es, es); });
+    }
+    if (!out.flush()) {
+        file.cancelWriting();
+        if (error) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
+        return false;
+    }
+    return finish(file, path, error);
+}
+
+bool writeCsv(const Tensor& t, const QString& path, QString* error) {
+    if (!loadTensor(t, path, error)) return false;
+    QSaveFile file(path);
+    if (!openTarget(file, path, error)) return false;
+    ChunkWriter out(file);
+    const char* src = t.storage->data();
+    const int es = dtypeSize(t.dtype);
+    const int64_t cols = t.cols();
+    const int64_t n = t.numel();
+    int64_t i = 0;
+    char buf[96];
+    walk(t, [&](int64_t s) {
+        int len = formatElement(buf, sizeof buf, src + s * es, t.dtype);
+        out.append(buf, std::min<int>(len, int(sizeof buf) - 1));
+        ++i;
+        const char sep = (cols > 0 && i % cols == 0) || i == n ? '\n' : ',';
+        out.append(&sep, 1);
+    });
+    if (!out.flush()) {
+        file.cancelWriting();
+        if (error) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
+        return false;
+    }
+    return finish(file, path, error);
+}
+
+} // namespace ws

@@ -1,0 +1,301 @@
+// Reading .npy and .npz: headers are parsed when the file opens, data loads
+// lazily (a file range for stored little-endian data, a loader that inflates
+// and/or byte-swaps otherwise). Fortran order becomes a strided view.
+#include "NumpyFormat.h"
+#include "Deflate.h"
+#include "NumpyState.h"
+#include "ZipWriter.h"
+
+#include <QFile>
+#include <QFileInfo>
+
+namespace ws {
+
+namespace {
+
+constexpr qint64 kMaxDeflateRatio = 1040; // deflate cannot do better than ~1032:1
+
+// Strides (in elements) for C or Fortran order; saturating so that a shape with a
+// zero dimension next to huge ones cannot overflow.
+std::vector<int64_t> stridesFor(const std::vector<int64_t>& shape, bool fortran) {
+    const size_t n = shape.size();
+    std::vector<int64_t> strides(n, 1);
+    int64_t s = 1;
+    for (size_t k = 0; k < n; ++k) {
+        const size_t i = fortran ? k : n - 1 - k;
+        strides[i] = s;
+        const int64_t d = std::max<int64_t>(shape[i], 1);
+        s = s > (kMaxElements * 16) / d ? kMaxElements * 16 : s * d;
+    }
+    return strides;
+}
+
+TensorPtr makeTensor(const QString& name, const NpyHeader& h, std::shared_ptr<Storage> storage) {
+    auto t = std::make_shared<Tensor>();
+    t->name = name;
+    t->dtype = h.dtype;
+    t->shape = h.shape;
+    t->strides = stridesFor(h.shape, h.fortranOrder);
+    t->storage = std::move(storage);
+    return t;
+}
+
+// Wraps a loader so that big-endian data arrive in our little-endian storage.
+Storage::Loader swapping(Storage::Loader inner, DType dtype) {
+    return [inner, dtype](QByteArray& bytes, QString* error) {
+        if (!inner(bytes, error)) return false;
+        swapElementBytes(bytes.data(), bytes.size() / dtypeSize(dtype), dtype);
+        return true;
+    };
+}
+
+std::shared_ptr<Storage> rangeStorage(const QString& path, qint64 offset, const NpyHeader& h,
+                                      const QString& key) {
+    auto plain = Storage::fromFileRange(path, offset, h.dataSize(), key);
+    if (!h.bigEndian) return plain;
+    return Storage::fromLoader(swapping(plain->loader(), h.dtype), h.dataSize(), key);
+}
+
+std::unique_ptr<WeightFile> readNpy(const QString& path, QFile& file, QString* error) {
+    const QByteArray head = file.read(12);
+    QString problem;
+    const qint64 headerSize = npyHeaderSize(head, &problem);
+    auto state = std::make_shared<NumpyState>();
+    NpyArrayInfo& info = state->npy;
+    if (headerSize > file.size()) problem = QStringLiteral("header runs past the end of the file");
+    if (headerSize < 0 || headerSize > file.size() || !file.seek(0) ||
+        !parseNpyHeader(file.read(headerSize), &info.header, &problem)) {
+        *error = QStringLiteral("%1: %2").arg(path, problem);
+        return nullptr;
+    }
+    const NpyHeader& h = info.header;
+    if (h.dataSize() > file.size() - h.dataOffset) {
+        *error = QStringLiteral("%1: %2 elements of %3 need %4 bytes of data but only %5 follow "
+                                "the header")
+                     .arg(path)
+                     .arg(h.numel)
+                     .arg(h.descr)
+                     .arg(h.dataSize())
+                     .arg(file.size() - h.dataOffset);
+        return nullptr;
+    }
+    file.seek(0);
+    info.headerBytes = file.read(h.dataOffset);
+    info.trailing = file.size() - h.dataOffset - h.dataSize();
+    QString name = QFileInfo(path).fileName();
+    if (name.endsWith(QLatin1String(".npy"), Qt::CaseInsensitive)) name.chop(4);
+    auto out = std::make_unique<WeightFile>();
+    out->formatName = QStringLiteral("NumPy array (.npy %1.%2)").arg(h.major).arg(h.minor);
+    out->tensors.push_back(makeTensor(name, h, rangeStorage(path, h.dataOffset, h, name)));
+    out->state = state;
+    return out;
+}
+
+// Reads the first bytes of an entry's uncompressed content (at most \a limit).
+bool entryPrefix(const QString& path, QFile& file, const ZipEntry& e, qint64 limit, QByteArray* out,
+                 QString* problem) {
+    if (e.method == 0) {
+        const qint64 n = std::min(limit, e.compressedSize);
+        if (!file.seek(e.dataOffset)) return false;
+        *out = file.read(n);
+        return out->size() == n;
+    }
+    bool complete = false;
+    return inflateFileRange(path, e.dataOffset, e.compressedSize, limit, out, &complete, problem);
+}
+
+// A loader that inflates a whole entry, checks its size and CRC, and keeps the data.
+Storage::Loader inflatingLoader(const QString& path, const ZipEntry& e, qint64 dataOffset,
+                                qint64 dataSize) {
+    return [path, e, dataOffset, dataSize](QByteArray& bytes, QString* error) {
+        QByteArray all;
+        bool complete = false;
+        if (!inflateFileRange(path, e.dataOffset, e.compressedSize, e.uncompressedSize + 1, &all,
+                              &complete, error))
+            return false;
+        if (!complete || all.size() != e.uncompressedSize) {
+            *error = QStringLiteral("%1: record %2 inflates to %3 bytes, the directory says %4")
+                         .arg(path, e.name)
+                         .arg(all.size())
+                         .arg(e.uncompressedSize);
+            return false;
+        }
+        if (crc32Update(0, all.constData(), all.size()) != e.crc32) {
+            *error = QStringLiteral("%1: record %2 fails its CRC-32 check").arg(path, e.name);
+            return false;
+        }
+        bytes = all.mid(dataOffset, dataSize);
+        return true;
+    };
+}
+
+bool readNpzEntry(const QString& path, QFile& file, NpzEntryInfo* entry, WeightFile* out,
+                  QString* problem) {
+    const ZipEntry& e = entry->zip;
+    if (e.method != 0 && e.method != 8) {
+        *problem = QStringLiteral("uses compression method %1; only stored and deflated records "
+                                  "are supported")
+                       .arg(e.method);
+        return false;
+    }
+    if (e.method == 0 && e.compressedSize != e.uncompressedSize) {
+        *problem = QStringLiteral("is stored but its sizes differ (%1 and %2)")
+                       .arg(e.compressedSize)
+                       .arg(e.uncompressedSize);
+        return false;
+    }
+    if (e.method == 8 && e.uncompressedSize / kMaxDeflateRatio > e.compressedSize + 64) {
+        *problem = QStringLiteral("claims %1 bytes from %2 compressed bytes")
+                       .arg(e.uncompressedSize)
+                       .arg(e.compressedSize);
+        return false;
+    }
+    QByteArray head;
+    if (!entryPrefix(path, file, e, 12, &head, problem)) {
+        if (problem->isEmpty()) *problem = QStringLiteral("cannot be read");
+        return false;
+    }
+    const qint64 headerSize = npyHeaderSize(head, problem);
+    if (headerSize < 0) return false;
+    if (headerSize > e.uncompressedSize ||
+        !entryPrefix(path, file, e, headerSize, &head, problem) || head.size() != headerSize) {
+        *problem = QStringLiteral("header runs past the end of the record");
+        return false;
+    }
+    NpyArrayInfo& a = entry->array;
+    if (!parseNpyHeader(head, &a.header, problem)) return false;
+    const NpyHeader& h = a.header;
+    if (h.dataSize() > e.uncompressedSize - h.dataOffset) {
+        *problem = QStringLiteral("needs %1 bytes of data but the record holds %2 after its header")
+                       .arg(h.dataSize())
+                       .arg(e.uncompressedSize - h.dataOffset);
+        return false;
+    }
+    a.headerBytes = head;
+    a.trailing = e.uncompressedSize - h.dataOffset - h.dataSize();
+    const QString name = e.name.chopped(4);
+    std::shared_ptr<Storage> storage;
+    if (e.method == 0) {
+        storage = rangeStorage(path, e.dataOffset + h.dataOffset, h, e.name);
+    } else {
+        Storage::Loader loader = inflatingLoader(path, e, h.dataOffset, h.dataSize());
+        if (h.bigEndian) loader = swapping(loader, h.dtype);
+        storage = Storage::fromLoader(loader, h.dataSize(), e.name);
+    }
+    entry->tensorIndex = int(out->tensors.size());
+    out->tensors.push_back(makeTensor(name, h, std::move(storage)));
+    return true;
+}
+
+std::unique_ptr<WeightFile> readNpz(const QString& path, QFile& file, QString* error,
+                                    const ProgressFn& progress) {
+    ZipArchive zip;
+    QString problem;
+    if (!zip.open(file, &problem)) {
+        *error = QStringLiteral("%1: %2").arg(path, problem);
+        return nullptr;
+    }
+    auto state = std::make_shared<NumpyState>();
+    state->isNpz = true;
+    auto out = std::make_unique<WeightFile>();
+    out->formatName = QStringLiteral("NumPy archive (.npz)");
+    const auto& entries = zip.entries();
+    for (size_t i = 0; i < entries.size(); ++i) {
+        NpzEntryInfo entry;
+        entry.zip = entries[i];
+        const ZipEntry& e = entry.zip;
+        const qint64 localSize = e.dataOffset - e.localHeaderOffset;
+        if (!file.seek(e.localHeaderOffset) ||
+            (entry.localHeader = file.read(localSize)).size() != localSize) {
+            *error =
+                QStringLiteral("%1: cannot read the local header of record %2").arg(path, e.name);
+            return nullptr;
+        }
+        const int flags = uchar(entry.localHeader[6]) | (uchar(entry.localHeader[7]) << 8);
+        if (flags & 1) {
+            *error = QStringLiteral("%1: record %2 is encrypted").arg(path, e.name);
+            return nullptr;
+        }
+        if (flags & 8) {
+            // data descriptor: optional signature, CRC, then 4- or 8-byte sizes
+            const qint64 at = e.dataOffset + e.compressedSize;
+            file.seek(at);
+            const QByteArray d = file.read(24);
+            const bool sig = d.startsWith(QByteArray("PK\x07\x08", 4));
+            const bool wide = zip64ExtraOffset(entry.localHeader) >= 0;
+            entry.descriptorSize = (sig ? 4 : 0) + 4 + (wide ? 16 : 8);
+            if (d.size() < entry.descriptorSize) {
+                *error =
+                    QStringLiteral("%1: record %2's data descriptor is missing").arg(path, e.name);
+                return nullptr;
+            }
+        }
+        if (e.name.endsWith(QLatin1String(".npy")) && e.name.size() > 4) {
+            if (!readNpzEntry(path, file, &entry, out.get(), &problem)) {
+                *error = QStringLiteral("%1: array %2: %3").arg(path, e.name, problem);
+                return nullptr;
+            }
+        } else
+            out->otherEntries << QStringLiteral("%1: not a .npy array (kept as is)").arg(e.name);
+        state->entries.push_back(std::move(entry));
+        if (progress) progress(double(i + 1) / double(entries.size()));
+    }
+    out->state = state;
+    return out;
+}
+
+} // namespace
+
+int NumpyFormat::probe(const QByteArray& head, const QString& path) const {
+    if (hasNpyMagic(head)) return 2;
+    if (head.startsWith("PK\x03\x04") && head.size() >= 30) {
+        const int nameLen = uchar(head[26]) | (uchar(head[27]) << 8);
+        // Certain, beating other zip-based formats (an .npz entry "a/b.npy" looks
+        // like a PyTorch record under a top folder).
+        if (head.mid(30, nameLen).endsWith(".npy") && head.size() >= 30 + nameLen) return 3;
+    }
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    return suffix == QLatin1String("npy") || suffix == QLatin1String("npz") ? 1 : 0;
+}
+
+std::unique_ptr<WeightFile> NumpyFormat::read(const QString& path, QString* error,
+                                              const ProgressFn& progress) const {
+    QString dummy;
+    QString* err = error ? error : &dummy;
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        *err = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
+        return nullptr;
+    }
+    if (progress) progress(0.0);
+    const QByteArray magic = file.peek(6);
+    std::unique_ptr<WeightFile> out;
+    if (hasNpyMagic(magic))
+        out = readNpy(path, file, err);
+    else if (magic.startsWith("PK"))
+        out = readNpz(path, file, err, progress);
+    else
+        *err = QStringLiteral("%1: neither a .npy array nor an .npz archive").arg(path);
+    if (out) {
+        out->path = path;
+        out->formatId = id();
+        out->format = this;
+        for (const TensorPtr& t : out->tensors) {
+            const QString problem = t->validate();
+            if (!problem.isEmpty()) {
+                *err = QStringLiteral("%1: %2").arg(path, problem);
+                return nullptr;
+            }
+        }
+    }
+    if (out && progress) progress(1.0);
+    return out;
+}
+
+bool NumpyFormat::write(const WeightFile& file, QIODevice* out, QString* error) const {
+    if (auto state = std::dynamic_pointer_cast<NumpyState>(file.state))
+        return writeNumpyFaithful(file, *state, out, error);
+    return writeNpzConverted(file, out, error);
+}
+
+} // namespace ws
