@@ -23,7 +23,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_roundtrip import check_zip, compare, flatten, load, sharing  # noqa: E402
-from edit_expressions import apply  # noqa: E402
+from edit_expressions import apply, unknown_names  # noqa: E402
 
 
 def bits(t):
@@ -53,6 +53,9 @@ def main():
             errors.append(f"torch.load(weights_only={weights_only}) failed: {exc}")
             continue
         flat = flatten(expected)
+        if unknown_names(flat, exprs):
+            print(f"edit expressions that name no tensor: {unknown_names(flat, exprs)}")
+            return 2
         for e in exprs:
             apply(flat, e)
         compare(expected, got, "root", errors)

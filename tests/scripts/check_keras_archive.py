@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_hdf5_roundtrip import compare_attrs, describe, objects, same  # noqa: E402
-from edit_expressions import apply  # noqa: E402
+from edit_expressions import apply, unknown_names  # noqa: E402
 
 WEIGHTS = "model.weights.h5"
 
@@ -50,6 +50,8 @@ def edited_values(f, exprs):
             bf16.add(path)
         elif o.dtype.kind in "fiub":
             values[path] = np.array(o[()])
+    if unknown_names(values, exprs):
+        raise KeyError(f"edit expressions that name no variable: {unknown_names(values, exprs)}")
     for e in exprs:
         apply(values, e)
     for path in bf16:
@@ -123,7 +125,11 @@ def main():
             if ia.filename != WEIGHTS and za.read(ia.filename) != zb.read(ib.filename):
                 errors.append(f"{ia.filename} is not byte-identical")
         if WEIGHTS in za.namelist() and WEIGHTS in zb.namelist():
-            compare_weights(za.read(WEIGHTS), zb.read(WEIGHTS), exprs, errors)
+            try:
+                compare_weights(za.read(WEIGHTS), zb.read(WEIGHTS), exprs, errors)
+            except KeyError as exc:
+                print(exc.args[0])
+                return 2
     if errors:
         print("\n".join(errors[:40]))
         return 1

@@ -27,7 +27,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_roundtrip import check_zip, compare, flatten, load, sharing  # noqa: E402
-from edit_expressions import EXPR, apply  # noqa: E402
+from edit_expressions import EXPR, apply, unknown_names  # noqa: E402
 
 INDEX = "pytorch_model.bin.index.json"
 
@@ -49,11 +49,11 @@ def main():
         errors.append(f"{index_name} is not byte-identical")
     weight_map = json.loads(read(os.path.join(original, index_name)))["weight_map"]
     shards = list(dict.fromkeys(weight_map.values()))
-    edited_names = {EXPR.match(e).group(1).strip() for e in exprs}
-    unknown = edited_names - set(weight_map)
-    if unknown:
-        print(f"edit expressions name tensors the index does not list: {sorted(unknown)}")
+    if unknown_names(weight_map, exprs):
+        print(f"edit expressions that name no tensor of the index: "
+              f"{unknown_names(weight_map, exprs)}")
         return 2
+    edited_names = {EXPR.match(e).group(1).strip() for e in exprs}
     edited_shards = {weight_map[n] for n in edited_names}
     for shard in shards:
         a_path, b_path = os.path.join(original, shard), os.path.join(saved, shard)

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from edit_expressions import apply  # noqa: E402
+from edit_expressions import apply, unknown_names  # noqa: E402
 
 
 def raw_record(data, info):
@@ -108,6 +108,9 @@ def main():
 
     orig = torch.jit.load(original, map_location="cpu")
     want = orig.state_dict()
+    if unknown_names(want, exprs):
+        print(f"edit expressions that name no tensor: {unknown_names(want, exprs)}")
+        return 2
     for e in exprs:
         apply(want, e)  # in place: the module runs with the edited weights
     try:

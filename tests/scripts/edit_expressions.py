@@ -54,3 +54,13 @@ def apply(mapping, expr):
         elif op == "/=":
             a[idx] /= v
     return name
+
+
+def unknown_names(mapping, exprs):
+    """The expressions that do not parse or name no entry of mapping (for usage errors)."""
+    bad = []
+    for e in exprs:
+        m = EXPR.match(e)
+        if m is None or m.group(1).strip() not in mapping:
+            bad.append(e)
+    return bad
