@@ -44,6 +44,10 @@ QString Tensor::shapeString() const {
     return QLatin1Char('[') + parts.join(QLatin1String(", ")) + QLatin1Char(']');
 }
 
+QString Tensor::typeName() const {
+    return encoding ? encoding->typeName() : dtypeName(dtype);
+}
+
 int64_t Tensor::rows() const {
     return shape.size() >= 2 ? shape[0] : 1;
 }

@@ -4,6 +4,7 @@
 
 #include "DType.h"
 #include "Storage.h"
+#include "TensorEncoding.h"
 
 #include <Eigen/Core>
 #include <QString>
@@ -28,6 +29,15 @@ public:
     /// Stored input-major, (in, out) or (kh, kw, in, out), as Keras kernels are; views
     /// offer the transposed (out x in) view so that Keras and PyTorch models look alike.
     bool inputMajor = false;
+    /// Set when the storage holds encoded values (quantized blocks, packed integers,
+    /// sparse indices): dtype is then the type values decode to (Float32) and views
+    /// decode through it. Null for a plain strided tensor of dtype.
+    std::shared_ptr<const TensorEncoding> encoding;
+    /// Why the tensor cannot be read (a truncated record, an unavailable HDF5 filter,
+    /// an unknown quantization type, an object array), naming the problem. Such a
+    /// tensor is listed with this reason, never shown or edited, and a save keeps its
+    /// bytes exactly as they were. Empty for a readable tensor.
+    QString problem;
 
     /// Sets \a shape and C-contiguous strides.
     void setContiguousShape(std::vector<int64_t> newShape);
@@ -36,6 +46,8 @@ public:
     bool isContiguous() const;
     /// "[20, 10]"
     QString shapeString() const;
+    /// The type to show: the encoding's name ("q4_K") or the dtype's ("bfloat16").
+    QString typeName() const;
 
     /// Rows of the 2-D view: shape[0] for rank >= 2, 1 for rank <= 1.
     int64_t rows() const;
