@@ -51,6 +51,11 @@ def main():
     stdlib = set(sys.stdlib_module_names)
     problems = []
     checked = 0
+    # Modules of our own (scripts add each other's folders to sys.path).
+    ours = set()
+    for dirpath, dirs, names in os.walk(ROOT):
+        dirs[:] = [d for d in dirs if d not in ("node_modules", ".git") and not d.startswith("build")]
+        ours.update(n[:-3] for n in names if n.endswith(".py"))
     for top in ("tests", "bench", "scripts"):
         for dirpath, dirs, names in os.walk(os.path.join(ROOT, top)):
             dirs[:] = [d for d in dirs if d != "node_modules"]
@@ -61,7 +66,7 @@ def main():
                 path = os.path.join(dirpath, n)
                 checked += 1
                 for mod in set(imports_of(path)):
-                    if mod in stdlib or mod in local or mod == "__future__":
+                    if mod in stdlib or mod in local or mod in ours or mod == "__future__":
                         continue
                     pkg = PACKAGES.get(mod)
                     rel = os.path.relpath(path, ROOT)
