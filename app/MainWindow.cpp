@@ -35,8 +35,6 @@ namespace ws {
 namespace {
 
 constexpr int kMaxRecent = 10;
-// Tensors with more elements than this load on a worker thread.
-constexpr int64_t kSyncElements = int64_t(1) << 20;
 
 } // namespace
 
@@ -303,7 +301,6 @@ void MainWindow::onOpenFinished(const QString& path, QFutureWatcher<OpenResult>*
         box->open();
         return;
     }
-    ++m_tensorGeneration;
     m_view->clear();
     m_stats->clear();
     setDocument(std::move(r.box->file));
@@ -322,21 +319,6 @@ void MainWindow::onOpenFinished(const QString& path, QFutureWatcher<OpenResult>*
         m_view->showMessage(tr("%1 holds no tensors.").arg(name));
     else
         m_tree->selectTensor(0); // something to look at right away
-}
-
-MainWindow::TensorResult MainWindow::loadTensor(const TensorPtr& t) {
-    TensorResult r;
-    r.values = std::make_shared<MatrixF>();
-    if (!t->values(r.values.get(), &r.error)) {
-        r.values.reset();
-        return r;
-    }
-    // float32/float16/bfloat16 values are exact in the float matrix: no second read
-    if (t->dtype == DType::Float32 || t->dtype == DType::Float16 || t->dtype == DType::BFloat16)
-        r.stats = computeStats(r.values->data(), r.values->size());
-    else if (!computeStats(*t, &r.stats, &r.error))
-        r.values.reset();
-    return r;
 }
 
 TensorPtr MainWindow::makeDisplayed(const TensorPtr& t, std::vector<int>* order) const {
@@ -361,60 +343,48 @@ Region MainWindow::fromBase(const Region& r) const {
 
 void MainWindow::showTensor(int index) {
     if (!m_file || index < 0 || index >= int(m_file->tensors.size())) return;
-    const TensorPtr t = makeDisplayed(m_file->tensors[size_t(index)], &m_order);
-    m_displayed = t;
-    const quint64 generation = ++m_tensorGeneration;
-    m_shownIndex = -1;
-    m_values.reset();
-    m_original.reset();
-    m_diff.reset();
+    // Nothing is read here but the few bytes the first picture needs: the view reads
+    // tiles from the file (refining large tensors in the background), statistics and
+    // histograms stream on a worker.
+    m_displayed = makeDisplayed(m_file->tensors[size_t(index)], &m_order);
+    m_shownIndex = index;
     m_selRows = m_selCols = 0;
     m_sliceSel.reset();
     m_dirtyRow1 = m_dirtyCol1 = -1;
     m_refreshTimer->stop();
     m_statsTimer->stop();
-    m_table->cellModel()->setTensor(nullptr, -1);
-    updateActions();
-    if (t->numel() <= kSyncElements) {
-        displayTensor(index, loadTensor(t));
-        return;
-    }
-    m_view->showMessage(tr("Loading %1 %2…").arg(t->name, t->shapeString()));
-    m_stats->showError(*m_file, t, tr("loading…"));
-    auto* watcher = new QFutureWatcher<TensorResult>(this);
-    std::shared_ptr<WeightFile> file = m_file;
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, generation, index, file] {
-        watcher->deleteLater();
-        if (generation == m_tensorGeneration && file == m_file)
-            displayTensor(index, watcher->result());
-    });
-    watcher->setFuture(QtConcurrent::run([t, file] { return loadTensor(t); }));
-}
-
-void MainWindow::displayTensor(int index, const TensorResult& r) {
-    const TensorPtr t = m_displayed ? m_displayed : m_file->tensors[size_t(index)];
-    if (!r.values) {
-        m_view->showMessage(tr("Cannot show %1:\n%2").arg(t->name, r.error));
-        m_stats->showError(*m_file, t, r.error);
-    } else {
-        m_shownIndex = index;
-        m_values = r.values;
-        m_table->cellModel()->setTensor(m_doc.get(), index, m_order.empty() ? nullptr : t, m_order);
-        QString error;
-        if (m_diffAction->isChecked() && !computeDifference(&error)) {
-            statusBar()->showMessage(error, 8000);
-            m_diffAction->setChecked(false); // shows m_values
-        } else {
-            m_view->setDifferenceMode(m_diffAction->isChecked());
-            m_view->showValues(t, m_diff ? m_diff : m_values);
-        }
-        m_stats->showStats(*m_file, t, r.stats);
-    }
+    ++m_valuesGeneration;
+    m_table->cellModel()->setTensor(m_doc.get(), index, m_order.empty() ? nullptr : m_displayed,
+                                    m_order);
+    showDisplayed();
     showSelection();
     updateActions();
-    ++m_valuesGeneration;
     refreshAnalysis();
     Q_EMIT tensorShown(index);
+}
+
+void MainWindow::showDisplayed() {
+    const TensorPtr t = m_displayed;
+    if (!t) return;
+    QString error;
+    if (!t->check(&error)) {
+        m_view->showMessage(tr("Cannot show %1:\n%2").arg(t->name, error));
+        m_stats->showError(*m_file, t, error);
+        return;
+    }
+    if (m_diffAction->isChecked()) {
+        const TensorPtr original = m_doc ? m_doc->originalView(m_shownIndex, *t, &error) : nullptr;
+        if (!original) {
+            statusBar()->showMessage(tr("Cannot show differences: %1").arg(error), 8000);
+            m_diffAction->setChecked(false); // shows the values
+            return;
+        }
+        m_view->setDifferenceMode(true);
+        m_view->setDifference(t, original);
+        return;
+    }
+    m_view->setDifferenceMode(false);
+    m_view->setTensor(t);
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

@@ -3,6 +3,7 @@
 // with progress shown; every edit goes through the open Document.
 #pragma once
 
+#include "AnalysisRunner.h"
 #include "Document.h"
 #include "Statistics.h"
 #include "WeightFile.h"
@@ -124,11 +125,6 @@ private:
         std::shared_ptr<FileBox> box;
         QString error;
     };
-    struct TensorResult {
-        std::shared_ptr<MatrixF> values;
-        TensorStats stats;
-        QString error;
-    };
 
     /// Dock sizes for a first start (a saved layout replaces them).
     void applyDefaultLayout();
@@ -141,9 +137,10 @@ private:
     void updateActions();
     void onValuesChanged(int tensorIndex, const Region& region);
     void refreshShown();
-    void refreshStats();
     void setDifferenceMode(bool on);
-    bool computeDifference(QString* error);
+    /// Shows m_displayed in the view: its values, or their difference from the original.
+    void showDisplayed();
+    void showAnalysis(const AnalysisResult& result);
     void showSelection();
     void askAndApply(EditOperation::Kind kind);
     void showPreferences();
@@ -165,8 +162,6 @@ private:
     void addRecent(const QString& path);
     void onOpenFinished(const QString& path, QFutureWatcher<OpenResult>* watcher,
                         quint64 generation);
-    void displayTensor(int index, const TensorResult& result);
-    static TensorResult loadTensor(const TensorPtr& t);
 
     std::shared_ptr<Document> m_doc;
     std::shared_ptr<WeightFile> m_file; ///< shares ownership with m_doc
@@ -178,9 +173,6 @@ private:
     TensorPtr makeDisplayed(const TensorPtr& t, std::vector<int>* order) const;
     Region toBase(const Region& r) const;
     Region fromBase(const Region& r) const;
-    std::shared_ptr<MatrixF> m_values;   ///< the shown tensor's 2-D view, edited in place
-    std::shared_ptr<MatrixF> m_original; ///< its values as loaded (difference mode)
-    std::shared_ptr<MatrixF> m_diff;     ///< m_values - m_original (difference mode)
     int64_t m_selRow = 0, m_selCol = 0, m_selRows = 0, m_selCols = 0;
     /// A rectangle selected in the slice view of an n-D tensor: its cells in the
     /// view, and the box of the tensor they are (used instead of m_sel* when set).
@@ -204,7 +196,7 @@ private:
     QToolBar* m_editBar = nullptr;
     QLabel* m_selectionLabel = nullptr;
     QTimer* m_refreshTimer = nullptr;
-    QTimer* m_statsTimer = nullptr;
+    QTimer* m_statsTimer = nullptr; ///< statistics after edits, once typing pauses
     int64_t m_dirtyRow0 = 0, m_dirtyCol0 = 0, m_dirtyRow1 = -1, m_dirtyCol1 = -1;
     LayerTreeView* m_tree = nullptr;
     TensorView* m_view = nullptr;
@@ -226,21 +218,17 @@ private:
     QDockWidget* m_featuresDock = nullptr;
     QDockWidget* m_compareDock = nullptr;
     QTimer* m_analysisTimer = nullptr;
-    /// Bumped whenever m_values changes (another tensor, an edit): analysis results
-    /// and the snapshot below are for one generation.
+    AnalysisRunner* m_analysis = nullptr; ///< statistics, histogram and norms off the GUI thread
+    /// Bumped whenever the shown values change (another tensor, an edit): the spectrum
+    /// is computed once per generation.
     quint64 m_valuesGeneration = 0;
     quint64 m_spectrumGeneration = ~quint64(0);
-    /// A copy of m_values that the analysis threads read (m_values is edited in place).
-    std::shared_ptr<MatrixF> m_snapshot;
-    quint64 m_snapshotGeneration = ~quint64(0);
-    quint64 m_analysisRun = 0;
     quint64 m_spectrumRequested = ~quint64(0); ///< the generation Compute was pressed for
     static int64_t s_spectrumAutoLimit;
     QLabel* m_readout = nullptr;
     QLabel* m_fileInfo = nullptr;
     QProgressBar* m_progress = nullptr;
     quint64 m_openGeneration = 0;
-    quint64 m_tensorGeneration = 0;
     QFileSystemWatcher* m_fileWatcher = nullptr;
     QMessageBox* m_changedBox = nullptr; ///< the open "changed on disk" question
     bool m_discardOnOpen = false;        ///< reloading: the edits were given up already

@@ -8,11 +8,12 @@
 #include "CompareWidget.h"
 #include "ExportDialog.h"
 #include "FeatureImportanceWidget.h"
-#include "HeatmapPooling.h"
 #include "HeatmapWidget.h"
 #include "HistogramWidget.h"
+#include "MatrixSource.h"
 #include "Parallel.h"
 #include "SpectrumWidget.h"
+#include "StatsPanel.h"
 #include "TensorView.h"
 
 #include <QAction>
@@ -216,6 +217,8 @@ void MainWindow::createAnalysisDocks() {
     addDockWidget(Qt::BottomDockWidgetArea, m_compareDock);
     m_compareDock->hide();
 
+    m_analysis = new AnalysisRunner(this);
+    connect(m_analysis, &AnalysisRunner::finished, this, &MainWindow::showAnalysis);
     m_analysisTimer = new QTimer(this);
     m_analysisTimer->setSingleShot(true);
     m_analysisTimer->setInterval(150);
@@ -264,159 +267,73 @@ void MainWindow::createAnalysisActions(QMenu* file, QMenu* edit, QMenu* view) {
         view->addAction(d->toggleViewAction());
 }
 
-namespace {
-
-/// What the histogram and feature-importance docks need, computed on any thread:
-/// from \a values (the shown values, or a snapshot of them) or, for a tensor not
-/// edited, from \a file without any copy of its values.
-struct AnalysisJob {
-    std::shared_ptr<const MatrixF> values;
-    std::shared_ptr<const MatrixSource> file;
-    std::shared_ptr<const Document> doc; ///< for the original values of an edited tensor
-    int index = -1;
-    TensorPtr tensor;
-    bool edited = false, histogram = false, features = false;
-    int64_t row0 = 0, col0 = 0, nRows = 0, nCols = 0; ///< the selection; nRows 0: none
-    int64_t rows = 0, cols = 0;
-    int bins = 50;
-};
-
-struct AnalysisResult {
-    std::pair<Histogram, Histogram> histograms; ///< current, original (after edits)
-    std::vector<double> inputs, outputs;        ///< column and row norms
-};
-
-AnalysisResult analyse(const AnalysisJob& j) {
-    AnalysisResult r;
-    QString error;
-    const bool selected = j.nRows > 0;
-    if (j.file) { // not edited: no original to overlay either
-        if (j.histogram)
-            histogramOf(*j.file, selected ? j.row0 : 0, selected ? j.col0 : 0,
-                        selected ? j.nRows : j.rows, selected ? j.nCols : j.cols, j.bins,
-                        &r.histograms.first, &error);
-        if (j.features) normsOf(*j.file, &r.inputs, &r.outputs, &error);
-        return r;
-    }
-    if (j.histogram) {
-        MatrixF block, orig;
-        const MatrixF* shown = j.values.get();
-        if (selected) {
-            block = j.values->block(j.row0, j.col0, j.nRows, j.nCols);
-            shown = &block;
-        }
-        const bool haveOrig = j.edited &&
-                              j.doc->originalValues(j.index, *j.tensor, &orig, &error) &&
-                              orig.rows() == j.rows && orig.cols() == j.cols;
-        if (haveOrig && selected) orig = MatrixF(orig.block(j.row0, j.col0, j.nRows, j.nCols));
-        r.histograms = HistogramWidget::compute(shown->data(), int64_t(shown->size()),
-                                                haveOrig ? orig.data() : nullptr,
-                                                haveOrig ? int64_t(orig.size()) : 0, j.bins);
-    }
-    if (j.features) {
-        r.inputs = columnNorms(*j.values);
-        r.outputs = rowNorms(*j.values);
-    }
-    return r;
-}
-
-} // namespace
-
 void MainWindow::refreshAnalysis() {
-    if (!m_file || m_shownIndex < 0 || !m_values || m_values->size() == 0) {
+    if (!m_file || m_shownIndex < 0 || !m_displayed || !m_displayed->problem.isEmpty() ||
+        m_displayed->numel() == 0) {
+        if (m_analysis) m_analysis->cancel();
         m_histogram->clear();
         m_spectrum->clear();
         m_features->clear();
         return;
     }
-    // Embedding-sized tensors: histogram and norms read every value (hundreds of
-    // milliseconds), so they run on a worker: from the file for a tensor not edited
-    // (no copy of its values at all), else from a snapshot of the values (copied
-    // here, into a buffer reused while no worker holds it). The spectrum of a very
-    // large matrix starts only when asked for: it is long, and needs the snapshot.
+    // Statistics, histogram and norms read every value: tile by tile from the file
+    // (through the edits), on a worker for all but small tensors. The spectrum of a
+    // large matrix starts only when asked for: it reads the matrix several times.
     const TensorPtr t = m_displayed;
-    const bool background = m_values->size() >= kAnalysisInBackground;
-    AnalysisJob job;
-    job.tensor = t;
-    job.doc = m_doc;
-    job.index = m_shownIndex;
-    job.edited = m_doc && m_doc->isEdited(m_shownIndex);
-    job.histogram = !m_histogramDock->isHidden();
-    job.features = t->rank() == 2 && !m_featuresDock->isHidden();
-    job.row0 = m_selRow;
-    job.col0 = m_selCol;
-    job.nRows = m_selRows;
-    job.nCols = m_selCols;
-    job.rows = m_values->rows();
-    job.cols = m_values->cols();
-    job.bins = m_histogram->binCount();
-    if (background && !job.edited) job.file = fileSource(*t);
+    AnalysisRequest q;
+    q.tensor = t;
+    QString error;
+    if (m_doc && m_doc->isEdited(m_shownIndex))
+        q.original = m_doc->originalView(m_shownIndex, *t, &error);
+    q.row0 = m_selRow;
+    q.col0 = m_selCol;
+    q.nRows = m_selRows;
+    q.nCols = m_selCols;
+    q.stats = true;
+    q.histogram = !m_histogramDock->isHidden();
+    q.features = t->rank() == 2 && !m_featuresDock->isHidden();
+    q.bins = m_histogram->binCount();
+    const int64_t n = t->numel();
     const bool spectrumDue =
         t->rank() >= 2 && !m_spectrumDock->isHidden() && m_spectrumGeneration != m_valuesGeneration;
-    const bool spectrumNow = spectrumDue && (m_values->size() <= s_spectrumAutoLimit ||
-                                             m_spectrumRequested == m_valuesGeneration);
-    std::shared_ptr<const MatrixF> spectrumInput;
-    if (!background) {
-        job.values = m_values; // analysed right here, before any edit can change them
-        if (spectrumNow) spectrumInput = std::make_shared<const MatrixF>(*m_values);
-    } else if (spectrumNow || ((job.histogram || job.features) && !job.file)) {
-        if (m_snapshotGeneration != m_valuesGeneration || !m_snapshot) {
-            if (!m_snapshot || m_snapshot.use_count() > 1 ||
-                m_snapshot->rows() != m_values->rows() || m_snapshot->cols() != m_values->cols()) {
-                m_snapshot = std::make_shared<MatrixF>(m_values->rows(), m_values->cols());
-                adviseHugePages(m_snapshot->data(), int64_t(m_snapshot->size()) * 4);
-            }
-            const float* from = m_values->data();
-            float* to = m_snapshot->data();
-            runParts(
-                m_values->size(), threadsFor(m_values->size()),
-                [from, to](int, int64_t b, int64_t e, QString*) {
-                    std::copy(from + b, from + e, to + b);
-                    return true;
-                },
-                nullptr);
-            m_snapshotGeneration = m_valuesGeneration;
-        }
-        job.values = spectrumInput = m_snapshot;
-    } else if (m_snapshot && m_snapshot.use_count() == 1) {
-        m_snapshot.reset(); // not needed now: give the memory back
-        m_snapshotGeneration = ~quint64(0);
-    }
+    const bool spectrumNow =
+        spectrumDue && (n <= s_spectrumAutoLimit || m_spectrumRequested == m_valuesGeneration);
     if (spectrumNow) {
         m_spectrumGeneration = m_valuesGeneration;
-        m_spectrum->setMatrix(spectrumInput, t->name);
+        m_spectrum->setSource(tensorSource(t), t->name);
     } else if (spectrumDue) {
         m_spectrum->offer(tr("%1 is %2 × %3: its singular values take a while to compute.")
                               .arg(t->name)
-                              .arg(m_values->rows())
-                              .arg(m_values->cols()));
+                              .arg(t->rows())
+                              .arg(t->cols()));
     } else if (t->rank() < 2) {
         m_spectrumGeneration = ~quint64(0);
         m_spectrum->clear(tr("%1 has rank %2: no singular values.").arg(t->name).arg(t->rank()));
     }
     if (t->rank() != 2) m_features->clear();
-    const quint64 run = ++m_analysisRun; // a run still going is out of date
-    if (!job.histogram && !job.features) return;
-
-    const QString what =
-        job.nRows > 0 ? tr("%1 (selection, %2 values)").arg(t->name).arg(job.nRows * job.nCols)
-                      : tr("%1 (%2 values)").arg(t->name).arg(job.rows * job.cols);
-    const auto show = [this, what](AnalysisResult r) {
-        if (!r.histograms.first.counts.empty())
-            m_histogram->showHistograms(std::move(r.histograms.first),
-                                        std::move(r.histograms.second), what);
-        if (!r.inputs.empty()) m_features->setNorms(std::move(r.inputs), std::move(r.outputs));
-    };
-    if (!background) {
-        show(analyse(job));
+    if (n <= kAnalysisInBackground) {
+        m_analysis->cancel();
+        AnalysisResult r = AnalysisRunner::run(q);
+        showAnalysis(r);
         return;
     }
-    auto* watcher = new QFutureWatcher<AnalysisResult>(this);
-    connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, run, show] {
-        watcher->deleteLater();
-        if (run == m_analysisRun) show(watcher->result()); // else the values or view changed
-    });
-    watcher->setFuture(QtConcurrent::run([job] { return analyse(job); }));
+    m_stats->showError(*m_file, t, tr("computing…"));
+    m_analysis->start(std::move(q));
+}
+
+void MainWindow::showAnalysis(const AnalysisResult& r) {
+    const TensorPtr t = m_displayed;
+    if (!t || !m_file) return;
+    if (r.hasStats)
+        m_stats->showStats(*m_file, t, r.stats);
+    else
+        m_stats->showError(*m_file, t, r.error);
+    const QString what =
+        m_selRows > 0 ? tr("%1 (selection, %2 values)").arg(t->name).arg(m_selRows * m_selCols)
+                      : tr("%1 (%2 values)").arg(t->name).arg(t->numel());
+    if (r.hasHistogram) m_histogram->showHistograms(r.histogram, r.originalHistogram, what);
+    if (r.hasFeatures) m_features->setNorms(r.inputNorms, r.outputNorms);
+    if (!r.error.isEmpty() && r.hasStats) statusBar()->showMessage(r.error, 8000);
 }
 
 void MainWindow::setSpectrumAutoLimit(int64_t elements) {

@@ -154,7 +154,7 @@ void MainWindow::connectEditing() {
     connect(m_refreshTimer, &QTimer::timeout, this, &MainWindow::refreshShown);
     m_statsTimer = new QTimer(this);
     m_statsTimer->setSingleShot(true);
-    connect(m_statsTimer, &QTimer::timeout, this, &MainWindow::refreshStats);
+    connect(m_statsTimer, &QTimer::timeout, this, &MainWindow::refreshAnalysis);
 
     HeatmapWidget* heatmap = m_view->heatmap();
     // The heatmap may show a slice of an n-D tensor: map its cells to the 2-D view's.
@@ -208,9 +208,8 @@ void MainWindow::connectEditing() {
 
 void MainWindow::setDocument(std::unique_ptr<WeightFile> file) {
     m_shownIndex = -1;
-    m_values.reset();
-    m_original.reset();
-    m_diff.reset();
+    m_displayed.reset();
+    if (m_analysis) m_analysis->cancel();
     m_selRows = m_selCols = 0;
     m_sliceSel.reset();
     m_table->cellModel()->setTensor(nullptr, -1);
@@ -232,9 +231,8 @@ void MainWindow::setDocument(std::unique_ptr<WeightFile> file) {
         updateTitle();
         addRecent(path);
         m_tree->model()->refreshEdited();
-        QString error;
-        if (m_diff && !computeDifference(&error)) statusBar()->showMessage(error, 8000);
-        if (m_diff) m_view->showValues(m_displayed, m_diff);
+        // The original is what was saved now: differences start again from zero.
+        if (m_diffAction->isChecked() && m_shownIndex >= 0) showDisplayed();
     });
     updateTitle();
     updateActions();
@@ -261,27 +259,11 @@ void MainWindow::updateActions() {
 
 void MainWindow::onValuesChanged(int tensorIndex, const Region& region) {
     m_tree->model()->refreshEdited();
-    if (tensorIndex != m_shownIndex || !m_values) return;
+    if (tensorIndex != m_shownIndex || !m_displayed) return;
     ++m_valuesGeneration;
     const Tensor& t = *m_displayed;
     int64_t r0 = 0, c0 = 0, nr = 0, nc = 0;
     fromBase(region).bounds2d(t, &r0, &c0, &nr, &nc);
-    QString error;
-    if (nr * nc * 4 > t.numel() || m_values->rows() != t.rows() || m_values->cols() != t.cols()) {
-        if (!t.values(m_values.get(), &error)) statusBar()->showMessage(error, 8000);
-        r0 = c0 = 0;
-        nr = t.rows();
-        nc = t.cols();
-    } else {
-        // A small edit: read back just the changed cells into the matrix the views share.
-        const int64_t cols = t.cols();
-        for (int64_t r = r0; r < r0 + nr; ++r)
-            for (int64_t c = c0; c < c0 + nc; ++c)
-                (*m_values)(Eigen::Index(r), Eigen::Index(c)) = float(t.at(r * cols + c));
-    }
-    if (m_diff && m_original)
-        m_diff->block(r0, c0, nr, nc) =
-            m_values->block(r0, c0, nr, nc) - m_original->block(r0, c0, nr, nc);
     // Repaint once per event-loop turn, covering everything changed since the last one.
     if (m_dirtyRow1 < m_dirtyRow0) {
         m_dirtyRow0 = r0, m_dirtyCol0 = c0;
@@ -300,65 +282,25 @@ void MainWindow::refreshShown() {
     const int64_t nr = m_dirtyRow1 - r0, nc = m_dirtyCol1 - c0;
     m_dirtyRow1 = m_dirtyCol1 = -1;
     m_dirtyRow0 = m_dirtyCol0 = 0;
-    if (m_shownIndex < 0 || !m_values || nr <= 0 || nc <= 0) return;
+    if (m_shownIndex < 0 || !m_displayed || nr <= 0 || nc <= 0) return;
     m_view->refreshValues(r0, c0, nr, nc);
 }
 
-void MainWindow::refreshStats() {
-    if (m_shownIndex < 0 || !m_values) return;
-    m_analysisTimer->start();
-    const TensorPtr t = m_displayed;
-    TensorStats stats;
-    QString error;
-    // Exact statistics from the tensor when small; from the displayed floats when large.
-    if (t->numel() <= (int64_t(1) << 22) || !isFloatingPoint(t->dtype)) {
-        if (computeStats(*t, &stats, &error))
-            m_stats->showStats(*m_file, t, stats);
-        else
-            m_stats->showError(*m_file, t, error);
-    } else {
-        m_stats->showStats(*m_file, t, computeStats(m_values->data(), int64_t(m_values->size())));
-    }
-}
-
-bool MainWindow::computeDifference(QString* error) {
-    m_original.reset();
-    m_diff.reset();
-    if (!m_doc || m_shownIndex < 0 || !m_values) return true;
-    auto original = std::make_shared<MatrixF>();
-    if (!m_doc->originalValues(m_shownIndex, *m_displayed, original.get(), error)) return false;
-    if (original->rows() != m_values->rows() || original->cols() != m_values->cols()) {
-        *error = tr("the original values of this tensor have another shape");
-        return false;
-    }
-    m_original = original;
-    m_diff = std::make_shared<MatrixF>(*m_values - *m_original);
-    return true;
-}
-
 void MainWindow::setDifferenceMode(bool on) {
-    QString error;
-    if (on && !computeDifference(&error)) {
-        statusBar()->showMessage(tr("Cannot show differences: %1").arg(error), 8000);
-        m_diffAction->setChecked(false);
-        return;
-    }
-    if (!on) {
-        m_original.reset();
-        m_diff.reset();
-    }
+    Q_UNUSED(on)
     // Same tensor, other values: keep where the user zoomed and panned to.
     HeatmapWidget* heatmap = m_view->heatmap();
     const QCPRange hx = heatmap->xAxis->range(), hy = heatmap->yAxis->range();
     const QCPRange bx = m_view->barChart()->xAxis->range();
-    m_view->setDifferenceMode(on);
-    if (m_shownIndex >= 0 && m_values) {
-        m_view->showValues(m_displayed, on ? m_diff : m_values);
+    if (m_shownIndex >= 0 && m_displayed) {
+        showDisplayed();
         heatmap->xAxis->setRange(hx);
         heatmap->yAxis->setRange(hy);
         m_view->barChart()->xAxis->setRange(bx);
         heatmap->replot(QCustomPlot::rpQueuedReplot);
         m_view->barChart()->replot(QCustomPlot::rpQueuedReplot);
+    } else {
+        m_view->setDifferenceMode(m_diffAction->isChecked());
     }
     showSelection();
 }

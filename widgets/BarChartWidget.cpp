@@ -54,11 +54,10 @@ void BarChartWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr 
         return;
     }
     fitValueAxis();
-    setTitle(m_tensor
-                 ? QStringLiteral("%1   %2 %3%4")
-                       .arg(m_tensor->name, m_tensor->shapeString(), dtypeName(m_tensor->dtype),
-                            m_diff ? tr("   — difference from original") : QString())
-                 : QString());
+    setTitle(m_tensor ? QStringLiteral("%1   %2 %3%4")
+                            .arg(m_tensor->name, m_tensor->shapeString(), m_tensor->typeName(),
+                                 m_diff ? tr("   — difference from original") : QString())
+                      : QString());
     m_selectionItem->setVisible(false);
     m_bars->setVisible(true);
     resetView();
@@ -75,6 +74,15 @@ void BarChartWidget::fitValueAxis() {
     }
     const double pad = hi > lo ? (hi - lo) * 0.05 : 1.0;
     yAxis->setRange(lo < 0 ? lo - pad : 0, hi > 0 ? hi + pad : (lo < 0 ? pad : 1));
+}
+
+void BarChartWidget::updateValues(std::shared_ptr<const MatrixF> values) {
+    if (!values || !m_values || values->size() != m_values->size()) {
+        setValues(std::move(values), m_tensor);
+        return;
+    }
+    m_values = std::move(values);
+    refreshValues();
 }
 
 void BarChartWidget::refreshValues() {
@@ -222,8 +230,10 @@ QString BarChartWidget::readoutAt(int64_t index) const {
     double v = (*m_values)(0, Eigen::Index(index));
     DType dtype = m_tensor ? m_tensor->dtype : DType::Float32;
     if (m_diff) return tr("index %1: Δ %2").arg(index).arg(formatFloat(float(v)));
-    if (m_tensor && dtype == DType::Float64 && m_tensor->storage && m_tensor->storage->isLoaded())
-        v = m_tensor->at(index);
+    if (m_tensor && m_tensor->storage && index < m_tensor->numel()) {
+        const QString exact = m_tensor->elementText(index); // int64 and float64 exactly
+        if (!exact.isEmpty()) return tr("index %1: %2").arg(index).arg(exact);
+    }
     return tr("index %1: %2").arg(index).arg(formatValue(v, dtype));
 }
 

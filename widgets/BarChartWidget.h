@@ -2,7 +2,7 @@
 // the largest-magnitude value per pixel column for long vectors; zoom and pan on x.
 #pragma once
 
-#include "HeatmapPooling.h"
+#include "MatrixSource.h"
 #include "Tensor.h"
 
 #include <QTimer>
@@ -23,6 +23,8 @@ public:
 
     /// Redraws after the values changed in place (an edit): keeps the zoom.
     void refreshValues();
+    /// New values of the same tensor (after an edit): keeps the view.
+    void updateValues(std::shared_ptr<const MatrixF> values);
     /// Titles the chart as differences from the original (no bar dragging then).
     void setDifferenceMode(bool on);
     /// Whether bars can be dragged to set their value (barDragged()).

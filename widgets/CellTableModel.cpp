@@ -3,6 +3,7 @@
 #include "TensorPermute.h"
 
 #include "EditExpression.h"
+#include "EditOperation.h"
 #include "PlotStyle.h"
 
 #include <QBrush>
@@ -14,89 +15,61 @@ namespace ws {
 
 namespace {
 
-bool isEditable(DType d) {
-    return d != DType::Float8E4M3 && d != DType::Float8E5M2 && d != DType::Complex64;
-}
-
-// Inclusive range of an integer dtype, as doubles (exact powers of two at the ends).
-void integerRange(DType d, double* lo, double* hi) {
-    switch (d) {
-    case DType::Int8:
-        *lo = -128, *hi = 127;
-        return;
-    case DType::UInt8:
-        *lo = 0, *hi = 255;
-        return;
-    case DType::Int16:
-        *lo = -32768, *hi = 32767;
-        return;
-    case DType::UInt16:
-        *lo = 0, *hi = 65535;
-        return;
-    case DType::Int32:
-        *lo = -2147483648.0, *hi = 2147483647.0;
-        return;
-    case DType::UInt32:
-        *lo = 0, *hi = 4294967295.0;
-        return;
-    case DType::UInt64:
-        *lo = 0, *hi = std::ldexp(1.0, 64); // exclusive, checked below
-        return;
-    default: // Int64
-        *lo = -std::ldexp(1.0, 63), *hi = std::ldexp(1.0, 63);
-        return;
-    }
-}
-
-// The shortest text that reads back as \a v once stored in \a dtype ("0.1" for the
-// float16 nearest 0.1, not its float32 digits).
-QString cellText(double v, DType dtype) {
-    const bool narrow = dtype == DType::Float16 || dtype == DType::BFloat16 ||
-                        dtype == DType::Float8E4M3 || dtype == DType::Float8E5M2;
-    if (narrow && std::isfinite(v)) {
-        for (int digits = 1; digits <= 9; ++digits) {
-            const QString s = QString::number(v, 'g', digits);
-            if (roundTrip(dtype, s.toDouble()) == v) return s;
-        }
-    }
-    return formatValue(v, dtype);
+bool isEditable(const Tensor& t) {
+    return t.problem.isEmpty() && (!t.encoding || t.encoding->unitElements() > 0);
 }
 
 } // namespace
 
 CellTableModel::CellTableModel(QObject* parent) : QAbstractTableModel(parent) {}
 
-bool CellTableModel::parseCellValue(const QString& text, DType dtype, double* value,
+bool CellTableModel::parseCellValue(const QString& text, DType dtype, Scalar* value,
                                     QString* error) {
     const QString t = text.trimmed();
-    double v = 0;
-    if (!parseNumber(t, &v)) {
+    Scalar v;
+    if (!Scalar::parse(t, &v)) {
         *error = tr("'%1' is not a number").arg(t);
         return false;
     }
     const QString name = dtypeName(dtype);
     if (dtype == DType::Bool) {
-        if (v != 0 && v != 1) {
+        if (v.isComplex || (v.re != 0 && v.re != 1)) {
             *error = tr("%1 does not fit bool (use 0, 1, true or false)").arg(t);
             return false;
         }
-    } else if (!isFloatingPoint(dtype) && dtype != DType::Complex64) {
-        double lo = 0, hi = 0;
-        integerRange(dtype, &lo, &hi);
-        const bool exclusiveTop = dtype == DType::Int64 || dtype == DType::UInt64;
-        if (!std::isfinite(v) || v != std::trunc(v)) {
+    } else if (isInteger(dtype)) {
+        if (v.isFloat && (!std::isfinite(v.re) || v.re != std::trunc(v.re))) {
             *error = tr("%1 is not a whole number, as %2 needs").arg(t, name);
             return false;
         }
-        if (v < lo || v > hi || (exclusiveTop && v >= hi)) {
-            *error = tr("%1 is outside the range of %2").arg(t, name);
+        if (v.isFloat) v = Scalar::ofInteger(Int128(v.re));
+        const QString refused = EditOperation::set(v).refusal(dtype);
+        if (!refused.isEmpty()) {
+            *error = refused;
             return false;
         }
-    } else if (std::isfinite(v) && !std::isfinite(roundTrip(dtype, v))) {
+    } else if (v.isComplex && !isComplex(dtype)) {
+        *error = tr("%1 is complex; %2 holds real values").arg(t, name);
+        return false;
+    } else if (!isComplex(dtype) && std::isfinite(v.re) && !std::isfinite(roundTrip(dtype, v.re))) {
         *error = tr("%1 is too large for %2").arg(t, name);
         return false;
+    } else {
+        const QString refused = EditOperation::set(v).refusal(dtype);
+        if (!refused.isEmpty()) {
+            *error = refused;
+            return false;
+        }
     }
     *value = v;
+    return true;
+}
+
+bool CellTableModel::parseCellValue(const QString& text, DType dtype, double* value,
+                                    QString* error) {
+    Scalar s;
+    if (!parseCellValue(text, dtype, &s, error)) return false;
+    *value = s.re;
     return true;
 }
 
@@ -113,7 +86,7 @@ void CellTableModel::setTensor(Document* doc, int tensorIndex, TensorPtr view,
     const Tensor* t = tensor();
     if (t) {
         QString error;
-        m_readable = t->load(&error);
+        m_readable = t->check(&error);
         if (m_readable) {
             m_rows = int(std::min<int64_t>(t->rows(), INT_MAX));
             m_cols = int(std::min<int64_t>(t->cols(), INT_MAX));
@@ -159,13 +132,13 @@ QVariant CellTableModel::data(const QModelIndex& index, int role) const {
         return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     if (role != Qt::DisplayRole && role != Qt::EditRole && role != Qt::ToolTipRole) return {};
     const int64_t flat = int64_t(index.row()) * t->cols() + index.column();
-    const QString text = cellText(t->at(flat), t->dtype);
+    const QString text = t->elementText(flat);
     if (role == Qt::ToolTipRole)
         return tr("%1[%2, %3] = %4 (%5)")
             .arg(t->name)
             .arg(index.row())
             .arg(index.column())
-            .arg(text, dtypeName(t->dtype));
+            .arg(text, t->typeName());
     return text;
 }
 
@@ -173,9 +146,9 @@ bool CellTableModel::setData(const QModelIndex& index, const QVariant& value, in
     const Tensor* t = tensor();
     if (role != Qt::EditRole || !t || !checkIndex(index, CheckIndexOption::IndexIsValid))
         return false;
-    double v = 0;
+    Scalar v;
     QString error;
-    if (!parseCellValue(value.toString(), t->dtype, &v, &error)) {
+    if (!parseCellValue(value.toString(), t->encoding ? DType::Float32 : t->dtype, &v, &error)) {
         Q_EMIT editRejected(error);
         return false;
     }
@@ -192,7 +165,7 @@ bool CellTableModel::setData(const QModelIndex& index, const QVariant& value, in
 Qt::ItemFlags CellTableModel::flags(const QModelIndex& index) const {
     Qt::ItemFlags f = QAbstractTableModel::flags(index);
     const Tensor* t = tensor();
-    if (index.isValid() && t && isEditable(t->dtype)) f |= Qt::ItemIsEditable;
+    if (index.isValid() && t && isEditable(*t)) f |= Qt::ItemIsEditable;
     return f;
 }
 

@@ -2,6 +2,8 @@
 // tensor on demand (nothing is stored per cell) and edits go through the Document.
 #pragma once
 
+#include "EditOperation.h"
+
 #include "DType.h"
 #include "Document.h"
 
@@ -27,6 +29,8 @@ public:
     /// dtype can hold (integers integral and in range, bool 0/1/true/false, floats
     /// finite unless typed as inf/nan). False with \a error saying why.
     static bool parseCellValue(const QString& text, DType dtype, double* value, QString* error);
+    /// The same keeping the value exact (integers beyond 2^53, complex values).
+    static bool parseCellValue(const QString& text, DType dtype, Scalar* value, QString* error);
 
     int rowCount(const QModelIndex& parent = {}) const override;
     int columnCount(const QModelIndex& parent = {}) const override;

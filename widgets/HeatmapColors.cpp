@@ -107,30 +107,32 @@ QMap<double, QString> colorBarTicks(const ColorScale& spec) {
     return ticks;
 }
 
-std::pair<double, double> computeColorRange(const MatrixF& m, RangeMode mode,
-                                            ColorScale::Scale scale, double pLo, double pHi) {
-    const int64_t n = int64_t(m.size());
-    const float* p = m.data();
+std::pair<double, double> computeColorRange(const float* values, int64_t n, RangeMode mode,
+                                            ColorScale::Scale scale, double pLo, double pHi,
+                                            double dataMin, double dataMax) {
     const bool log = scale == ColorScale::Scale::Log;
-    // Very large tensors: an even sample keeps the GUI responsive.
-    const int64_t stride = std::max<int64_t>(1, n / (int64_t(1) << 24));
-    std::vector<float> sample;
-    const bool needCopy = log || stride > 1;
-    if (needCopy) {
-        sample.reserve(size_t(n / stride + 1));
-        for (int64_t i = 0; i < n; i += stride) {
-            const float v = log ? std::fabs(p[i]) : p[i];
-            if (!log || v > 0) sample.push_back(v);
+    const float* p = values;
+    std::vector<float> magnitudes;
+    if (log) {
+        magnitudes.reserve(size_t(n));
+        for (int64_t i = 0; i < n; ++i) {
+            const float v = std::fabs(values[i]);
+            if (v > 0) magnitudes.push_back(v);
         }
-        p = sample.data();
+        p = magnitudes.data();
     }
-    const int64_t count = needCopy ? int64_t(sample.size()) : n;
+    const int64_t count = log ? int64_t(magnitudes.size()) : n;
     double mn = std::numeric_limits<double>::infinity(), mx = -mn;
     for (int64_t i = 0; i < count; ++i)
         if (std::isfinite(p[i])) {
             mn = std::min(mn, double(p[i]));
             mx = std::max(mx, double(p[i]));
         }
+    if (!log && dataMin <= dataMax && (dataMin != 0 || dataMax != 0)) {
+        // The exact range of every element (the values may be a sample).
+        mn = dataMin;
+        mx = dataMax;
+    }
     if (mn > mx) return log ? std::make_pair(0.1, 1.0) : std::make_pair(-1.0, 1.0);
     std::pair<double, double> r;
     switch (mode) {

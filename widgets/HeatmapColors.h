@@ -41,10 +41,13 @@ private:
 /// Colour-bar ticks for \a spec: positions in transformed space, labels in original values.
 QMap<double, QString> colorBarTicks(const ColorScale& spec);
 
-/// The range \a mode gives for \a m (\a pLo / \a pHi: percentiles). For the log scale the
-/// range is over |x| and its low end is the smallest non-zero magnitude.
-std::pair<double, double> computeColorRange(const MatrixF& m, RangeMode mode,
-                                            ColorScale::Scale scale, double pLo, double pHi);
+/// The range \a mode gives for a matrix whose finite values span [\a dataMin, \a dataMax]
+/// exactly and of which \a values are all or an even sample (\a pLo / \a pHi: percentiles,
+/// taken from \a values). For the log scale the range is over |x| and its low end is the
+/// smallest non-zero magnitude of \a values.
+std::pair<double, double> computeColorRange(const float* values, int64_t n, RangeMode mode,
+                                            ColorScale::Scale scale, double pLo, double pHi,
+                                            double dataMin, double dataMax);
 
 /// Under and over colours that stand out against \a map's own colours.
 void chooseOutOfRangeColors(ColorScale* spec);

@@ -23,7 +23,7 @@ void HeatmapWidget::bandRect(int64_t* row0, int64_t* col0, int64_t* nRows, int64
 void HeatmapWidget::mousePressEvent(QMouseEvent* event) {
     m_pressPos = event->position();
     m_pressed = event->button() == Qt::LeftButton;
-    if (m_pressed && m_values && (event->modifiers() & Qt::ShiftModifier) &&
+    if (m_pressed && hasData() && (event->modifiers() & Qt::ShiftModifier) &&
         axisRect()->rect().contains(event->position().toPoint())) {
         m_banding = true;
         cellAt(event->position(), &m_bandRow, &m_bandCol);
@@ -52,12 +52,12 @@ void HeatmapWidget::mouseReleaseEvent(QMouseEvent* event) {
     }
     QCustomPlot::mouseReleaseEvent(event);
     const QPointF d = event->position() - m_pressPos;
-    if (m_pressed && event->button() == Qt::LeftButton && m_values &&
+    if (m_pressed && event->button() == Qt::LeftButton && hasData() &&
         std::abs(d.x()) + std::abs(d.y()) < 4 &&
         axisRect()->rect().contains(event->position().toPoint())) {
         int64_t row, col;
         cellAt(event->position(), &row, &col);
-        if (row >= 0 && col >= 0 && row < m_values->rows() && col < m_values->cols())
+        if (row >= 0 && col >= 0 && row < m_source->rows() && col < m_source->cols())
             Q_EMIT cellClicked(row, col);
     }
     m_pressed = false;
@@ -74,7 +74,7 @@ void HeatmapWidget::mouseMoveEvent(QMouseEvent* event) {
     }
     QString text;
     const QPointF p = event->position();
-    if (m_values && axisRect()->rect().contains(p.toPoint())) {
+    if (hasData() && axisRect()->rect().contains(p.toPoint())) {
         int64_t row, col;
         cellAt(p, &row, &col);
         text = readoutAt(row, col);
@@ -88,9 +88,9 @@ void HeatmapWidget::leaveEvent(QEvent* event) {
 }
 
 void HeatmapWidget::moveCursorTo(int64_t row, int64_t col) {
-    if (!m_values || m_values->size() == 0) return;
-    row = std::clamp<int64_t>(row, 0, m_values->rows() - 1);
-    col = std::clamp<int64_t>(col, 0, m_values->cols() - 1);
+    if (!hasData()) return;
+    row = std::clamp<int64_t>(row, 0, m_source->rows() - 1);
+    col = std::clamp<int64_t>(col, 0, m_source->cols() - 1);
     m_cursorRow = row;
     m_cursorCol = col;
     placeRect(m_currentItem, row, col, 1, 1);
@@ -118,7 +118,7 @@ void HeatmapWidget::zoomBy(double factor) {
 }
 
 void HeatmapWidget::keyPressEvent(QKeyEvent* event) {
-    if (!m_values || m_values->size() == 0) {
+    if (!hasData()) {
         QCustomPlot::keyPressEvent(event);
         return;
     }

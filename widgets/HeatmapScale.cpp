@@ -11,34 +11,41 @@ namespace ws {
 
 namespace {
 
-// Range holding \a percent of the values (by magnitude for signed data), from an
-// even sample of at most ~1M elements.
-QCPRange clippedRange(const MatrixF& m, double lo, double hi, double percent) {
-    const int64_t n = int64_t(m.size());
-    const int64_t stride = std::max<int64_t>(1, n / (int64_t(1) << 20));
-    const bool signedData = lo < 0 && hi > 0;
-    std::vector<float> sample;
-    sample.reserve(size_t(n / stride + 1));
-    for (int64_t i = 0; i < n; i += stride) {
-        const float v = m.data()[i];
-        if (std::isfinite(v)) sample.push_back(signedData ? std::fabs(v) : v);
-    }
-    if (sample.empty()) return QCPRange(lo, hi);
-    const auto at = [&sample](double q) {
-        const size_t k = std::min(sample.size() - 1, size_t(q * double(sample.size() - 1)));
-        std::nth_element(sample.begin(), sample.begin() + std::ptrdiff_t(k), sample.end());
-        return double(sample[k]);
-    };
-    const double q = percent / 100.0;
-    if (signedData) {
-        const double m = at(q);
-        return m > 0 ? QCPRange(-m, m) : QCPRange(lo, hi);
-    }
-    const double a = at(1.0 - q), b = at(q);
-    return a < b ? QCPRange(a, b) : QCPRange(lo, hi);
-}
+/// Elements the percentile and log ranges look at: every element of a matrix up to
+/// this size, an even sample of whole rows beyond it (documented in the README).
+constexpr int64_t kSampleElements = int64_t(1) << 22;
 
 } // namespace
+
+const std::vector<float>& HeatmapWidget::sample() {
+    if (m_sampled || !hasData()) return m_sample;
+    m_sampled = true;
+    m_sample.clear();
+    const int64_t R = m_source->rows(), C = m_source->cols();
+    QString error;
+    if (R * C <= kSampleElements) {
+        m_source->forEachTile(
+            0, 0, R, C,
+            [&](const MatrixSource::Tile& t) {
+                for (int64_t r = 0; r < t.nRows; ++r)
+                    m_sample.insert(m_sample.end(), t.data + r * t.stride,
+                                    t.data + r * t.stride + t.nCols);
+            },
+            &error);
+        return m_sample;
+    }
+    const int64_t cols = std::min<int64_t>(C, kSampleElements);
+    const int64_t rowsWanted = std::max<int64_t>(1, kSampleElements / cols);
+    std::vector<float> buffer;
+    for (int64_t k = 0; k < rowsWanted && k < R; ++k) {
+        const int64_t r = k * R / std::min(rowsWanted, R);
+        int64_t stride = 0;
+        const float* p = m_source->tile(r, 1, 0, cols, &buffer, &stride, &error);
+        if (!p) break;
+        m_sample.insert(m_sample.end(), p, p + cols);
+    }
+    return m_sample;
+}
 
 void HeatmapWidget::setColorRange(double lo, double hi) {
     m_rangeMode = RangeMode::Manual;
@@ -57,10 +64,10 @@ void HeatmapWidget::autoRange() {
     if (m_rangeMode == RangeMode::Auto && m_scaleType != ColorScale::Scale::Log) {
         const auto r = defaultRange(m_dataMin, m_dataMax);
         m_range = QCPRange(r.first, r.second);
-        if (m_clip < 100 && m_values)
-            m_range = clippedRange(*m_values, m_dataMin, m_dataMax, m_clip);
-    } else if (m_values) {
-        const auto r = computeColorRange(*m_values, m_rangeMode, m_scaleType, m_pLo, m_pHi);
+    } else if (hasData()) {
+        const std::vector<float>& values = sample();
+        const auto r = computeColorRange(values.data(), int64_t(values.size()), m_rangeMode,
+                                         m_scaleType, m_pLo, m_pHi, m_dataMin, m_dataMax);
         m_range = QCPRange(r.first, r.second);
     }
     applyColors();

@@ -4,7 +4,10 @@
 #include "ColorMap.h"
 #include "PlotStyle.h"
 
+#include <QCoreApplication>
+#include <QPointer>
 #include <QRegularExpression>
+#include <QThreadPool>
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -12,22 +15,6 @@
 namespace ws {
 
 namespace {
-
-// Finite min and max of a block; false when it holds none.
-template <typename M> bool blockMinMax(const M& m, double* lo, double* hi) {
-    float mn = std::numeric_limits<float>::infinity();
-    float mx = -mn;
-    for (Eigen::Index r = 0; r < m.rows(); ++r)
-        for (Eigen::Index c = 0; c < m.cols(); ++c) {
-            const float v = m(r, c);
-            if (!std::isfinite(v)) continue;
-            mn = v < mn ? v : mn;
-            mx = v > mx ? v : mx;
-        }
-    *lo = mn;
-    *hi = mx;
-    return mn <= mx;
-}
 
 bool isEmbeddingName(const QString& name) {
     static const QRegularExpression re(QStringLiteral("(embed|wte|wpe|tok_|token|vocab)"),
@@ -180,7 +167,23 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     m_currentItem->setVisible(false);
     m_cellGrid = new CellGridItem(this);
     m_extensions = new RangeExtensionItem(this, m_scale);
+    m_refiningLabel = new QCPItemText(this);
+    m_refiningLabel->setClipToAxisRect(false);
+    m_refiningLabel->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_refiningLabel->position->setCoords(1, 0);
+    m_refiningLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
+    m_refiningLabel->setText(tr("refining…"));
+    m_refiningLabel->setColor(QColor(40, 40, 40));
+    m_refiningLabel->setBrush(QColor(255, 255, 255, 200));
+    m_refiningLabel->setPadding(QMargins(4, 2, 4, 2));
+    m_refiningLabel->setSelectable(false);
+    m_refiningLabel->setLayer(QStringLiteral("overlay"));
+    m_refiningLabel->setVisible(false);
     clear();
+}
+
+HeatmapWidget::~HeatmapWidget() {
+    cancelFill();
 }
 
 void HeatmapWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr tensor) {
@@ -188,46 +191,64 @@ void HeatmapWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr t
         clear();
         return;
     }
-    m_values = values;
+    m_values = values; // in memory: drawn at once, whatever its size
     showSource(memorySource(std::move(values)), std::move(tensor), nullptr);
+}
+
+void HeatmapWidget::setTensor(TensorPtr tensor) {
+    if (!tensor) {
+        clear();
+        return;
+    }
+    m_values.reset();
+    showSource(tensorSource(tensor), tensor, nullptr);
 }
 
 bool HeatmapWidget::setSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor,
                               QString* error) {
-    m_values.reset();
     if (!source) {
         clear();
         return false;
     }
+    m_values.reset();
     return showSource(std::move(source), std::move(tensor), error);
 }
 
 bool HeatmapWidget::showSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor,
                                QString* error) {
+    cancelFill();
     m_source = std::move(source);
     m_tensor = std::move(tensor);
     m_sourceError.clear();
-    if (!m_source->finiteMinMax(&m_dataMin, &m_dataMax, error)) {
-        clear();
-        return false;
+    m_sample.clear();
+    m_sampled = false;
+    m_rangeExact = false;
+    m_dataMin = m_dataMax = 0;
+    const int64_t n = m_source->rows() * m_source->cols();
+    if (n <= HeatmapWidget::kSyncElements || m_values) {
+        if (!m_source->finiteMinMax(&m_dataMin, &m_dataMax, error)) {
+            clear();
+            return false;
+        }
+        m_rangeExact = true;
     }
-    if (!m_fixedMap && !m_diff) setColorMap(ColorMap::defaultFor(m_dataMin, m_dataMax));
     m_flatOf = nullptr;
     m_nanColor = qRgb(255, 0, 255);
     m_cursorRow = m_cursorCol = -1;
     m_cellGrid->rows = m_source->rows();
     m_cellGrid->cols = m_source->cols();
     if (m_rangeMode == RangeMode::Manual) m_rangeMode = RangeMode::Auto;
-    autoRange();
+    if (m_rangeExact) {
+        if (!m_fixedMap && !m_diff) setColorMap(ColorMap::defaultFor(m_dataMin, m_dataMax));
+        autoRange();
+    }
     m_currentItem->setVisible(false);
     m_selectionItem->setVisible(false);
     chooseAxisTitles();
     m_map->setVisible(true);
     m_scale->setVisible(true);
     resetView();
-    // A matrix in memory is pooled at once; a streamed one when it is drawn, once its
-    // size on screen is known (each pooling reads the whole view from the file).
-    if (m_values) updateGrid();
+    updateGrid(); // small: the final picture; large: a preview, refined in the background
     if (!m_sourceError.isEmpty()) {
         if (error) *error = m_sourceError;
         return false;
@@ -256,7 +277,7 @@ void HeatmapWidget::chooseAxisTitles() {
     }
     if (m_tensor)
         setTitle(QStringLiteral("%1   %2 %3%4")
-                     .arg(m_tensor->name, m_tensor->shapeString(), dtypeName(m_tensor->dtype),
+                     .arg(m_tensor->name, m_tensor->shapeString(), m_tensor->typeName(),
                           m_diff ? tr("   — difference from original") : QString()));
     else
         setTitle(QString());
@@ -291,8 +312,12 @@ bool HeatmapWidget::rangeExtended(bool* under, bool* over) const {
 }
 
 void HeatmapWidget::clear() {
+    cancelFill();
     m_values.reset();
     m_source.reset();
+    m_sample.clear();
+    m_sampled = false;
+    m_rangeExact = false;
     m_tensor.reset();
     m_grid = PooledGrid();
     m_flatOf = nullptr;
@@ -318,53 +343,28 @@ bool HeatmapWidget::setColorMap(const QString& name) {
 }
 
 void HeatmapWidget::refreshValues() {
-    if (!m_values) return;
-    m_source->finiteMinMax(&m_dataMin, &m_dataMax, nullptr); // in memory: cannot fail
-    autoRange();
-    updateGrid();
+    if (!m_source) return;
+    refreshValues(0, 0, m_source->rows(), m_source->cols());
 }
 
 void HeatmapWidget::refreshValues(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
-    if (!m_values) return;
-    const int64_t R = m_values->rows(), C = m_values->cols();
-    row0 = std::clamp<int64_t>(row0, 0, R);
-    col0 = std::clamp<int64_t>(col0, 0, C);
-    nRows = std::clamp<int64_t>(nRows, 0, R - row0);
-    nCols = std::clamp<int64_t>(nCols, 0, C - col0);
-    const int outR = int(m_grid.values.rows()), outC = int(m_grid.values.cols());
-    if (nRows * nCols * 4 > int64_t(m_values->size()) || outR == 0 || outC == 0) {
-        refreshValues();
-        return;
-    }
-    if (nRows == 0 || nCols == 0) return;
-    double lo = 0, hi = 0;
-    if (blockMinMax(m_values->block(row0, col0, nRows, nCols), &lo, &hi) &&
-        (lo < m_dataMin || hi > m_dataMax)) {
-        m_dataMin = std::min(m_dataMin, lo);
-        m_dataMax = std::max(m_dataMax, hi);
-        autoRange();
-    }
-    // Re-pool only the grid cells whose blocks overlap the changed rectangle.
-    QCPColorMapData* data = m_map->data();
-    const int dx = outC == 1 ? 2 : 1, dy = outR == 1 ? 2 : 1;
-    const int64_t gr0 = m_grid.rowStart, gnr = m_grid.rowCount;
-    const int64_t gc0 = m_grid.colStart, gnc = m_grid.colCount;
-    for (int r = 0; r < outR; ++r) {
-        const int64_t rb = gr0 + r * gnr / outR, re = gr0 + (r + 1) * gnr / outR;
-        if (re <= row0 || rb >= row0 + nRows) continue;
-        for (int c = 0; c < outC; ++c) {
-            const int64_t cb = gc0 + c * gnc / outC, ce = gc0 + (c + 1) * gnc / outC;
-            if (ce <= col0 || cb >= col0 + nCols) continue;
-            const PooledGrid one = poolMaxMagnitude(*m_values, rb, cb, re - rb, ce - cb, 1, 1);
-            const float v = one.values.size() > 0 ? one.values(0, 0) : 0.0f;
-            m_grid.values(r, c) = v;
-            for (int i = 0; i < dy; ++i)
-                for (int j = 0; j < dx; ++j)
-                    data->setCell(c * dx + j, r * dy + i, v);
+    if (!m_source) return;
+    // Tiles over the change go (a tensor's own tiles the document dropped already);
+    // the range is found again from the whole matrix's tiles.
+    TileCache::instance().invalidate(m_source->cacheKey(), row0, col0, nRows, nCols);
+    m_sample.clear();
+    m_sampled = false;
+    if (m_source->rows() * m_source->cols() <= HeatmapWidget::kSyncElements || m_values) {
+        double lo = 0, hi = 0;
+        if (m_source->finiteMinMax(&lo, &hi, nullptr) && (lo != m_dataMin || hi != m_dataMax)) {
+            m_dataMin = lo;
+            m_dataMax = hi;
+            if (m_rangeMode != RangeMode::Manual) autoRange();
         }
+    } else {
+        m_rangeExact = false; // until the overview's tiles are computed again
     }
-    m_map->invalidate();
-    replot(rpQueuedReplot);
+    updateGrid();
 }
 
 void HeatmapWidget::setDifferenceMode(bool on) {
@@ -376,11 +376,6 @@ void HeatmapWidget::setDifferenceMode(bool on) {
     } else {
         setColorMap(m_colorMap);
     }
-    autoRange();
-}
-
-void HeatmapWidget::setClipPercentile(double percent) {
-    m_clip = std::clamp(percent, 50.0, 100.0);
     autoRange();
 }
 
@@ -447,66 +442,6 @@ void HeatmapWidget::clampRanges() {
     m_clamping = false;
 }
 
-void HeatmapWidget::scheduleGrid() {
-    if (m_source) m_gridTimer.start();
-}
-
-QSize HeatmapWidget::gridLimit() const {
-    int w = axisRect()->width(), h = axisRect()->height();
-    if (w < 32 || h < 32) {
-        w = width() - 120;
-        h = height() - 80;
-    }
-    const double dpr = devicePixelRatioF();
-    w = std::clamp(int(std::ceil(w * dpr)), 16, 4096);
-    h = std::clamp(int(std::ceil(h * dpr)), 16, 4096);
-    return QSize(w, h);
-}
-
-void HeatmapWidget::updateGrid() {
-    m_gridTimer.stop();
-    if (!m_source || m_source->rows() == 0 || m_source->cols() == 0) return;
-    const QCPRange xr = xAxis->range(), yr = yAxis->range();
-    const int64_t cols = m_source->cols(), rows = m_source->rows();
-    const auto first = [](double lower, int64_t n) {
-        return std::clamp<int64_t>(int64_t(std::floor(lower + 0.5)), 0, n);
-    };
-    const auto end = [](double upper, int64_t n) {
-        return std::clamp<int64_t>(int64_t(std::ceil(upper - 0.5)) + 1, 0, n);
-    };
-    const int64_t c0 = first(xr.lower, cols), c1 = end(xr.upper, cols);
-    const int64_t r0 = first(yr.lower, rows), r1 = end(yr.upper, rows);
-    const QSize limit = gridLimit();
-    QString error;
-    if (!m_source->pool(r0, c0, std::max<int64_t>(r1 - r0, 1), std::max<int64_t>(c1 - c0, 1),
-                        limit.height(), limit.width(), &m_grid, &error)) {
-        m_sourceError = error;
-        return;
-    }
-    m_sourceError.clear();
-    const int nx = int(m_grid.values.cols()), ny = int(m_grid.values.rows());
-    if (nx == 0 || ny == 0) return;
-    // A dimension of one cell is drawn as two half cells: QCPColorMap needs two
-    // cells to know a cell's width.
-    const int dx = nx == 1 ? 2 : 1, dy = ny == 1 ? 2 : 1;
-    const double cw = double(m_grid.colCount) / (nx * dx);
-    const double ch = double(m_grid.rowCount) / (ny * dy);
-    const double x0 = double(m_grid.colStart) - 0.5, y0 = double(m_grid.rowStart) - 0.5;
-    auto* data = new QCPColorMapData(nx * dx, ny * dy,
-                                     QCPRange(x0 + cw / 2, x0 + double(m_grid.colCount) - cw / 2),
-                                     QCPRange(y0 + ch / 2, y0 + double(m_grid.rowCount) - ch / 2));
-    for (int r = 0; r < ny; ++r) {
-        const float* row = m_grid.values.data() + int64_t(r) * nx;
-        for (int c = 0; c < nx; ++c)
-            for (int i = 0; i < dy; ++i)
-                for (int j = 0; j < dx; ++j)
-                    data->setCell(c * dx + j, r * dy + i, row[c]);
-    }
-    m_map->setData(data);
-    m_map->invalidate();
-    replot(rpQueuedReplot);
-}
-
 const QCPColorMapData* HeatmapWidget::gridData() const {
     return m_map->data();
 }
@@ -516,20 +451,26 @@ double HeatmapWidget::gridCell(int col, int row) const {
 }
 
 QString HeatmapWidget::readoutAt(int64_t row, int64_t col) const {
-    if (!m_values || row < 0 || col < 0 || row >= m_values->rows() || col >= m_values->cols())
+    if (!hasData() || row < 0 || col < 0 || row >= m_source->rows() || col >= m_source->cols())
         return QString();
-    double v = (*m_values)(Eigen::Index(row), Eigen::Index(col));
+    std::vector<float> buffer;
+    int64_t stride = 0;
+    const float* p = m_source->tile(row, 1, col, 1, &buffer, &stride, nullptr);
+    double v = p ? double(*p) : std::numeric_limits<double>::quiet_NaN();
     QString value = formatFloat(float(v));
     QString index;
-    const int64_t flat = m_flatOf ? m_flatOf(row, col) : row * m_values->cols() + col;
+    const int64_t flat = m_flatOf ? m_flatOf(row, col) : row * m_source->cols() + col;
     if (m_flatOf && flat < 0) return tr("row %1, column %2: (gap)").arg(row).arg(col);
     if (m_tensor) {
         const bool wide = m_tensor->dtype == DType::Float64 || m_tensor->dtype == DType::Int64 ||
                           m_tensor->dtype == DType::UInt64 || m_tensor->dtype == DType::Int32 ||
                           m_tensor->dtype == DType::UInt32;
-        if (wide && !m_diff && m_tensor->storage && m_tensor->storage->isLoaded())
-            v = m_tensor->at(flat);
-        value = formatValue(v, m_tensor->dtype);
+        if (!m_diff && !m_tensor->encoding && m_tensor->storage && flat < m_tensor->numel()) {
+            if (wide) v = m_tensor->at(flat);
+            value = m_tensor->elementText(flat);
+        } else {
+            value = formatValue(v, m_tensor->dtype);
+        }
         if (m_tensor->rank() > 2) {
             QStringList parts;
             int64_t rest = flat;
@@ -548,6 +489,22 @@ QString HeatmapWidget::readoutAt(int64_t row, int64_t col) const {
     return tr("row %1, column %2%3: %4").arg(row).arg(col).arg(index, value);
 }
 
+MatrixF HeatmapWidget::readMatrix() const {
+    MatrixF m;
+    if (!hasData()) return m;
+    m.resize(Eigen::Index(m_source->rows()), Eigen::Index(m_source->cols()));
+    m_source->forEachTile(
+        0, 0, m_source->rows(), m_source->cols(),
+        [&](const MatrixSource::Tile& t) {
+            for (int64_t r = 0; r < t.nRows; ++r)
+                for (int64_t c = 0; c < t.nCols; ++c)
+                    m(Eigen::Index(t.row0 + r), Eigen::Index(t.col0 + c)) =
+                        t.data[r * t.stride + c];
+        },
+        nullptr);
+    return m;
+}
+
 void HeatmapWidget::cellAt(const QPointF& pos, int64_t* row, int64_t* col) const {
     *col = int64_t(std::floor(xAxis->pixelToCoord(pos.x()) + 0.5));
     *row = int64_t(std::floor(yAxis->pixelToCoord(pos.y()) + 0.5));
@@ -562,7 +519,7 @@ void HeatmapWidget::placeRect(QCPItemRect* item, int64_t row0, int64_t col0, int
 }
 
 void HeatmapWidget::setCurrentCell(int64_t row, int64_t col) {
-    if (row < 0 || col < 0 || !m_values) {
+    if (row < 0 || col < 0 || !hasData()) {
         m_cursorRow = m_cursorCol = -1;
         m_currentItem->setVisible(false);
         replot(rpQueuedReplot);
@@ -574,7 +531,7 @@ void HeatmapWidget::setCurrentCell(int64_t row, int64_t col) {
 }
 
 void HeatmapWidget::setSelectionRect(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
-    if (!m_values) nRows = 0;
+    if (!hasData()) nRows = 0;
     placeRect(m_selectionItem, row0, col0, nRows, nCols);
 }
 

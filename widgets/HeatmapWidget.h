@@ -1,16 +1,20 @@
 // A tensor's 2-D view as a colour map: rows down the y axis (row 0 at the top),
 // columns along x, a colour bar, hover readout, zoom and pan, a keyboard cell
 // cursor. Colours go through ws::ColorScale (linear, symlog, log, sqrt; under and
-// over colours). Large matrices are pooled (max magnitude per block) to about the
-// widget's pixel size.
+// over colours). Values come from a MatrixSource, never held whole: the view asks
+// for the rectangle and zoom level it shows, composed from cached pooled tiles
+// (max magnitude per block, so outliers stay visible). Tiles not yet cached are
+// computed in the background while a coarser picture shows, marked "refining".
 #pragma once
 
 #include "HeatmapColors.h"
-#include "HeatmapPooling.h"
+#include "MatrixSource.h"
 #include "Tensor.h"
+#include "TileCache.h"
 
 #include <QString>
 #include <QTimer>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <qcustomplot.h>
@@ -23,21 +27,36 @@ class RangeExtensionItem;
 class HeatmapWidget : public QCustomPlot {
     Q_OBJECT
 public:
+    /// Tensors up to this many elements are drawn and ranged at once on the GUI thread
+    /// (a few milliseconds); larger ones show a preview and refine in the background.
+    static constexpr int64_t kSyncElements = int64_t(1) << 22;
+
     explicit HeatmapWidget(QWidget* parent = nullptr);
 
-    /// Shows \a values (the tensor's 2-D view); \a tensor gives the name, dtype and
-    /// axis labels and may be null. Resets view, colour map and range to the defaults.
+    /// Shows \a values (a matrix in memory: small derived views, tests); \a tensor gives
+    /// the name, dtype and axis labels and may be null. Resets view, colour map and
+    /// range to the defaults.
     void setValues(std::shared_ptr<const MatrixF> values, TensorPtr tensor);
-    /// Shows a matrix that is read on demand rather than held (the headless export of
-    /// a large tensor straight from its file): drawing only, with no readouts,
-    /// selection, edits or percentile ranges. False and \a error when it cannot be read.
+    /// Shows \a tensor's 2-D view read from its file (tensorSource()).
+    void setTensor(TensorPtr tensor);
+    /// Shows \a source (read tile by tile on demand). False and \a error when it
+    /// cannot be read.
     bool setSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor, QString* error);
+    std::shared_ptr<const MatrixSource> source() const { return m_source; }
+    /// True while tiles of the view are computed in the background (a coarser picture
+    /// shows meanwhile); refined() follows.
+    bool isRefining() const { return m_refining; }
+    /// Whether the colour range rests on every element (false while only a preview
+    /// of a large tensor has been read).
+    bool rangeIsExact() const { return m_rangeExact; }
     /// Whether the colour bar marks data below / above the colour range; true if either.
     bool rangeExtended(bool* under, bool* over) const;
     /// Why the last redraw could not read the source (empty when it could).
     QString sourceError() const { return m_sourceError; }
     void clear();
     std::shared_ptr<const MatrixF> values() const { return m_values; }
+    /// Every value shown, read from the source into a matrix (small views, tests).
+    MatrixF readMatrix() const;
 
     /// Selects a colour map by name (see ColorMap::names()); false if unknown.
     bool setColorMap(const QString& name);
@@ -83,10 +102,7 @@ public:
     /// Zooms both axes by \a factor (< 1 zooms in) around the cursor or the centre.
     void zoomBy(double factor);
     QCPRange colorRange() const;
-    /// Automatic ranges ignore the most extreme values: \a percent (e.g. 99.9) of the
-    /// magnitudes fall inside the range; 100 (the default) is the full +-max|x|.
-    void setClipPercentile(double percent);
-    double clipPercentile() const { return m_clip; }
+    ~HeatmapWidget() override;
     /// The title above the plot (the tensor name and shape by default).
     void setTitle(const QString& title);
 
@@ -130,6 +146,8 @@ Q_SIGNALS:
     void cellClicked(int64_t row, int64_t col);
     /// A rectangle chosen with Shift+drag, clipped to the matrix.
     void rectSelected(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
+    /// Background tiles arrived and the view shows the full-resolution picture.
+    void refined();
     /// The keyboard cursor moved to (\a row, \a col).
     void cursorMoved(int64_t row, int64_t col);
     /// Enter on the cursor cell: the user wants to edit it.
@@ -144,6 +162,12 @@ protected:
     void keyPressEvent(QKeyEvent* event) override;
 
 private:
+    bool hasData() const { return m_source && m_source->rows() > 0 && m_source->cols() > 0; }
+    void showGrid(PooledGrid grid);
+    void startFill(TileLevel level, std::vector<TileIndex> tiles);
+    void cancelFill();
+    /// An even sample of the finite values (percentile and log ranges).
+    const std::vector<float>& sample();
     void scheduleGrid();
     void placeRect(QCPItemRect* item, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
     void bandRect(int64_t* row0, int64_t* col0, int64_t* nRows, int64_t* nCols) const;
@@ -156,8 +180,16 @@ private:
 
     bool showSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor, QString* error);
 
-    std::shared_ptr<const MatrixF> m_values;      ///< null for a streamed source
-    std::shared_ptr<const MatrixSource> m_source; ///< what is drawn: m_values or a file
+    std::shared_ptr<const MatrixF> m_values;      ///< set by setValues() only
+    std::shared_ptr<const MatrixSource> m_source; ///< what is drawn
+    std::shared_ptr<std::atomic<bool>> m_fill;    ///< cancels the running background fill
+    quint64 m_fillGeneration = 0;
+    bool m_refining = false;
+    bool m_rangeExact = false;
+    TileLevel m_overview; ///< the level of the whole matrix at the widget's size
+    std::vector<float> m_sample;
+    bool m_sampled = false;
+    QCPItemText* m_refiningLabel = nullptr;
     QString m_sourceError;
     TensorPtr m_tensor;
     ScaledColorMap* m_map = nullptr;
@@ -175,7 +207,6 @@ private:
     QCPTextElement* m_title = nullptr;
     QString m_colorMap;
     double m_dataMin = 0, m_dataMax = 0;
-    double m_clip = 100;
     bool m_fixedMap = false;
     QCPRange m_range{-1, 1};
     PooledGrid m_grid;

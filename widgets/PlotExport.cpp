@@ -236,7 +236,7 @@ bool exportTensorImage(const Tensor& t, const QString& path, const ExportOptions
         ScalarView view;
         // One element: load it so that wide integers and float64 show exactly.
         QString problem;
-        view.setValue(t.load(&problem) ? t.at(0) : double((*values)(0, 0)), tensor);
+        view.setValue(t.check(&problem) ? t.at(0) : double((*values)(0, 0)), tensor);
         ok = saveWidget(&view, path, format, w, h, title, options.dpi, &writeError);
     }
     if (!ok)

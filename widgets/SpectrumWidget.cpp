@@ -1,5 +1,6 @@
 // Singular-value spectrum on a worker thread (QThread::create), shown on a log axis.
 #include "SpectrumWidget.h"
+#include "MatrixSource.h"
 
 #include "PlotStyle.h"
 
@@ -82,8 +83,16 @@ void SpectrumWidget::offer(const QString& message) {
 }
 
 void SpectrumWidget::setMatrix(std::shared_ptr<const MatrixF> m, const QString& name) {
+    if (!m || m->size() == 0) {
+        clear();
+        return;
+    }
+    setSource(memorySource(std::move(m)), name);
+}
+
+void SpectrumWidget::setSource(std::shared_ptr<const MatrixSource> m, const QString& name) {
     clear();
-    if (!m || m->size() == 0) return;
+    if (!m || m->rows() == 0 || m->cols() == 0) return;
     m_name = name;
     const quint64 generation = m_generation;
     auto flag = std::make_shared<std::atomic<bool>>(false);
@@ -153,13 +162,15 @@ void SpectrumWidget::showResult(quint64 generation, bool ok, const Spectrum& s,
 QString SpectrumWidget::summary() const {
     const Spectrum& s = m_spectrum;
     return tr("%1 singular values%2\nstable rank %3 · effective rank %4\n"
-              "Frobenius norm %5 · spectral norm %6")
+              "Frobenius norm %5 · spectral norm %6%7")
         .arg(s.singularValues.size())
         .arg(s.truncated ? tr(" (largest only)") : QString())
         .arg(s.stableRank, 0, 'g', 5)
         .arg(s.effectiveRank, 0, 'g', 5)
         .arg(s.frobenius, 0, 'g', 6)
-        .arg(s.spectral, 0, 'g', 6);
+        .arg(s.spectral, 0, 'g', 6)
+        .arg(s.method.isEmpty() ? QString()
+                                : QStringLiteral("\n") + tr("method: %1").arg(s.method));
 }
 
 } // namespace ws

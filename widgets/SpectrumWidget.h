@@ -24,6 +24,8 @@ public:
 
     /// Starts computing the spectrum of \a m (cancels a running computation).
     void setMatrix(std::shared_ptr<const MatrixF> m, const QString& name);
+    /// The same for a matrix read block by block (a tensor of any size).
+    void setSource(std::shared_ptr<const MatrixSource> m, const QString& name);
     void clear(const QString& message = QString());
     /// Shows \a message with a Compute button instead of starting (large matrices).
     void offer(const QString& message);

@@ -34,78 +34,135 @@ TensorView::TensorView(QWidget* parent) : QStackedWidget(parent) {
     clear();
 }
 
+namespace {
+
+/// 1-D tensors are drawn as bars from their values in memory up to this many elements.
+constexpr int64_t kMaxBars = int64_t(64) << 20;
+
+} // namespace
+
 void TensorView::setTensor(TensorPtr tensor) {
+    display(std::move(tensor), nullptr, nullptr);
+}
+
+void TensorView::setDifference(TensorPtr tensor, TensorPtr original) {
+    display(std::move(tensor), std::move(original), nullptr);
+}
+
+void TensorView::showValues(TensorPtr tensor, std::shared_ptr<const MatrixF> values) {
+    display(std::move(tensor), nullptr, std::move(values));
+}
+
+void TensorView::display(TensorPtr tensor, TensorPtr original,
+                         std::shared_ptr<const MatrixF> values) {
+    m_tensor = tensor;
+    m_original = std::move(original);
+    m_values = std::move(values);
     if (!tensor) {
         clear();
         return;
     }
-    auto values = std::make_shared<MatrixF>();
     QString error;
-    if (!tensor->values(values.get(), &error)) {
-        m_tensor = tensor;
+    if (!tensor->check(&error)) {
         showMessage(tr("Cannot show %1:\n%2").arg(tensor->name, error));
+        m_tensor = tensor;
         return;
     }
-    showValues(std::move(tensor), std::move(values));
-}
-
-void TensorView::showValues(TensorPtr tensor, std::shared_ptr<const MatrixF> values) {
-    m_tensor = tensor;
-    m_values = values;
-    if (!tensor || !values) {
-        clear();
-        return;
-    }
-    if (tensor->numel() == 0 || values->size() == 0) {
+    if (tensor->numel() == 0) {
         showMessage(tr("%1 is empty (shape %2).").arg(tensor->name, tensor->shapeString()));
+        m_tensor = tensor;
         return;
     }
-    // Only the page in use keeps its values (a large matrix can be hundreds of MB).
+    // Only the page in use keeps anything (bars hold a 1-D tensor's values).
     if (tensor->rank() < 2) m_heatmap->clear();
     if (tensor->rank() != 1) m_bars->clear();
-    if (tensor->rank() == 0) {
-        m_scalar->setValue(!m_diff && tensor->storage && tensor->storage->isLoaded()
-                               ? tensor->at(0)
-                               : (*values)(0, 0),
-                           tensor);
-        setCurrentWidget(m_scalar);
-    } else if (tensor->rank() == 1) {
-        m_bars->setValues(std::move(values), tensor);
-        setCurrentWidget(m_bars);
-    } else {
-        m_slice->setShape(tensor->shape);
-        showHeatmap(true);
-        setCurrentWidget(m_heatmap);
+    if (tensor->rank() <= 1) {
+        auto small = std::make_shared<MatrixF>();
+        if (!smallValues(small.get(), &error)) {
+            showMessage(tr("Cannot show %1:\n%2").arg(tensor->name, error));
+            m_tensor = tensor;
+            return;
+        }
+        if (tensor->rank() == 0) {
+            m_scalar->setValue(!m_diff && !m_values ? tensor->at(0) : double((*small)(0, 0)),
+                               tensor);
+            setCurrentWidget(m_scalar);
+        } else {
+            m_bars->setValues(std::move(small), tensor);
+            setCurrentWidget(m_bars);
+        }
+        return;
     }
+    m_slice->setShape(tensor->shape);
+    showHeatmap(true);
+    setCurrentWidget(m_heatmap);
+}
+
+bool TensorView::smallValues(MatrixF* out, QString* error) const {
+    if (m_values) {
+        *out = *m_values;
+        return true;
+    }
+    if (m_tensor->numel() > kMaxBars) {
+        *error = tr("%1 values are too many to draw as bars").arg(m_tensor->numel());
+        return false;
+    }
+    if (!m_tensor->values(out, error)) return false;
+    if (m_original) {
+        MatrixF orig;
+        if (!m_original->values(&orig, error)) return false;
+        if (orig.rows() == out->rows() && orig.cols() == out->cols()) *out -= orig;
+    }
+    return true;
 }
 
 bool TensorView::isSliced() const {
     return m_tensor && m_tensor->rank() > 2 && m_slice->spec().mode != SliceSpec::Mode::Flattened;
 }
 
+std::shared_ptr<const MatrixSource> TensorView::heatmapSource(QString* error) const {
+    auto viewOf = [this](TensorPtr t) -> std::shared_ptr<const MatrixSource> {
+        if (!isSliced()) return tensorSource(t);
+        const SliceSpec spec = m_slice->spec();
+        const std::vector<int64_t> shape = m_tensor->shape;
+        int64_t rows = 0, cols = 0;
+        spec.viewSize(shape, &rows, &cols);
+        QStringList what;
+        what << QString::number(int(spec.mode)) << QString::number(spec.rowAxis)
+             << QString::number(spec.colAxis);
+        for (int64_t i : spec.index)
+            what << QString::number(i);
+        return mappedSource(
+            t, rows, cols,
+            [spec, shape](int64_t r, int64_t c) { return spec.flatIndex(shape, r, c); },
+            what.join(QLatin1Char(',')));
+    };
+    if (m_values) return memorySource(m_values);
+    auto current = viewOf(m_tensor);
+    if (!m_original) return current;
+    auto diff = differenceSource(current, viewOf(m_original));
+    if (!diff && error) *error = tr("the original values of this tensor have another shape");
+    return diff;
+}
+
 void TensorView::showHeatmap(bool reset) {
-    if (!m_tensor || !m_values || m_tensor->rank() < 2) return;
+    if (!m_tensor || m_tensor->rank() < 2) return;
     const bool slicing = m_tensor->rank() > 2;
     m_slice->setVisible(slicing);
     placeSliceControls();
-    if (!isSliced()) {
-        m_sliced.reset();
-        if (reset) m_heatmap->setValues(m_values, m_tensor);
-        return;
-    }
-    const SliceSpec spec = m_slice->spec();
-    const std::vector<int64_t> shape = m_tensor->shape;
-    if (!m_sliced || reset) m_sliced = std::make_shared<MatrixF>();
-    spec.gather(shape, m_values->data(), m_sliced.get());
-    // Large mosaics are pooled (NaN wins a block): there the gaps hold zero, which pooling
-    // by magnitude never picks over a weight, so that the kernels stay visible.
-    if (spec.mode == SliceSpec::Mode::Mosaic && std::max(m_sliced->rows(), m_sliced->cols()) > 1200)
-        *m_sliced = m_sliced->unaryExpr([](float v) { return std::isnan(v) ? 0.0f : v; });
     if (!reset) {
         m_heatmap->refreshValues();
         return;
     }
-    m_heatmap->setValues(m_sliced, m_tensor);
+    QString error;
+    const auto source = heatmapSource(&error);
+    if (!source || !m_heatmap->setSource(source, m_tensor, &error)) {
+        showMessage(tr("Cannot show %1:\n%2").arg(m_tensor->name, error));
+        return;
+    }
+    if (!isSliced()) return;
+    const SliceSpec spec = m_slice->spec();
+    const std::vector<int64_t> shape = m_tensor->shape;
     m_heatmap->setFlatIndexMapper(
         [spec, shape](int64_t r, int64_t c) { return spec.flatIndex(shape, r, c); });
     const bool conv = m_tensor->rank() == 4;
@@ -151,9 +208,10 @@ bool TensorView::toMatrixCell(int64_t row, int64_t col, int64_t* mRow, int64_t* 
         return true;
     }
     const int64_t flat = m_slice->spec().flatIndex(m_tensor->shape, row, col);
-    if (flat < 0 || !m_values || m_values->cols() == 0) return false;
-    *mRow = flat / m_values->cols();
-    *mCol = flat % m_values->cols();
+    const int64_t cols = m_tensor->cols();
+    if (flat < 0 || cols == 0) return false;
+    *mRow = flat / cols;
+    *mCol = flat % cols;
     return true;
 }
 
@@ -163,8 +221,8 @@ bool TensorView::fromMatrixCell(int64_t mRow, int64_t mCol, int64_t* row, int64_
         *col = mCol;
         return true;
     }
-    if (!m_values) return false;
-    return m_slice->spec().cellOf(m_tensor->shape, mRow * m_values->cols() + mCol, row, col);
+    if (!m_tensor) return false;
+    return m_slice->spec().cellOf(m_tensor->shape, mRow * m_tensor->cols() + mCol, row, col);
 }
 
 void TensorView::refreshValues() {
@@ -172,12 +230,16 @@ void TensorView::refreshValues() {
         showHeatmap(false);
     else if (currentWidget() == m_heatmap)
         m_heatmap->refreshValues();
-    if (currentWidget() == m_bars) m_bars->refreshValues();
-    if (currentWidget() == m_scalar && m_tensor && m_values && m_values->size() > 0)
-        m_scalar->setValue(!m_diff && m_tensor->storage && m_tensor->storage->isLoaded()
-                               ? m_tensor->at(0)
-                               : (*m_values)(0, 0),
-                           m_tensor);
+    if ((currentWidget() == m_bars || currentWidget() == m_scalar) && m_tensor) {
+        auto small = std::make_shared<MatrixF>();
+        QString error;
+        if (!smallValues(small.get(), &error)) return;
+        if (currentWidget() == m_bars)
+            m_bars->updateValues(std::move(small));
+        else
+            m_scalar->setValue(!m_original && !m_values ? m_tensor->at(0) : double((*small)(0, 0)),
+                               m_tensor);
+    }
 }
 
 void TensorView::refreshValues(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
@@ -203,6 +265,7 @@ void TensorView::showMessage(const QString& text) {
 
 void TensorView::clear() {
     m_tensor.reset();
+    m_original.reset();
     m_values.reset();
     showMessage(tr("Open a weight file and select a tensor in the layer tree."));
 }

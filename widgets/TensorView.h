@@ -3,6 +3,7 @@
 // the tensor cannot be shown.
 #pragma once
 
+#include "MatrixSource.h"
 #include "SliceControls.h"
 #include "Tensor.h"
 
@@ -21,9 +22,11 @@ class TensorView : public QStackedWidget {
 public:
     explicit TensorView(QWidget* parent = nullptr);
 
-    /// Loads \a tensor's values (on this thread) and shows them, or the error.
+    /// Shows \a tensor (read from its file on demand), or why it cannot be shown.
     void setTensor(TensorPtr tensor);
-    /// Shows values already loaded (tensor->values()) of \a tensor.
+    /// Shows \a tensor's values minus \a original's (the same view without edits).
+    void setDifference(TensorPtr tensor, TensorPtr original);
+    /// Shows values already in memory (tests, derived matrices) for \a tensor.
     void showValues(TensorPtr tensor, std::shared_ptr<const MatrixF> values);
     /// Shows \a text in place of a plot (errors, "loading ...", "no file").
     void showMessage(const QString& text);
@@ -55,14 +58,19 @@ Q_SIGNALS:
     void hoverText(const QString& text);
 
 private:
+    void display(TensorPtr tensor, TensorPtr original, std::shared_ptr<const MatrixF> values);
     void showHeatmap(bool resetView);
+    /// The source of the heatmap for the current slice choice (difference applied).
+    std::shared_ptr<const MatrixSource> heatmapSource(QString* error) const;
+    /// The 1-D or 0-D tensor's values (small), difference applied.
+    bool smallValues(MatrixF* out, QString* error) const;
     void placeSliceControls();
     bool eventFilter(QObject* watched, QEvent* event) override;
 
     TensorPtr m_tensor;
-    std::shared_ptr<MatrixF> m_sliced;
+    TensorPtr m_original;                    ///< set in difference mode
+    std::shared_ptr<const MatrixF> m_values; ///< showValues() only
     SliceControls* m_slice = nullptr;
-    std::shared_ptr<const MatrixF> m_values;
     bool m_diff = false;
     HeatmapWidget* m_heatmap = nullptr;
     BarChartWidget* m_bars = nullptr;

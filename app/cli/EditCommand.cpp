@@ -10,6 +10,7 @@
 #include <QFileInfo>
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace ws::cli {
 
@@ -38,10 +39,21 @@ struct Range {
 Range regionRange(const Tensor& t, const Region& r) {
     Range out;
     const int es = dtypeSize(t.dtype);
-    const char* data = t.storage->data();
+    std::vector<double> values;
+    std::vector<char> bytes;
     r.forEachRun(t, [&](int64_t pos, int64_t count, int64_t stride) {
-        for (int64_t k = 0; k < count; ++k) {
-            const double v = readElement(data + (pos + k * stride) * es, t.dtype);
+        values.resize(size_t(count));
+        if (t.encoding) { // an encoded tensor's runs are logical positions
+            for (int64_t k = 0; k < count; ++k)
+                t.readDoubles(pos + k * stride, 1, &values[size_t(k)], nullptr);
+        } else {
+            bytes.resize(size_t(es));
+            for (int64_t k = 0; k < count; ++k) {
+                t.storage->readBytes((pos + k * stride) * es, es, bytes.data(), nullptr);
+                values[size_t(k)] = readElement(bytes.data(), t.dtype);
+            }
+        }
+        for (double v : values) {
             out.min = std::min(out.min, v);
             out.max = std::max(out.max, v);
         }
@@ -122,7 +134,7 @@ int runEdit(const QStringList& argList) {
         }
         const TensorPtr& t = r.tensor;
         const Region& region = r.region;
-        if (!t->load(&error)) return fail(BadInput, error);
+        if (!t->check(&error)) return fail(BadInput, error);
         const Range before = regionRange(*t, region);
         if (!doc.edit(r.expr.tensorName, region, r.expr.op, &error))
             return fail(BadInput, QStringLiteral("%1: '%2': %3").arg(input, text, error));
@@ -131,7 +143,7 @@ int runEdit(const QStringList& argList) {
                       .arg(text)
                       .arg(region.numel())
                       .arg(t->numel())
-                      .arg(t->name, t->shapeString(), dtypeName(t->dtype), num(before.min),
+                      .arg(t->name, t->shapeString(), t->typeName(), num(before.min),
                            num(before.max), num(after.min), num(after.max));
     }
     if (dryRun) {

@@ -1,7 +1,7 @@
 // Histograms, percentiles, per-feature norms and file comparison (numpy semantics);
 // singular values live in AnalysisSpectrum.cpp.
 #include "Analysis.h"
-#include "HeatmapPooling.h"
+#include "MatrixSource.h"
 
 #include <algorithm>
 #include <cmath>
@@ -92,8 +92,8 @@ std::pair<double, double> percentileRange(const float* values, int64_t n, double
     return {lo, hi};
 }
 
-bool histogramOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
-                 int bins, Histogram* out, QString* error) {
+bool finiteRangeOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
+                   double* lo, double* hi, QString* error) {
     double mn = std::numeric_limits<double>::infinity(), mx = -mn;
     const auto range = [&](const MatrixSource::Tile& t) {
         for (int64_t i = 0; i < t.nRows; ++i)
@@ -105,13 +105,18 @@ bool histogramOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRow
             }
     };
     if (!m.forEachTile(row0, col0, nRows, nCols, range, error)) return false;
-    // The range histogram() would take from all the values at once ([0, 0], its
-    // "from the data" marker, is resolved the same way by every piece).
     if (mn > mx) mn = mx = 0;
-    Histogram total = histogram(nullptr, 0, bins, mn, mx); // the edges, no counts
+    *lo = mn;
+    *hi = mx;
+    return true;
+}
+
+bool histogramOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
+                 int bins, double lo, double hi, Histogram* out, QString* error) {
+    Histogram total = histogram(nullptr, 0, bins, lo, hi); // the edges, no counts
     const auto count = [&](const MatrixSource::Tile& t) {
         for (int64_t i = 0; i < t.nRows; ++i) {
-            const Histogram part = histogram(t.data + i * t.stride, t.nCols, bins, mn, mx);
+            const Histogram part = histogram(t.data + i * t.stride, t.nCols, bins, lo, hi);
             for (size_t k = 0; k < total.counts.size() && k < part.counts.size(); ++k)
                 total.counts[k] += part.counts[k];
         }
@@ -119,6 +124,15 @@ bool histogramOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRow
     if (!m.forEachTile(row0, col0, nRows, nCols, count, error)) return false;
     *out = std::move(total);
     return true;
+}
+
+bool histogramOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
+                 int bins, Histogram* out, QString* error) {
+    // The range histogram() would take from all the values at once ([0, 0], its
+    // "from the data" marker, is resolved the same way by every piece).
+    double mn = 0, mx = 0;
+    if (!finiteRangeOf(m, row0, col0, nRows, nCols, &mn, &mx, error)) return false;
+    return histogramOf(m, row0, col0, nRows, nCols, bins, mn, mx, out, error);
 }
 
 bool normsOf(const MatrixSource& m, std::vector<double>* columns, std::vector<double>* rows,

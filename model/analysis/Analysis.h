@@ -13,6 +13,8 @@
 
 namespace ws {
 
+class MatrixSource;
+
 /// A histogram as numpy.histogram returns it: bins+1 edges, bins counts.
 struct Histogram {
     std::vector<double> edges;
@@ -38,6 +40,8 @@ struct Spectrum {
     double spectral = 0;                ///< largest singular value
     double stableRank = 0;              ///< sum(s^2) / max(s)^2 (Frobenius^2 / spectral^2)
     double effectiveRank = 0;           ///< exp(entropy of s / sum(s))
+    QString
+        method; ///< how they were found: "exact (SVD)", "randomized: the largest 128 of 3072 ..."
 };
 
 /// Called with progress in [0, 1]; return false to cancel.
@@ -48,6 +52,10 @@ using AnalysisProgress = std::function<bool(double)>;
 /// then uses the exact Frobenius norm). False with \a error when cancelled.
 bool computeSpectrum(const MatrixF& m, Spectrum* out, QString* error,
                      const AnalysisProgress& progress = {}, int exactLimit = 2048, int rank = 128);
+/// The same reading \a m block by block (a matrix of any size, never held whole but for
+/// the exact SVD of one whose smaller side is within \a exactLimit).
+bool computeSpectrum(const MatrixSource& m, Spectrum* out, QString* error,
+                     const AnalysisProgress& progress = {}, int exactLimit = 2048, int rank = 128);
 
 /// Singular values (descending) as square roots of the eigenvalues of the Gram matrix
 /// (A^T A or A A^T, the smaller, accumulated in double in blocks of rows): exact up to
@@ -56,19 +64,25 @@ bool computeSpectrum(const MatrixF& m, Spectrum* out, QString* error,
 /// whose smaller side is within its exact limit. False when \a progress cancels.
 bool gramSingularValues(const MatrixF& m, std::vector<double>* out,
                         const AnalysisProgress& progress = {});
-
-/// L2 norm of each column (input feature) and each row (output feature).
-class MatrixSource;
+bool gramSingularValues(const MatrixSource& m, std::vector<double>* out, QString* error,
+                        const AnalysisProgress& progress = {});
 
 /// histogram() of the region [row0, row0+nRows) x [col0, col0+nCols) of \a m, read
 /// tile by tile (two passes: the finite range, then the counts). The same counts as
 /// histogram() over the region's values in memory.
 bool histogramOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
                  int bins, Histogram* out, QString* error);
+/// The same binned over [\a lo, \a hi] (one pass): to overlay two histograms.
+bool histogramOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
+                 int bins, double lo, double hi, Histogram* out, QString* error);
+/// The finite min and max of the region (both 0 when it holds none).
+bool finiteRangeOf(const MatrixSource& m, int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
+                   double* lo, double* hi, QString* error);
 /// columnNorms() and rowNorms() of \a m, read tile by tile in one pass.
 bool normsOf(const MatrixSource& m, std::vector<double>* columns, std::vector<double>* rows,
              QString* error);
 
+/// L2 norm of each column (input feature) and each row (output feature).
 std::vector<double> columnNorms(const MatrixF& m);
 std::vector<double> rowNorms(const MatrixF& m);
 

@@ -8,32 +8,31 @@
 
 namespace ws {
 
-namespace {
-
-template <typename T> TensorStats accumulate(const T* values, int64_t n) {
-    TensorStats s;
-    s.count = n;
-    double shift = 0;
-    int64_t i0 = 0;
-    for (; i0 < n; ++i0)
-        if (std::isfinite(double(values[i0]))) {
-            shift = double(values[i0]);
-            break;
-        }
+template <typename T> void StatsAccumulator::addValues(const T* values, int64_t n) {
+    m_count += n;
+    if (!m_shifted)
+        for (int64_t i = 0; i < n; ++i)
+            if (std::isfinite(double(values[i]))) {
+                m_shift = double(values[i]);
+                m_shifted = true;
+                break;
+            }
     double sum = 0, sumSq = 0, sumShifted = 0, sumShiftedSq = 0;
-    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-    int64_t zeros = 0, finite = 0;
+    double lo = m_any ? m_lo : std::numeric_limits<double>::infinity();
+    double hi = m_any ? m_hi : -std::numeric_limits<double>::infinity();
+    const double shift = m_shift;
+    int64_t zeros = 0, finite = 0, nans = 0, infs = 0;
     for (int64_t i = 0; i < n; ++i) {
         const double v = double(values[i]);
         if (v != v) {
-            ++s.nanCount;
+            ++nans;
             continue;
         }
         lo = v < lo ? v : lo;
         hi = v > hi ? v : hi;
         zeros += v == 0;
         if (std::isinf(v)) {
-            ++s.infCount;
+            ++infs;
             continue;
         }
         ++finite;
@@ -43,37 +42,82 @@ template <typename T> TensorStats accumulate(const T* values, int64_t n) {
         sumShifted += d;
         sumShiftedSq += d * d;
     }
+    m_any = m_any || lo <= hi;
+    m_lo = lo;
+    m_hi = hi;
+    m_sum += sum;
+    m_sumSq += sumSq;
+    m_sumShifted += sumShifted;
+    m_sumShiftedSq += sumShiftedSq;
+    m_zeros += zeros;
+    m_finite += finite;
+    m_nan += nans;
+    m_inf += infs;
+}
+
+void StatsAccumulator::add(const double* values, int64_t n) {
+    addValues(values, n);
+}
+
+void StatsAccumulator::add(const float* values, int64_t n) {
+    addValues(values, n);
+}
+
+TensorStats StatsAccumulator::result() const {
+    TensorStats s;
+    const int64_t n = m_count;
+    s.count = n;
+    s.nanCount = m_nan;
+    s.infCount = m_inf;
     const double nan = std::numeric_limits<double>::quiet_NaN();
-    s.zeroFraction = n ? double(zeros) / double(n) : 0;
-    s.l2 = s.infCount ? std::numeric_limits<double>::infinity() : std::sqrt(sumSq);
-    if (finite + s.infCount == 0) {
+    s.zeroFraction = n ? double(m_zeros) / double(n) : 0;
+    s.l2 = s.infCount ? std::numeric_limits<double>::infinity() : std::sqrt(m_sumSq);
+    if (m_finite + s.infCount == 0) {
         s.min = s.max = s.mean = s.std = n ? nan : 0;
         return s;
     }
-    s.min = lo;
-    s.max = hi;
-    if (s.infCount || finite == 0) {
+    s.min = m_lo;
+    s.max = m_hi;
+    if (s.infCount || m_finite == 0) {
         s.mean = s.std = nan;
         return s;
     }
-    const double f = double(finite);
-    s.mean = sum / f;
-    const double var = (sumShiftedSq - sumShifted * sumShifted / f) / f;
+    const double f = double(m_finite);
+    s.mean = m_sum / f;
+    const double var = (m_sumShiftedSq - m_sumShifted * m_sumShifted / f) / f;
     s.std = std::sqrt(std::max(0.0, var));
     return s;
 }
 
-} // namespace
-
-bool computeStats(const Tensor& t, TensorStats* out, QString* error) {
-    std::vector<double> values;
-    if (!t.valuesDouble(&values, error)) return false;
-    *out = accumulate(values.data(), int64_t(values.size()));
+bool computeStats(const Tensor& t, TensorStats* out, QString* error,
+                  const std::atomic<bool>* cancel) {
+    const QString problem = t.problem.isEmpty() ? t.validate() : t.problem;
+    if (!problem.isEmpty()) {
+        if (error) *error = problem;
+        return false;
+    }
+    StatsAccumulator acc;
+    const int64_t n = t.numel();
+    constexpr int64_t kPiece = int64_t(1) << 20;
+    std::vector<double> buf(size_t(std::min(n, kPiece)));
+    for (int64_t done = 0; done < n;) {
+        if (cancel && cancel->load()) {
+            if (error) *error = QStringLiteral("cancelled");
+            return false;
+        }
+        const int64_t k = std::min(kPiece, n - done);
+        if (!t.readDoubles(done, k, buf.data(), error)) return false;
+        acc.add(buf.data(), k);
+        done += k;
+    }
+    *out = acc.result();
     return true;
 }
 
 TensorStats computeStats(const float* values, int64_t n) {
-    return accumulate(values, n);
+    StatsAccumulator acc;
+    acc.add(values, n);
+    return acc.result();
 }
 
 } // namespace ws

@@ -2,6 +2,7 @@
 // PyTorch's round-to-nearest-even.
 #include "DType.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -33,6 +34,7 @@ constexpr TypeInfo kTypes[] = {
     {DType::Float8E4M3, "float8_e4m3fn", 1},
     {DType::Float8E5M2, "float8_e5m2", 1},
     {DType::Complex64, "complex64", 8},
+    {DType::Complex128, "complex128", 16},
 };
 
 const TypeInfo& info(DType t) {
@@ -109,10 +111,69 @@ bool isFloatingPoint(DType t) {
     case DType::Float8E4M3:
     case DType::Float8E5M2:
     case DType::Complex64:
+    case DType::Complex128:
         return true;
     default:
         return false;
     }
+}
+
+bool isComplex(DType t) {
+    return t == DType::Complex64 || t == DType::Complex128;
+}
+
+bool isInteger(DType t) {
+    Int128 lo, hi;
+    return integerRange(t, &lo, &hi);
+}
+
+bool integerRange(DType t, Int128* lo, Int128* hi) {
+    switch (t) {
+    case DType::Int64:
+        *lo = std::numeric_limits<int64_t>::min(), *hi = std::numeric_limits<int64_t>::max();
+        return true;
+    case DType::Int32:
+        *lo = std::numeric_limits<int32_t>::min(), *hi = std::numeric_limits<int32_t>::max();
+        return true;
+    case DType::Int16:
+        *lo = std::numeric_limits<int16_t>::min(), *hi = std::numeric_limits<int16_t>::max();
+        return true;
+    case DType::Int8:
+        *lo = std::numeric_limits<int8_t>::min(), *hi = std::numeric_limits<int8_t>::max();
+        return true;
+    case DType::UInt8:
+        *lo = 0, *hi = std::numeric_limits<uint8_t>::max();
+        return true;
+    case DType::UInt16:
+        *lo = 0, *hi = std::numeric_limits<uint16_t>::max();
+        return true;
+    case DType::UInt32:
+        *lo = 0, *hi = std::numeric_limits<uint32_t>::max();
+        return true;
+    case DType::UInt64:
+        *lo = 0, *hi = std::numeric_limits<uint64_t>::max();
+        return true;
+    default:
+        return false;
+    }
+}
+
+QString int128Text(Int128 v) {
+    if (v == 0) return QStringLiteral("0");
+    const bool negative = v < 0;
+    QString digits;
+    while (v != 0) {
+        const int d = int(v % 10);
+        digits.prepend(QChar(u'0' + (negative ? -d : d)));
+        v /= 10;
+    }
+    return negative ? QLatin1Char('-') + digits : digits;
+}
+
+QString integerRangeText(DType t) {
+    Int128 lo = 0, hi = 0;
+    if (!integerRange(t, &lo, &hi)) return QString();
+    return QStringLiteral("[%1, %2]").arg(int128Text(lo), int128Text(hi));
 }
 
 float halfToFloat(uint16_t h) {
@@ -178,6 +239,116 @@ uint16_t floatToBFloat16(float f) {
     return uint16_t(x >> 16);
 }
 
+uint8_t floatToFp8(float f, DType t) {
+    const bool e4m3 = t == DType::Float8E4M3;
+    const int manBits = e4m3 ? 3 : 2, bias = e4m3 ? 7 : 15;
+    const uint8_t nan = e4m3 ? 0x7f : 0x7e, inf = 0x7c;
+    const uint8_t sign = std::signbit(f) ? 0x80 : 0;
+    if (std::isnan(f)) return uint8_t(sign | nan);
+    const double a = std::fabs(double(f));
+    if (std::isinf(f)) return e4m3 ? uint8_t(sign | nan) : uint8_t(sign | inf);
+    if (a == 0) return sign;
+    int e = std::ilogb(a);
+    const int minExp = 1 - bias;
+    uint32_t code;
+    if (e < minExp) { // subnormal: units of 2^(minExp - manBits), rounded to nearest even
+        const double q = std::nearbyint(std::ldexp(a, manBits - minExp));
+        code = uint32_t(q); // q == 2^manBits is the smallest normal: the bits agree
+    } else {
+        double q = std::nearbyint(std::ldexp(a, manBits - e)); // in [2^man, 2^(man+1)]
+        if (q >= double(1 << (manBits + 1))) {
+            q /= 2;
+            ++e;
+        }
+        code = (uint32_t(e + bias) << manBits) | (uint32_t(q) - (1u << manBits));
+    }
+    if (e4m3) {
+        if (code > 0x7e) return uint8_t(sign | nan); // past 448 (464 and above): NaN
+    } else if (code >= 0x7c) {
+        return uint8_t(sign | inf); // 61440 and above: inf
+    }
+    return uint8_t(sign | code);
+}
+
+double fp8Max(DType t) {
+    return t == DType::Float8E4M3 ? 448.0 : 57344.0;
+}
+
+namespace {
+
+QString shortestFloat(double v, bool single) {
+    if (std::isnan(v)) return QStringLiteral("nan");
+    if (std::isinf(v)) return v > 0 ? QStringLiteral("inf") : QStringLiteral("-inf");
+    char buf[64];
+    const auto r = single ? std::to_chars(buf, buf + sizeof buf, float(v))
+                          : std::to_chars(buf, buf + sizeof buf, v);
+    return QString::fromLatin1(buf, int(r.ptr - buf));
+}
+
+} // namespace
+
+QString elementText(const char* p, DType t) {
+    switch (t) {
+    case DType::Float64:
+        return shortestFloat(load<double>(p), false);
+    case DType::Bool:
+        return load<uint8_t>(p) ? QStringLiteral("True") : QStringLiteral("False");
+    case DType::Complex64:
+    case DType::Complex128: {
+        const bool wide = t == DType::Complex128;
+        const double re = wide ? load<double>(p) : load<float>(p);
+        const double im = wide ? load<double>(p + 8) : load<float>(p + 4);
+        const QString imText = shortestFloat(im, !wide);
+        return QStringLiteral("%1%2%3j").arg(
+            shortestFloat(re, !wide),
+            imText.startsWith(QLatin1Char('-')) ? QString() : QStringLiteral("+"), imText);
+    }
+    default: {
+        Int128 lo, hi;
+        if (integerRange(t, &lo, &hi)) {
+            Int128 v = 0;
+            switch (t) {
+            case DType::Int64:
+                v = load<int64_t>(p);
+                break;
+            case DType::Int32:
+                v = load<int32_t>(p);
+                break;
+            case DType::Int16:
+                v = load<int16_t>(p);
+                break;
+            case DType::Int8:
+                v = load<int8_t>(p);
+                break;
+            case DType::UInt8:
+                v = load<uint8_t>(p);
+                break;
+            case DType::UInt16:
+                v = load<uint16_t>(p);
+                break;
+            case DType::UInt32:
+                v = load<uint32_t>(p);
+                break;
+            default:
+                v = load<uint64_t>(p);
+                break;
+            }
+            return int128Text(v);
+        }
+        const double v = readElement(p, t);
+        if (t != DType::Float32 && std::isfinite(v)) {
+            // 16- and 8-bit floats: the shortest text that is stored as the same value
+            // ("0.1" for the float16 nearest 0.1, not its float32 digits).
+            for (int digits = 1; digits <= 9; ++digits) {
+                const QString s = QString::number(v, 'g', digits);
+                if (roundTrip(t, s.toDouble()) == v) return s;
+            }
+        }
+        return shortestFloat(v, true);
+    }
+    }
+}
+
 double readElement(const char* p, DType t) {
     switch (t) {
     case DType::Float32:
@@ -212,6 +383,8 @@ double readElement(const char* p, DType t) {
         return fp8ToDouble(load<uint8_t>(p), 5, 2, false);
     case DType::Complex64:
         return load<float>(p);
+    case DType::Complex128:
+        return load<double>(p);
     }
     return 0;
 }
@@ -259,15 +432,21 @@ void writeElement(char* p, DType t, double v) {
         break;
     case DType::Float8E4M3:
     case DType::Float8E5M2:
-        break; // not editable
-    case DType::Complex64:
+        store(p, floatToFp8(float(v), t));
+        break;
+    case DType::Complex64: // a real value: imaginary part 0
         store(p, float(v));
+        store(p + 4, 0.0f);
+        break;
+    case DType::Complex128:
+        store(p, v);
+        store(p + 8, 0.0);
         break;
     }
 }
 
 double roundTrip(DType t, double v) {
-    char buf[8] = {};
+    char buf[16] = {};
     writeElement(buf, t, v);
     return readElement(buf, t);
 }

@@ -25,8 +25,13 @@ enum class DType {
     UInt64,
     Float8E4M3,
     Float8E5M2,
-    Complex64, ///< shown by its real part
+    Complex64,  ///< two float32 (real, imaginary)
+    Complex128, ///< two float64
 };
+
+/// Integer arithmetic wide enough for every int64 and uint64 value and their sums
+/// (a GCC/Clang extension; edits of integer tensors are exact in it).
+__extension__ typedef __int128 Int128;
 
 /// PyTorch's name for the type: "float32", "bfloat16", "int64", "bool", ...
 QString dtypeName(DType t);
@@ -35,12 +40,36 @@ std::optional<DType> dtypeFromName(const QString& name);
 /// Size of one element in bytes.
 int dtypeSize(DType t);
 bool isFloatingPoint(DType t);
+bool isComplex(DType t);
+/// True for the signed and unsigned integer types (not bool).
+bool isInteger(DType t);
+/// The smallest and largest value of an integer type (false for other types).
+bool integerRange(DType t, Int128* lo, Int128* hi);
+/// "[-128, 127]", "[0, 18446744073709551615]": an integer type's range for messages.
+QString integerRangeText(DType t);
+/// Decimal text of \a v (QString cannot format 128-bit integers).
+QString int128Text(Int128 v);
 
 float halfToFloat(uint16_t h);
 uint16_t floatToHalf(float f); ///< round to nearest even, as PyTorch
 float bfloat16ToFloat(uint16_t b);
 uint16_t floatToBFloat16(float f); ///< round to nearest even, as PyTorch
+/// float32 -> float8_e4m3fn / float8_e5m2 code as PyTorch converts: round to nearest
+/// even, no saturation (e4m3fn: |x| > 464 and NaN become NaN; e5m2: |x| >= 61440
+/// becomes inf).
+uint8_t floatToFp8(float f, DType t);
+/// The largest finite value of a float8 type (448, 57344).
+double fp8Max(DType t);
 
+/// Converts \a n packed little-endian elements of type \a t at \a src to floats (the
+/// real part of complex values) at \a dst. \a src and \a dst must not overlap.
+void toFloats(const char* src, DType t, int64_t n, float* dst);
+/// The same to doubles (int64 beyond 2^53 rounds: use the bytes for exact integers).
+void toDoubles(const char* src, DType t, int64_t n, double* dst);
+/// The exact text of the element stored at \a p as PyTorch prints values: integers in
+/// full ("9223372036854775807"), floats in the shortest form that reads back as the
+/// same value of their type ("0.1", "3.140625"), bool "True"/"False", complex "1+2j".
+QString elementText(const char* p, DType t);
 /// Reads one little-endian element at \a p and converts it to double.
 double readElement(const char* p, DType t);
 /// Widens \a n float16 or bfloat16 values, packed at the start of \a buffer, to floats

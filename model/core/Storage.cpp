@@ -1,203 +1,268 @@
-// Lazy storage loading: a file range is checked against the real file size
-// before anything is allocated, so a header cannot make us allocate what it claims.
+// Lazy storages with an edit overlay. A file range is checked against the real
+// file size before anything is read, so a header cannot make us allocate or read
+// what it merely claims.
 #include "Storage.h"
 
-#include "Parallel.h"
-
-#include <QFile>
-#include <QFileInfo>
+#include <atomic>
 #include <cstring>
 
 namespace ws {
 
-Storage::Storage(Loader loader, qint64 byteSize, qint64 fileOffset, const QString& key)
-    : m_loader(std::move(loader)), m_byteSize(byteSize), m_fileOffset(fileOffset), m_key(key) {}
+namespace {
+std::atomic<quint64> g_nextUid{1};
+}
+
+Storage::Storage(qint64 byteSize, const QString& key)
+    : m_uid(g_nextUid++), m_byteSize(byteSize), m_key(key) {}
 
 std::shared_ptr<Storage> Storage::fromFileRange(const QString& filePath, qint64 fileOffset,
                                                 qint64 byteSize, const QString& key) {
-    auto loader = [filePath, fileOffset, byteSize, key](QByteArray& bytes, QString* error) {
-        QFile file(filePath);
-        if (!file.open(QIODevice::ReadOnly)) {
-            *error = QStringLiteral("%1: cannot open: %2").arg(filePath, file.errorString());
-            return false;
-        }
-        if (fileOffset < 0 || byteSize < 0 || fileOffset > file.size() ||
-            byteSize > file.size() - fileOffset) {
-            *error = QStringLiteral("%1: record %2 needs %3 bytes at offset %4 but the file "
-                                    "has only %5 bytes")
-                         .arg(filePath, key)
-                         .arg(byteSize)
-                         .arg(fileOffset)
-                         .arg(file.size());
-            return false;
-        }
-        if (!file.seek(fileOffset)) {
-            *error = QStringLiteral("%1: cannot seek to record %2").arg(filePath, key);
-            return false;
-        }
-        bytes.resize(byteSize);
-        adviseHugePages(bytes.data(), byteSize);
-        qint64 got = 0;
-        while (got < byteSize) {
-            qint64 n = file.read(bytes.data() + got, byteSize - got);
-            if (n <= 0) break;
-            got += n;
-        }
-        if (got != byteSize) {
-            bytes.clear();
-            *error = QStringLiteral("%1: record %2 is truncated (%3 of %4 bytes)")
-                         .arg(filePath, key)
-                         .arg(got)
-                         .arg(byteSize);
-            return false;
-        }
-        return true;
-    };
-    auto storage = std::make_shared<Storage>(loader, byteSize, fileOffset, key);
-    storage->m_filePath = filePath;
-    return storage;
+    auto s = std::make_shared<Storage>(byteSize, key);
+    s->m_source = openLocalFile(filePath, &s->m_openError);
+    s->m_offset = fileOffset;
+    if (!s->m_source && s->m_openError.isEmpty())
+        s->m_openError = QStringLiteral("%1: cannot open").arg(filePath);
+    return s;
+}
+
+std::shared_ptr<Storage> Storage::fromSource(ByteSourcePtr source, qint64 offset, qint64 byteSize,
+                                             const QString& key) {
+    auto s = std::make_shared<Storage>(byteSize, key);
+    s->m_source = std::move(source);
+    s->m_offset = offset;
+    return s;
 }
 
 std::shared_ptr<Storage> Storage::fromBytes(QByteArray bytes, const QString& key) {
-    qint64 size = bytes.size();
-    auto s = std::make_shared<Storage>(Loader(), size, -1, key);
-    s->m_bytes = std::move(bytes);
-    s->m_loaded = true;
+    auto s = std::make_shared<Storage>(bytes.size(), key);
+    s->m_cache = std::move(bytes);
+    s->m_cached = true;
     return s;
 }
 
 std::shared_ptr<Storage> Storage::fromLoader(Loader loader, qint64 byteSize, const QString& key) {
-    return std::make_shared<Storage>(std::move(loader), byteSize, -1, key);
+    auto s = std::make_shared<Storage>(byteSize, key);
+    s->m_loader = std::move(loader);
+    return s;
 }
 
-bool Storage::isLoaded() const {
+qint64 Storage::fileOffset() const {
     std::lock_guard<std::mutex> lock(m_mutex);
-    return m_loaded;
-}
-
-bool Storage::load(QString* error) {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    if (m_loaded) return true;
-    QString dummy;
-    QString* err = error ? error : &dummy;
-    if (!m_loader) {
-        *err = QStringLiteral("storage %1 has no data").arg(m_key);
-        return false;
-    }
-    QByteArray bytes;
-    if (!m_loader(bytes, err)) return false;
-    if (bytes.size() != m_byteSize) {
-        *err = QStringLiteral("storage %1 holds %2 bytes, expected %3")
-                   .arg(m_key)
-                   .arg(bytes.size())
-                   .arg(m_byteSize);
-        return false;
-    }
-    m_bytes = std::move(bytes);
-    m_loaded = true;
-    return true;
-}
-
-bool Storage::readOriginal(QByteArray* out, QString* error) const {
-    Loader loader;
-    {
-        std::lock_guard<std::mutex> lock(m_mutex);
-        loader = m_loader;
-        if (!loader && !m_dirty) {
-            *out = m_bytes;
-            return true;
-        }
-    }
-    QString dummy;
-    QString* err = error ? error : &dummy;
-    if (!loader) {
-        *err = QStringLiteral("storage %1 has no file to restore from").arg(m_key);
-        return false;
-    }
-    if (!loader(*out, err)) return false;
-    if (out->size() != m_byteSize) {
-        *err = QStringLiteral("storage %1 changed size in the file").arg(m_key);
-        return false;
-    }
-    return true;
-}
-
-void Storage::rebind(Loader loader, qint64 fileOffset, const QString& filePath) {
-    std::lock_guard<std::mutex> lock(m_mutex);
-    m_loader = std::move(loader);
-    m_fileOffset = fileOffset;
-    m_filePath = filePath;
+    return m_source ? m_offset : -1;
 }
 
 QString Storage::filePath() const {
     std::lock_guard<std::mutex> lock(m_mutex);
-    return m_filePath;
+    return m_source ? m_source->localPath() : QString();
 }
 
-bool Storage::readBytes(qint64 offset, qint64 size, char* dst, QString* error) {
-    QString dummy;
-    QString* err = error ? error : &dummy;
-    if (offset < 0 || size < 0 || offset > m_byteSize || size > m_byteSize - offset) {
-        *err = QStringLiteral("storage %1: range %2+%3 is outside its %4 bytes")
-                   .arg(m_key)
-                   .arg(offset)
-                   .arg(size)
-                   .arg(m_byteSize);
+ByteSourcePtr Storage::source() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_source;
+}
+
+bool Storage::rangeOk(qint64 offset, qint64 size, QString* error) const {
+    if (offset >= 0 && size >= 0 && offset <= m_byteSize && size <= m_byteSize - offset)
+        return true;
+    if (error)
+        *error = QStringLiteral("storage %1: range %2+%3 is outside its %4 bytes")
+                     .arg(m_key)
+                     .arg(offset)
+                     .arg(size)
+                     .arg(m_byteSize);
+    return false;
+}
+
+bool Storage::ensureCached(QString* error) const {
+    if (m_cached) return true;
+    if (!m_loader) {
+        if (error) *error = QStringLiteral("storage %1 has no data").arg(m_key);
         return false;
     }
-    QString path;
+    QByteArray bytes;
+    QString err;
+    if (!m_loader(bytes, &err)) {
+        if (error)
+            *error = err.isEmpty() ? QStringLiteral("storage %1 cannot be read").arg(m_key) : err;
+        return false;
+    }
+    if (bytes.size() != m_byteSize) {
+        if (error)
+            *error = QStringLiteral("storage %1 holds %2 bytes, expected %3")
+                         .arg(m_key)
+                         .arg(bytes.size())
+                         .arg(m_byteSize);
+        return false;
+    }
+    m_cache = std::move(bytes);
+    m_cached = true;
+    return true;
+}
+
+bool Storage::check(QString* error) const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_source) {
+        if (m_offset < 0 || m_offset > m_source->size() ||
+            m_byteSize > m_source->size() - m_offset) {
+            if (error)
+                *error = QStringLiteral("%1: record %2 needs %3 bytes at offset %4 but the file "
+                                        "ends after %5 bytes")
+                             .arg(m_source->name(), m_key)
+                             .arg(m_byteSize)
+                             .arg(m_offset)
+                             .arg(m_source->size());
+            return false;
+        }
+        return true;
+    }
+    if (!m_openError.isEmpty()) {
+        if (error) *error = m_openError;
+        return false;
+    }
+    return ensureCached(error);
+}
+
+bool Storage::readOriginalBytes(qint64 offset, qint64 size, char* dst, QString* error) const {
+    if (!rangeOk(offset, size, error)) return false;
+    ByteSourcePtr source;
     qint64 base = -1;
     {
         std::lock_guard<std::mutex> lock(m_mutex);
-        if (m_loaded) {
-            std::memcpy(dst, m_bytes.constData() + offset, size_t(size));
+        if (!m_source) {
+            if (!m_openError.isEmpty()) {
+                if (error) *error = m_openError;
+                return false;
+            }
+            if (!ensureCached(error)) return false;
+            std::memcpy(dst, m_cache.constData() + offset, size_t(size));
             return true;
         }
-        path = m_filePath;
-        base = m_fileOffset;
+        source = m_source;
+        base = m_offset;
     }
-    if (path.isEmpty() || base < 0) {
-        if (!load(err)) return false;
-        std::memcpy(dst, m_bytes.constData() + offset, size_t(size));
-        return true;
-    }
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *err = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
+    if (base < 0 || base + m_byteSize > source->size()) {
+        if (error)
+            *error = QStringLiteral("%1: record %2 needs %3 bytes at offset %4 but the file "
+                                    "ends after %5 bytes")
+                         .arg(source->name(), m_key)
+                         .arg(m_byteSize)
+                         .arg(base)
+                         .arg(source->size());
         return false;
     }
-    if (base + m_byteSize > file.size() || !file.seek(base + offset)) {
-        *err = QStringLiteral("%1: record %2 needs %3 bytes at offset %4 but the file has only "
-                              "%5 bytes")
-                   .arg(path, m_key)
-                   .arg(m_byteSize)
-                   .arg(base)
-                   .arg(file.size());
-        return false;
+    return source->read(base + offset, size, dst, error);
+}
+
+bool Storage::readBytes(qint64 offset, qint64 size, char* dst, QString* error) const {
+    if (!rangeOk(offset, size, error)) return false;
+    std::shared_lock<std::shared_mutex> lock(m_overlayMutex);
+    if (m_overlay.isEmpty() || !m_overlay.covers(offset, size))
+        if (!readOriginalBytes(offset, size, dst, error)) return false;
+    return m_overlay.apply(offset, size, dst, error);
+}
+
+bool Storage::readAll(QByteArray* out, QString* error) const {
+    out->resize(qsizetype(m_byteSize));
+    return readBytes(0, m_byteSize, out->data(), error);
+}
+
+bool Storage::readOriginal(QByteArray* out, QString* error) const {
+    out->resize(qsizetype(m_byteSize));
+    return readOriginalBytes(0, m_byteSize, out->data(), error);
+}
+
+bool Storage::isLoaded() const {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_cached;
+}
+
+bool Storage::writeBytes(qint64 offset, qint64 size, const char* src, QString* error) {
+    if (!rangeOk(offset, size, error)) return false;
+    std::unique_lock<std::shared_mutex> lock(m_overlayMutex);
+    return m_overlay.write(offset, size, src, error);
+}
+
+bool Storage::hasEdits() const {
+    std::shared_lock<std::shared_mutex> lock(m_overlayMutex);
+    return !m_overlay.isEmpty();
+}
+
+qint64 Storage::editBytes() const {
+    std::shared_lock<std::shared_mutex> lock(m_overlayMutex);
+    return m_overlay.bytes();
+}
+
+std::shared_ptr<Storage> Storage::withoutEdits() const {
+    auto s = std::make_shared<Storage>(m_byteSize, m_key);
+    std::lock_guard<std::mutex> lock(m_mutex);
+    s->m_source = m_source;
+    s->m_offset = m_offset;
+    s->m_openError = m_openError;
+    s->m_loader = m_loader;
+    s->m_cache = m_cache;
+    s->m_cached = m_cached;
+    return s;
+}
+
+void Storage::discardEdits() {
+    std::unique_lock<std::shared_mutex> lock(m_overlayMutex);
+    m_overlay.clear();
+}
+
+void Storage::rebindTo(const Storage& fresh) {
+    std::unique_lock<std::shared_mutex> overlayLock(m_overlayMutex);
+    std::lock_guard<std::mutex> lock(m_mutex);
+    {
+        std::lock_guard<std::mutex> freshLock(fresh.m_mutex);
+        m_source = fresh.m_source;
+        m_offset = fresh.m_offset;
+        m_loader = fresh.m_loader;
+        m_openError = fresh.m_openError;
+        if (!m_source && !m_loader && fresh.m_cached) {
+            m_cache = fresh.m_cache;
+            m_cached = true;
+        } else {
+            m_cache = QByteArray();
+            m_cached = false;
+        }
     }
-    qint64 got = 0;
-    while (got < size) {
-        const qint64 n = file.read(dst + got, size - got);
-        if (n <= 0) break;
-        got += n;
-    }
-    if (got != size) {
-        *err = QStringLiteral("%1: record %2 is truncated").arg(path, m_key);
-        return false;
-    }
-    return true;
+    m_overlay.clear();
 }
 
 Storage::Loader Storage::loader() const {
     std::lock_guard<std::mutex> lock(m_mutex);
-    return m_loader;
+    if (m_loader) return m_loader;
+    if (m_source) {
+        const ByteSourcePtr source = m_source;
+        const qint64 offset = m_offset, size = m_byteSize;
+        const QString key = m_key;
+        return [source, offset, size, key](QByteArray& bytes, QString* error) {
+            if (offset < 0 || offset > source->size() || size > source->size() - offset) {
+                if (error)
+                    *error = QStringLiteral("%1: record %2 needs %3 bytes at offset %4 but the "
+                                            "file has only %5 bytes")
+                                 .arg(source->name(), key)
+                                 .arg(size)
+                                 .arg(offset)
+                                 .arg(source->size());
+                return false;
+            }
+            bytes.resize(qsizetype(size));
+            return source->read(offset, size, bytes.data(), error);
+        };
+    }
+    const QByteArray cache = m_cache;
+    return [cache](QByteArray& bytes, QString*) {
+        bytes = cache;
+        return true;
+    };
 }
 
 void Storage::unload() {
     std::lock_guard<std::mutex> lock(m_mutex);
-    if (m_dirty || !m_loader) return;
-    m_bytes = QByteArray();
-    m_loaded = false;
+    if (!m_loader) return; // memory storages have nothing else
+    m_cache = QByteArray();
+    m_cached = false;
 }
 
 } // namespace ws

@@ -5,6 +5,8 @@
 
 #include <QStringList>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 namespace ws {
 
@@ -73,6 +75,7 @@ QString Tensor::validate() const {
     if (n > kMaxElements)
         return QStringLiteral("tensor %1: absurd shape %2").arg(name, shapeString());
     if (!storage) return QStringLiteral("tensor %1: no storage").arg(name);
+    if (encoding) return encoding->validate(*this);
     if (storageOffset < 0) return QStringLiteral("tensor %1: negative storage offset").arg(name);
     if (n == 0) return QString();
     const int64_t storageElements = storage->byteSize() / dtypeSize(dtype);
@@ -101,13 +104,13 @@ QString Tensor::validate() const {
     return QString();
 }
 
-bool Tensor::load(QString* error) const {
-    QString problem = validate();
-    if (!problem.isEmpty()) {
-        if (error) *error = problem;
+bool Tensor::check(QString* error) const {
+    QString problem2 = problem.isEmpty() ? validate() : problem;
+    if (!problem2.isEmpty()) {
+        if (error) *error = problem2;
         return false;
     }
-    return storage->load(error);
+    return storage->check(error);
 }
 
 int64_t Tensor::storageIndex(int64_t i) const {
@@ -120,97 +123,190 @@ int64_t Tensor::storageIndex(int64_t i) const {
     return idx;
 }
 
-double Tensor::at(int64_t i) const {
-    const int es = dtypeSize(dtype);
-    return readElement(storage->data() + storageIndex(i) * es, dtype);
-}
-
 namespace {
 
-// Calls f(flatIndex, storageIndex) for every element in C order, walking the
-// strides with a counter instead of dividing per element.
-template <typename F> void forEachElement(const Tensor& t, F f) {
-    const int64_t n = t.numel();
-    if (n == 0) return;
+/// Largest run of bytes read at once for a strided tensor's gather (bounds scratch).
+constexpr int64_t kGatherBytes = int64_t(8) << 20;
+
+/// Calls f(dstIndex, storageIndex, count, stride) for the runs along the innermost
+/// dimension that cover logical elements [first, first + count) of \a t.
+template <typename F> void forEachRun(const Tensor& t, int64_t first, int64_t count, F f) {
     const size_t r = t.shape.size();
-    if (r == 0 || t.isContiguous()) {
-        for (int64_t i = 0; i < n; ++i)
-            f(i, t.storageOffset + i);
+    if (r == 0) {
+        if (count > 0) f(int64_t(0), t.storageOffset, int64_t(1), int64_t(1));
         return;
     }
-    std::vector<int64_t> idx(r, 0);
-    int64_t pos = t.storageOffset;
     const int64_t inner = t.shape[r - 1], innerStride = t.strides[r - 1];
-    for (int64_t i = 0; i < n;) {
-        int64_t p = pos;
-        for (int64_t k = 0; k < inner; ++k, ++i, p += innerStride)
-            f(i, p);
-        // advance the outer counters
-        for (int d = int(r) - 2; d >= 0; --d) {
-            size_t du = size_t(d);
-            ++idx[du];
-            pos += t.strides[du];
-            if (idx[du] < t.shape[du]) break;
-            pos -= idx[du] * t.strides[du];
-            idx[du] = 0;
+    int64_t done = 0;
+    while (done < count) {
+        const int64_t i = first + done;
+        const int64_t within = i % inner;
+        const int64_t len = std::min(inner - within, count - done);
+        f(done, t.storageIndex(i), len, innerStride);
+        done += len;
+    }
+}
+
+/// Reads logical elements of a plain tensor as raw stored bytes, packed, into \a out.
+bool gatherBytes(const Tensor& t, int64_t first, int64_t count, char* out, QString* error) {
+    const int64_t es = dtypeSize(t.dtype);
+    if (t.isContiguous())
+        return t.storage->readBytes((t.storageOffset + first) * es, count * es, out, error);
+    // A strided view: read the span the runs cover when it is dense enough, else run by run.
+    int64_t lo = std::numeric_limits<int64_t>::max(), hi = -1;
+    forEachRun(t, first, count, [&](int64_t, int64_t pos, int64_t len, int64_t stride) {
+        lo = std::min(lo, pos);
+        hi = std::max(hi, pos + (len - 1) * stride);
+    });
+    if (hi < lo) return true;
+    const int64_t span = hi - lo + 1;
+    if (span * es <= kGatherBytes && span <= 4 * count + 4096) {
+        QByteArray buf(qsizetype(span * es), Qt::Uninitialized);
+        if (!t.storage->readBytes(lo * es, span * es, buf.data(), error)) return false;
+        const char* b = buf.constData();
+        forEachRun(t, first, count, [&](int64_t at, int64_t pos, int64_t len, int64_t stride) {
+            for (int64_t k = 0; k < len; ++k)
+                std::memcpy(out + (at + k) * es, b + (pos - lo + k * stride) * es, size_t(es));
+        });
+        return true;
+    }
+    bool ok = true;
+    forEachRun(t, first, count, [&](int64_t at, int64_t pos, int64_t len, int64_t stride) {
+        if (!ok) return;
+        if (stride == 1) {
+            ok = t.storage->readBytes(pos * es, len * es, out + at * es, error);
+            return;
+        }
+        for (int64_t k = 0; k < len && ok; ++k)
+            ok = t.storage->readBytes((pos + k * stride) * es, es, out + (at + k) * es, error);
+    });
+    return ok;
+}
+
+template <typename D>
+bool readValues(const Tensor& t, int64_t first, int64_t count, D* dst, QString* error,
+                void (*convert)(const char*, DType, int64_t, D*)) {
+    if (count <= 0) return true;
+    if (first < 0 || count > t.numel() - first) {
+        if (error)
+            *error = QStringLiteral("tensor %1: elements %2+%3 lie outside its %4")
+                         .arg(t.name)
+                         .arg(first)
+                         .arg(count)
+                         .arg(t.numel());
+        return false;
+    }
+    if (!t.problem.isEmpty()) {
+        if (error) *error = t.problem;
+        return false;
+    }
+    if (t.encoding) {
+        if constexpr (std::is_same_v<D, float>) {
+            return t.encoding->decode(t, first, count, dst, error);
+        } else {
+            // Decoded values are floats: widen them piece by piece.
+            std::vector<float> tmp(size_t(std::min<int64_t>(count, 1 << 20)));
+            for (int64_t done = 0; done < count;) {
+                const int64_t n = std::min<int64_t>(int64_t(tmp.size()), count - done);
+                if (!t.encoding->decode(t, first + done, n, tmp.data(), error)) return false;
+                for (int64_t k = 0; k < n; ++k)
+                    dst[done + k] = D(tmp[size_t(k)]);
+                done += n;
+            }
+            return true;
         }
     }
+    const int64_t es = dtypeSize(t.dtype);
+    // Pieces of a few MB: the raw bytes of one piece are converted while warm in the cache.
+    const int64_t piece = std::max<int64_t>(1, (int64_t(4) << 20) / es);
+    std::vector<char> raw(size_t(std::min(count, piece) * es));
+    for (int64_t done = 0; done < count;) {
+        const int64_t n = std::min(piece, count - done);
+        if (!gatherBytes(t, first + done, n, raw.data(), error)) return false;
+        convert(raw.data(), t.dtype, n, dst + done);
+        done += n;
+    }
+    return true;
 }
 
 } // namespace
 
-bool Tensor::values(MatrixF* out, QString* error) const {
-    // float32, and float16/bfloat16 still in the file: straight into the matrix (the
-    // storage stays unloaded), 2-byte values widened in place.
-    const bool half = dtype == DType::Float16 || dtype == DType::BFloat16;
-    if ((dtype == DType::Float32 || (half && storage && !storage->isLoaded())) &&
-        (shape.empty() || isContiguous())) {
-        const QString problem = validate();
-        if (!problem.isEmpty()) {
-            if (error) *error = problem;
-            return false;
-        }
-        out->resize(Eigen::Index(rows()), Eigen::Index(cols()));
-        float* dst = out->data();
-        const int64_t n = numel(), es = dtypeSize(dtype);
-        adviseHugePages(dst, n * 4);
-        // Large matrices are read in pieces on a few threads: most of the time goes to
-        // faulting in the new buffer's pages, which the threads do side by side.
-        const int64_t pieces = n * 4 >= (int64_t(16) << 20) ? threadsFor(n) : 1;
-        return runParts(
-            pieces, int(pieces),
-            [&](int, int64_t first, int64_t end, QString* err) {
-                for (int64_t k = first; k < end; ++k) {
-                    const int64_t b = k * n / pieces, e = (k + 1) * n / pieces;
-                    char* at = reinterpret_cast<char*>(dst + b);
-                    if (!storage->readBytes((storageOffset + b) * es, (e - b) * es, at, err))
-                        return false;
-                    if (half) widenToFloatInPlace(at, e - b, dtype);
-                }
-                return true;
-            },
-            error);
+bool Tensor::readFloats(int64_t first, int64_t count, float* dst, QString* error) const {
+    return readValues<float>(*this, first, count, dst, error, &toFloats);
+}
+
+bool Tensor::readDoubles(int64_t first, int64_t count, double* dst, QString* error) const {
+    return readValues<double>(*this, first, count, dst, error, &toDoubles);
+}
+
+bool Tensor::readStoredBytes(int64_t first, int64_t count, char* dst, QString* error) const {
+    if (encoding || first < 0 || count < 0 || count > numel() - first) {
+        if (error)
+            *error = encoding ? QStringLiteral("tensor %1 is stored as %2: no plain elements")
+                                    .arg(name, typeName())
+                              : QStringLiteral("tensor %1: elements %2+%3 lie outside its %4")
+                                    .arg(name)
+                                    .arg(first)
+                                    .arg(count)
+                                    .arg(numel());
+        return false;
     }
-    if (!load(error)) return false;
+    if (!problem.isEmpty()) {
+        if (error) *error = problem;
+        return false;
+    }
+    return gatherBytes(*this, first, count, dst, error);
+}
+
+QString Tensor::elementText(int64_t i) const {
+    if (encoding) {
+        float v = 0;
+        if (!readFloats(i, 1, &v, nullptr)) return QString();
+        return ws::elementText(reinterpret_cast<const char*>(&v), DType::Float32);
+    }
+    char buf[16] = {};
+    if (!readStoredBytes(i, 1, buf, nullptr)) return QString();
+    return ws::elementText(buf, dtype);
+}
+
+double Tensor::at(int64_t i) const {
+    double v = std::numeric_limits<double>::quiet_NaN();
+    return readDoubles(i, 1, &v, nullptr) ? v : std::numeric_limits<double>::quiet_NaN();
+}
+
+bool Tensor::values(MatrixF* out, QString* error) const {
+    const QString invalid = problem.isEmpty() ? validate() : problem;
+    if (!invalid.isEmpty()) {
+        if (error) *error = invalid;
+        return false;
+    }
     out->resize(Eigen::Index(rows()), Eigen::Index(cols()));
+    const int64_t n = numel();
     float* dst = out->data();
-    const char* src = storage->data();
-    const int es = dtypeSize(dtype);
-    const DType t = dtype;
-    forEachElement(*this,
-                   [&](int64_t i, int64_t s) { dst[i] = float(readElement(src + s * es, t)); });
-    return true;
+    adviseHugePages(dst, n * 4);
+    // Large matrices are read in pieces on a few threads: most of the time goes to
+    // faulting in the new buffer's pages, which the threads do side by side.
+    const int64_t pieces = n * 4 >= (int64_t(16) << 20) ? threadsFor(n) : 1;
+    return runParts(
+        pieces, int(pieces),
+        [&](int, int64_t first, int64_t end, QString* err) {
+            for (int64_t k = first; k < end; ++k) {
+                const int64_t b = k * n / pieces, e = (k + 1) * n / pieces;
+                if (!readFloats(b, e - b, dst + b, err)) return false;
+            }
+            return true;
+        },
+        error);
 }
 
 bool Tensor::valuesDouble(std::vector<double>* out, QString* error) const {
-    if (!load(error)) return false;
+    const QString invalid = problem.isEmpty() ? validate() : problem;
+    if (!invalid.isEmpty()) {
+        if (error) *error = invalid;
+        return false;
+    }
     out->resize(size_t(numel()));
-    const char* src = storage->data();
-    const int es = dtypeSize(dtype);
-    const DType t = dtype;
-    double* dst = out->data();
-    forEachElement(*this, [&](int64_t i, int64_t s) { dst[i] = readElement(src + s * es, t); });
-    return true;
+    return readDoubles(0, numel(), out->data(), error);
 }
 
 } // namespace ws

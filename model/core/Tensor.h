@@ -54,18 +54,32 @@ public:
     /// Columns of the 2-D view: product of all dims after the first (n for 1-D, 1 for 0-D).
     int64_t cols() const;
 
-    /// Checks shape, strides and offset against the storage size, without
-    /// loading anything. Returns an empty string when valid, else the problem.
+    /// Checks shape, strides and offset against the storage size (or the encoding),
+    /// without reading anything. Returns an empty string when valid, else the problem.
     QString validate() const;
-    /// Loads the storage if needed (checked against validate()).
-    bool load(QString* error) const;
+    /// validate(), then checks that the storage's bytes can be read (the record lies
+    /// in the file; a loader succeeds) and that problem is empty.
+    bool check(QString* error) const;
     /// Storage element index of logical flat index \a i (C order over shape).
     int64_t storageIndex(int64_t i) const;
-    /// Value at logical flat index \a i; requires load().
+    /// Logical elements [first, first + count) in C order, as they are now (edits
+    /// included), converted to float (complex: the real part) / to double. Reads only
+    /// the bytes they need, decoding an encoded tensor through its encoding.
+    bool readFloats(int64_t first, int64_t count, float* dst, QString* error) const;
+    bool readDoubles(int64_t first, int64_t count, double* dst, QString* error) const;
+    /// The stored bytes (dtypeSize(dtype) each) of logical elements [first, first +
+    /// count), packed in C order, edits included: exact integers, writers, exports.
+    /// Plain tensors only (not encoded ones).
+    bool readStoredBytes(int64_t first, int64_t count, char* dst, QString* error) const;
+    /// The exact text of logical element \a i (elementText() of its stored bytes; the
+    /// decoded float for encoded tensors); empty when it cannot be read.
+    QString elementText(int64_t i) const;
+    /// Value at logical flat index \a i (NaN when it cannot be read).
     double at(int64_t i) const;
-    /// All values as a rows() x cols() float matrix; loads the storage.
+    /// All values as a rows() x cols() float matrix: for small tensors and tests only;
+    /// views read tiles (tensorSource()) instead.
     bool values(MatrixF* out, QString* error) const;
-    /// Values in double precision in C order; loads the storage.
+    /// All values in double precision in C order (small tensors).
     bool valuesDouble(std::vector<double>* out, QString* error) const;
 };
 

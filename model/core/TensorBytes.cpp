@@ -74,30 +74,47 @@ bool copyFileRange(const QString& path, qint64 offset, qint64 size, QIODevice* o
     return true;
 }
 
-bool writeTensorBytes(const Tensor& t, QIODevice* out, QString* error) {
-    const bool wasLoaded = t.storage && t.storage->isLoaded();
-    if (!t.load(error)) return false;
-    const int es = dtypeSize(t.dtype);
-    bool ok = true;
-    if (t.isContiguous()) {
-        ok = writeAll(out, t.storage->data() + t.storageOffset * es, t.numel() * es, t.name, error);
-    } else {
-        QByteArray buf;
-        buf.reserve(1 << 20);
-        const char* src = t.storage->data();
-        Region::whole(t).forEachRun(t, [&](int64_t pos, int64_t count, int64_t stride) {
-            if (!ok) return;
-            for (int64_t k = 0; k < count; ++k)
-                buf.append(src + (pos + k * stride) * es, es);
-            if (buf.size() >= (1 << 20)) {
-                ok = writeAll(out, buf.constData(), buf.size(), t.name, error);
-                buf.clear();
-            }
-        });
-        if (ok) ok = writeAll(out, buf.constData(), buf.size(), t.name, error);
+bool streamStorage(const Storage& s, const std::function<bool(const char*, qint64, QString*)>& sink,
+                   QString* error) {
+    const qint64 size = s.byteSize();
+    QByteArray buf(qsizetype(std::min<qint64>(size, qint64(8) << 20)), Qt::Uninitialized);
+    for (qint64 done = 0; done < size;) {
+        const qint64 n = std::min<qint64>(buf.size(), size - done);
+        if (!s.readBytes(done, n, buf.data(), error) || !sink(buf.constData(), n, error))
+            return false;
+        done += n;
     }
-    if (!wasLoaded) t.storage->unload();
-    return ok;
+    return true;
+}
+
+bool writeStorageBytes(const Storage& s, QIODevice* out, QString* error) {
+    return streamStorage(
+        s,
+        [&](const char* data, qint64 n, QString* err) {
+            return writeAll(out, data, n, s.key(), err);
+        },
+        error);
+}
+
+bool writeTensorBytes(const Tensor& t, QIODevice* out, QString* error) {
+    if (t.encoding) {
+        *error = QStringLiteral("tensor %1 is stored as %2, which this format cannot hold")
+                     .arg(t.name, t.typeName());
+        return false;
+    }
+    if (!t.check(error)) return false;
+    const int64_t es = dtypeSize(t.dtype), n = t.numel();
+    // Pieces of a few MB: a view is gathered, edits come through the overlay.
+    const int64_t piece = std::max<int64_t>(1, (int64_t(8) << 20) / es);
+    QByteArray buf(qsizetype(std::min(n, piece) * es), Qt::Uninitialized);
+    for (int64_t done = 0; done < n;) {
+        const int64_t k = std::min(piece, n - done);
+        if (!t.readStoredBytes(done, k, buf.data(), error) ||
+            !writeAll(out, buf.constData(), k * es, t.name, error))
+            return false;
+        done += k;
+    }
+    return true;
 }
 
 } // namespace ws

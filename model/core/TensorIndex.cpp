@@ -107,4 +107,29 @@ bool resolveIndex(const std::vector<IndexItem>& index, const Tensor& t, Region* 
     return true;
 }
 
+QStringList regionIndexTexts(const Tensor& t, const Region& r) {
+    QStringList out;
+    for (const Box& b : r.boxes()) {
+        QStringList items;
+        bool whole = true;
+        for (size_t d = 0; d < b.size.size(); ++d) {
+            const int64_t start = b.start[d], size = b.size[d], dim = t.shape[d];
+            if (start == 0 && size == dim) {
+                items << QStringLiteral(":");
+            } else {
+                whole = false;
+                items << (size == 1 ? QString::number(start)
+                                    : QStringLiteral("%1:%2").arg(start).arg(start + size));
+            }
+        }
+        // Trailing whole dimensions are implied, as PyTorch writes them.
+        while (!items.isEmpty() && items.back() == QLatin1String(":"))
+            items.removeLast();
+        out << (whole || items.isEmpty()
+                    ? QString()
+                    : QLatin1Char('[') + items.join(QStringLiteral(", ")) + QLatin1Char(']'));
+    }
+    return out;
+}
+
 } // namespace ws

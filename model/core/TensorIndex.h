@@ -5,6 +5,7 @@
 #include "Region.h"
 
 #include <QString>
+#include <QStringList>
 #include <vector>
 
 namespace ws {
@@ -22,5 +23,9 @@ bool parseIndexList(const QString& text, std::vector<IndexItem>* out, QString* e
 /// count from the end, slices clamp, single indices must be in range).
 bool resolveIndex(const std::vector<IndexItem>& index, const Tensor& t, Region* out,
                   QString* error);
+
+/// Each box of \a r as a PyTorch index of \a t: "[0:5, :]", "[3, 7]", "[:, 2:4]";
+/// "" for a box that is the whole tensor.
+QStringList regionIndexTexts(const Tensor& t, const Region& r);
 
 } // namespace ws

@@ -1,6 +1,7 @@
 // The document's edit, undo-budget and save logic.
 #include "Document.h"
 #include "EditUndoCommand.h"
+#include "TileCache.h"
 
 #include <QDir>
 #include <QFileInfo>
@@ -42,10 +43,14 @@ bool Document::edit(int tensorIndex, const Region& region, const EditOperation& 
         return false;
     }
     const Tensor& t = *m_file->tensors[size_t(tensorIndex)];
-    if (t.dtype == DType::Float8E4M3 || t.dtype == DType::Float8E5M2 ||
-        t.dtype == DType::Complex64) {
-        *error = QStringLiteral("%1: tensor %2 of type %3 cannot be edited")
-                     .arg(m_file->path, t.name, dtypeName(t.dtype));
+    if (!t.problem.isEmpty()) {
+        *error = QStringLiteral("%1: tensor %2 cannot be edited: %3")
+                     .arg(m_file->path, t.name, t.problem);
+        return false;
+    }
+    if (t.encoding && t.encoding->unitElements() <= 0) {
+        *error = QStringLiteral("%1: tensor %2: %3")
+                     .arg(m_file->path, t.name, t.encoding->readOnlyReason());
         return false;
     }
     if (!region.fitsIn(t)) {
@@ -53,14 +58,27 @@ bool Document::edit(int tensorIndex, const Region& region, const EditOperation& 
                      .arg(m_file->path, t.name, t.shapeString());
         return false;
     }
-    if (op.kind == EditOperation::Kind::Divide && op.a == 0 && !isFloatingPoint(t.dtype)) {
-        *error = QStringLiteral("%1: integer division by zero in %2").arg(m_file->path, t.name);
+    if (!t.encoding) {
+        const QString refused = op.refusal(t.dtype);
+        if (!refused.isEmpty()) {
+            *error = QStringLiteral("%1: tensor %2: %3").arg(m_file->path, t.name, refused);
+            return false;
+        }
+    } else if (t.encoding && op.a.isComplex) {
+        *error = QStringLiteral("%1: tensor %2: a complex value cannot be stored in a %3 tensor")
+                     .arg(m_file->path, t.name, t.typeName());
         return false;
     }
     if (region.isEmpty()) return true;
-    if (!t.load(error)) return false;
+    if (!t.check(error)) return false;
     auto* cmd = new EditUndoCommand(this, tensorIndex, region, op, mergeKey);
-    m_stack.push(cmd); // runs redo(); may merge and delete cmd
+    QString why;
+    if (!cmd->prepare(&why)) {
+        delete cmd;
+        *error = QStringLiteral("%1: tensor %2: %3").arg(m_file->path, t.name, why);
+        return false;
+    }
+    m_stack.push(cmd); // announces it; may merge and delete cmd
     enforceBudget();
     return true;
 }
@@ -124,28 +142,40 @@ bool Document::originalValues(int tensorIndex, MatrixF* out, QString* error) con
 
 bool Document::originalValues(int tensorIndex, const Tensor& t, MatrixF* out,
                               QString* error) const {
+    TensorPtr view = originalView(tensorIndex, t, error);
+    return view && view->values(out, error);
+}
+
+TensorPtr Document::originalView(int tensorIndex, const Tensor& t, QString* error) const {
     if (t.storage != m_file->tensors[size_t(tensorIndex)]->storage) {
         *error = QStringLiteral("not a view of tensor %1").arg(tensorIndex);
-        return false;
+        return nullptr;
     }
     QString problem = t.validate();
     if (!problem.isEmpty()) {
         *error = problem;
-        return false;
+        return nullptr;
     }
-    QByteArray original;
-    if (!t.storage->readOriginal(&original, error)) return false;
-    Tensor view = t;
-    view.storage = Storage::fromBytes(original, t.storage->key());
-    return view.values(out, error);
+    auto view = std::make_shared<Tensor>(t);
+    view->storage = t.storage->withoutEdits();
+    return view;
 }
 
 void Document::commandApplied(EditUndoCommand* cmd, const Region& region, int direction) {
     const int index = cmd->tensorIndex();
-    Storage* storage = m_file->tensors[size_t(index)]->storage.get();
+    const Tensor& edited = *m_file->tensors[size_t(index)];
+    Storage* storage = edited.storage.get();
+    // Cached tiles of the changed rectangle, and of every other view of the storage, go.
+    const QString key = tensorCacheKey(edited);
+    int64_t r0 = 0, c0 = 0, nr = 0, nc = 0;
+    region.bounds2d(edited, &r0, &c0, &nr, &nc);
+    TileCache::instance().invalidate(key, r0, c0, nr, nc);
+    TileCache::instance().invalidatePrefix(storageCacheKey(*storage), key);
     int& count = m_editCounts[storage];
     count += direction;
     storage->setDirty(count != 0 || storage->isDirty());
+    // Every edit of it is undone: its bytes are the file's again, the overlay can go.
+    if (count == 0 && !m_lostClean) storage->discardEdits();
     for (int other : linkedTensors(index))
         Q_EMIT valuesChanged(
             other, other == index ? region : Region::whole(*m_file->tensors[size_t(other)]));
@@ -243,9 +273,7 @@ void Document::rebindAfterSave(const WeightFile& saved) {
     m_file->state = saved.state; // the layout of the file as now written
     for (const auto& t : m_file->tensors) {
         TensorPtr fresh = saved.find(t->name);
-        if (fresh && fresh->storage)
-            t->storage->rebind(fresh->storage->loader(), fresh->storage->fileOffset(),
-                               fresh->storage->filePath());
+        if (fresh && fresh->storage) t->storage->rebindTo(*fresh->storage);
     }
 }
 

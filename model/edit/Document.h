@@ -58,6 +58,9 @@ public:
     bool originalValues(int tensorIndex, MatrixF* out, QString* error) const;
     /// The same for \a view, a view (e.g. permuted) over tensor \a tensorIndex's storage.
     bool originalValues(int tensorIndex, const Tensor& view, MatrixF* out, QString* error) const;
+    /// \a view (a view over tensor \a tensorIndex's storage) reading the values as last
+    /// loaded or saved, without the edits: for difference views, read tile by tile.
+    TensorPtr originalView(int tensorIndex, const Tensor& view, QString* error) const;
 
     /// Memory the undo history may hold for clones (default 1 GiB).
     qint64 undoBudget() const { return m_budget; }

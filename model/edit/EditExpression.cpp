@@ -2,42 +2,14 @@
 // '.', '/' and ':' so the operator is found from the right.
 #include "EditExpression.h"
 
-#include <QLocale>
-#include <cmath>
 #include <limits>
 
 namespace ws {
 
 bool parseNumber(const QString& text, double* out) {
-    const QString s = text.trimmed();
-    if (s.isEmpty()) return false;
-    const QString lower = s.toLower();
-    if (lower == QLatin1String("true")) {
-        *out = 1;
-        return true;
-    }
-    if (lower == QLatin1String("false")) {
-        *out = 0;
-        return true;
-    }
-    if (lower == QLatin1String("nan") || lower == QLatin1String("+nan") ||
-        lower == QLatin1String("-nan")) {
-        *out = std::numeric_limits<double>::quiet_NaN();
-        return true;
-    }
-    if (lower == QLatin1String("inf") || lower == QLatin1String("+inf") ||
-        lower == QLatin1String("infinity")) {
-        *out = std::numeric_limits<double>::infinity();
-        return true;
-    }
-    if (lower == QLatin1String("-inf") || lower == QLatin1String("-infinity")) {
-        *out = -std::numeric_limits<double>::infinity();
-        return true;
-    }
-    bool ok = false;
-    double v = QLocale::c().toDouble(s, &ok);
-    if (!ok) return false;
-    *out = v;
+    Scalar v;
+    if (!Scalar::parse(text, &v)) return false;
+    *out = double(v);
     return true;
 }
 
@@ -49,9 +21,9 @@ bool parseEditExpression(const QString& text, EditExpression* out, QString* erro
             QStringLiteral("malformed expression '%1': no '=', '+=', '-=', '*=' or '/='").arg(text);
         return false;
     }
-    double value = 0;
+    Scalar value;
     const QString rhs = text.mid(eq + 1);
-    if (!parseNumber(rhs, &value)) {
+    if (!Scalar::parse(rhs, &value)) {
         *error = QStringLiteral("malformed expression '%1': '%2' is not a number")
                      .arg(text, rhs.trimmed());
         return false;
@@ -70,7 +42,7 @@ bool parseEditExpression(const QString& text, EditExpression* out, QString* erro
             kind = EditOperation::Kind::Divide;
         if (kind != EditOperation::Kind::Set) lhs.chop(1);
     }
-    out->op = EditOperation{kind, value, 0, 0};
+    out->op = EditOperation{kind, value, Scalar(0.0), 0};
     lhs = lhs.trimmed();
     if (lhs.contains(QLatin1Char('[')) && !lhs.endsWith(QLatin1Char(']'))) {
         *error = QStringLiteral("malformed expression '%1': unclosed '['").arg(text);

@@ -107,18 +107,18 @@ void TestMainWindow::largeTensorLoadsAsynchronously() {
     QSignalSpy failed(&w, &MainWindow::loadFailed);
     QSignalSpy shown(&w, &MainWindow::tensorShown);
     w.openFile(path);
-    QVERIFY(loaded.wait(10000) || failed.count() > 0);
-    if (failed.count() > 0) QSKIP("safetensors reader not available yet");
-    // The first tensor is selected at once; the view says "loading" until the worker delivers.
+    QVERIFY(loaded.wait(10000));
+    QCOMPARE(failed.count(), 0);
+    // The first tensor is selected and shown at once: the view reads only the tiles it
+    // draws; statistics stream over the values on a worker and follow.
     QCOMPARE(w.layerTree()->currentTensor(), 0);
-    QCOMPARE(shown.count(), 0);
-    QVERIFY(w.tensorView()->message().contains(QStringLiteral("big.weight")));
-    QVERIFY(shown.wait(10000));
+    QCOMPARE(shown.count(), 1);
     HeatmapWidget* h = w.tensorView()->heatmap();
     QCOMPARE(w.tensorView()->currentWidget(), static_cast<QWidget*>(h));
     QVERIFY(h->readoutAt(777, 333).endsWith(QStringLiteral(": -5000")));
-    QCOMPARE(h->colorRange().lower, -5000.0);
-    QCOMPARE(w.statsPanel()->value(QStringLiteral("min")), QStringLiteral("-5000"));
+    QTRY_COMPARE_WITH_TIMEOUT(h->colorRange().lower, -5000.0, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(w.statsPanel()->value(QStringLiteral("min")), QStringLiteral("-5000"),
+                              10000);
 }
 
 void TestMainWindow::reportsUnreadableFile() {

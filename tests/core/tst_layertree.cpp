@@ -1,8 +1,8 @@
 // Layer tree: splitting names into modules, inferred kinds, pickled class
 // names, parameter counts, and statistics/pooling/colour maps of the core.
 #include "ColorMap.h"
-#include "HeatmapPooling.h"
 #include "LayerTree.h"
+#include "MatrixSource.h"
 #include "Statistics.h"
 #include "TestUtil.h"
 

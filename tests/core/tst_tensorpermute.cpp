@@ -51,7 +51,7 @@ void TestTensorPermute::convKernelAndEditThroughView() {
     Tensor v = permutedView(*k, order);
     QCOMPARE(v.shape, (std::vector<int64_t>{5, 4, 2, 3})); // (out, in, kh, kw)
     QString err;
-    QVERIFY(v.load(&err));
+    QVERIFY(v.check(&err));
     auto base = [](int y, int x, int i, int o) { return ((y * 3 + x) * 4 + i) * 5 + o; };
     for (int o = 0; o < 5; ++o)
         for (int i = 0; i < 4; ++i)

@@ -55,7 +55,7 @@ void TestEditExpression::operatorsAndNames() {
     QVERIFY2(parseEditExpression(text, &e, &err), qPrintable(err));
     QCOMPARE(e.tensorName, name);
     QCOMPARE(int(e.op.kind), kind);
-    QCOMPARE(e.op.a, value);
+    QCOMPARE(double(e.op.a), value);
     QCOMPARE(e.indexed, indices >= 0);
     if (indices >= 0) QCOMPARE(int(e.index.size()), indices);
 }

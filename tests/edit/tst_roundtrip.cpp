@@ -58,8 +58,11 @@ void TestRoundTrip::editSaveLoadWithTorch_data() {
                                        << QStringList{"transposed[0, 1] = 100", "tied_a[1] = -3",
                                                       "every_other += 1", "slice[:, 1] *= 2"};
     QTest::newRow("dtypes") << "pytorch/dtypes.pt"
-                            << QStringList{"f16 += 0.1", "bf16 *= 3",   "i64[0, :] = 7", "f64 /= 3",
-                                           "i8 -= 2",    "bool[1] = 1", "i32[-1] = -5",  "u8 += 1"};
+                            << QStringList{"f16 += 0.1", "bf16 *= 3", "i64[0, :] = 7", "f64 /= 3",
+                                           "i8[1:] -= 2", "bool[1] = 1", "i32[-1] = -5",
+                                           "u8[0] += 1",
+                                           // exact beyond 2^53 (a double would round it)
+                                           "i64[1, 0] = 9007199254740993"};
     QTest::newRow("dotted name") << "pytorch/my.model.v2.pth" << QStringList{"0.weight[0, 0] = 3"};
     QTest::newRow("stream") << "pytorch/stream.pt" << QStringList{};
     QTest::newRow("legacy") << "pytorch/legacy.pt"

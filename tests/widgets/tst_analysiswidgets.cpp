@@ -146,7 +146,7 @@ void TestAnalysisWidgets::compareTableAndDifference() {
     QVERIFY(std::fabs(t->item(0, 1)->data(Qt::UserRole).toDouble() - 2.0 / std::sqrt(91.0)) < 1e-6);
     QCOMPARE(t->item(1, 1)->data(Qt::UserRole).toDouble(), 0.0);
     t->selectRow(0);
-    const MatrixF& d = *w.heatmap()->values();
+    const MatrixF& d = w.heatmap()->readMatrix();
     QCOMPARE(d.rows(), 2);
     QCOMPARE(d(1, 1), -2.0f); // this - other
     QCOMPARE(d(0, 0), 0.0f);

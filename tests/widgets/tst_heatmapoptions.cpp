@@ -198,8 +198,8 @@ void TestHeatmapOptions::sliceOfConvWeightMatchesTorch() {
     QVERIFY(!view.sliceControls()->isHidden());
     HeatmapWidget* h = view.heatmap();
     // Default: dim 0 x flattened rest.
-    QCOMPARE(h->values()->rows(), 2);
-    QCOMPARE(h->values()->cols(), 9);
+    QCOMPARE(h->readMatrix().rows(), 2);
+    QCOMPARE(h->readMatrix().cols(), 9);
     // The kernel w[1, 0, :, :] (rows = dim 2, columns = dim 3).
     SliceSpec s;
     s.mode = SliceSpec::Mode::Slice;
@@ -209,11 +209,11 @@ void TestHeatmapOptions::sliceOfConvWeightMatchesTorch() {
     view.sliceControls()->setSpec(s);
     Q_EMIT view.sliceControls()->changed();
     QVERIFY(view.isSliced());
-    QCOMPARE(h->values()->rows(), 3);
-    QCOMPARE(h->values()->cols(), 3);
+    QCOMPARE(h->readMatrix().rows(), 3);
+    QCOMPARE(h->readMatrix().cols(), 3);
     for (int a = 0; a < 3; ++a)
         for (int b = 0; b < 3; ++b)
-            QCOMPARE(double((*h->values())(a, b)), w(1, 0, a, b));
+            QCOMPARE(double(h->readMatrix()(a, b)), w(1, 0, a, b));
     QCOMPARE(h->xAxis->label(), QStringLiteral("kernel columns (dim 3)"));
     // w[:, 0, :, 2] (rows = dim 0, columns = dim 2) through the slider of dim 3.
     s.rowAxis = 0;
@@ -224,11 +224,11 @@ void TestHeatmapOptions::sliceOfConvWeightMatchesTorch() {
     auto* slider = view.sliceControls()->findChild<QSlider*>(QStringLiteral("dim3"));
     QVERIFY(slider);
     slider->setValue(2);
-    QCOMPARE(h->values()->rows(), 2);
-    QCOMPARE(h->values()->cols(), 3);
+    QCOMPARE(h->readMatrix().rows(), 2);
+    QCOMPARE(h->readMatrix().cols(), 3);
     for (int o = 0; o < 2; ++o)
         for (int a = 0; a < 3; ++a)
-            QCOMPARE(double((*h->values())(o, a)), w(o, 0, a, 2));
+            QCOMPARE(double(h->readMatrix()(o, a)), w(o, 0, a, 2));
     // The readout names the n-D index of the element under the cell.
     QVERIFY(h->readoutAt(1, 2).contains(QStringLiteral("[1, 0, 2, 2]")));
     int64_t r = 0, c = 0;
@@ -253,7 +253,7 @@ void TestHeatmapOptions::mosaicLaysOutKernels() {
     s.mode = SliceSpec::Mode::Mosaic;
     view.sliceControls()->setSpec(s);
     Q_EMIT view.sliceControls()->changed();
-    const MatrixF& m = *view.heatmap()->values();
+    const MatrixF& m = view.heatmap()->readMatrix();
     // Two output channels stacked (3 rows each, one gap row), one input channel.
     QCOMPARE(m.rows(), 7);
     QCOMPARE(m.cols(), 3);

@@ -97,10 +97,6 @@ bool writeEdits(const WeightFile& file, hid_t h5, const QString& target, QString
         const Storage* s = t->storage.get();
         if (!s || !s->isDirty() || done.contains(s)) continue;
         done.insert(s);
-        if (!s->isLoaded()) {
-            *error = QStringLiteral("%1: edited tensor %2 is not loaded").arg(target, t->name);
-            return false;
-        }
         Handle dataset(H5Dopen2(h5, s->key().toUtf8().constData(), H5P_DEFAULT));
         Handle type(dataset.valid() ? H5Dget_type(dataset.id()) : -1);
         Handle space(dataset.valid() ? H5Dget_space(dataset.id()) : -1);
@@ -118,8 +114,10 @@ bool writeEdits(const WeightFile& file, hid_t h5, const QString& target, QString
                          .arg(target, s->key(), t->name);
             return false;
         }
+        QByteArray bytes;
+        if (!s->readAll(&bytes, error)) return false;
         if (points > 0 && H5Dwrite(dataset.id(), et->memType.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT,
-                                   s->data()) < 0) {
+                                   bytes.constData()) < 0) {
             *error = QStringLiteral("%1: cannot write dataset %2: %3")
                          .arg(target, s->key(), hdf5::takeError());
             return false;
@@ -130,17 +128,9 @@ bool writeEdits(const WeightFile& file, hid_t h5, const QString& target, QString
 
 // The tensor's values in C order, as bytes of its dtype.
 bool contiguousBytes(const Tensor& t, QByteArray* out, QString* error) {
-    if (!t.load(error)) return false;
-    const int es = dtypeSize(t.dtype);
-    const int64_t n = t.numel();
-    if (t.isContiguous() && qint64(t.storageOffset + n) * es <= t.storage->byteSize()) {
-        *out = QByteArray(t.storage->data() + t.storageOffset * es, qsizetype(n * es));
-        return true;
-    }
-    out->resize(qsizetype(n * es));
-    for (int64_t i = 0; i < n; ++i)
-        memcpy(out->data() + i * es, t.storage->data() + t.storageIndex(i) * es, size_t(es));
-    return true;
+    if (!t.check(error)) return false;
+    out->resize(qsizetype(t.numel() * dtypeSize(t.dtype)));
+    return t.readStoredBytes(0, t.numel(), out->data(), error);
 }
 
 // Writes every tensor of a file from another format as a dataset named by the tensor.

@@ -12,29 +12,34 @@ namespace ws {
 
 namespace {
 
-// Calls f(storageElementIndex) for every element of \a t in C order.
-template <typename F> void walk(const Tensor& t, F f) {
+/// Elements read at once (a few MB of stored bytes, then their text or widened floats).
+constexpr int64_t kPieceElements = int64_t(1) << 19;
+
+/// Calls f(bytes, first, count) with the stored bytes of logical elements [first,
+/// first + count) of \a t, in C order, piece by piece (edits included).
+template <typename F> bool forEachPiece(const Tensor& t, QString* error, F f) {
+    const int64_t n = t.numel(), es = dtypeSize(t.dtype);
+    std::vector<char> buf(size_t(std::min(n, kPieceElements) * es));
+    for (int64_t done = 0; done < n;) {
+        const int64_t k = std::min(kPieceElements, n - done);
+        if (!t.readStoredBytes(done, k, buf.data(), error)) return false;
+        f(buf.data(), done, k);
+        done += k;
+    }
+    return true;
+}
+
+/// The same with values as floats (bfloat16, float8, encoded tensors).
+template <typename F> bool forEachFloatPiece(const Tensor& t, QString* error, F f) {
     const int64_t n = t.numel();
-    if (n <= 0) return;
-    const size_t r = t.shape.size();
-    if (r == 0 || t.isContiguous()) {
-        for (int64_t i = 0; i < n; ++i)
-            f(t.storageOffset + i);
-        return;
+    std::vector<float> buf(size_t(std::min(n, kPieceElements)));
+    for (int64_t done = 0; done < n;) {
+        const int64_t k = std::min(kPieceElements, n - done);
+        if (!t.readFloats(done, k, buf.data(), error)) return false;
+        f(buf.data(), done, k);
+        done += k;
     }
-    std::vector<int64_t> idx(r, 0);
-    int64_t pos = t.storageOffset;
-    for (int64_t i = 0; i < n; ++i) {
-        f(pos);
-        for (int d = int(r) - 1; d >= 0; --d) {
-            const size_t du = size_t(d);
-            ++idx[du];
-            pos += t.strides[du];
-            if (idx[du] < t.shape[du]) break;
-            pos -= idx[du] * t.strides[du];
-            idx[du] = 0;
-        }
-    }
+    return true;
 }
 
 bool widensToFloat(DType t) {
@@ -48,7 +53,7 @@ QByteArray npyHeader(const Tensor& t) {
     QString shape = dims.join(QLatin1String(", "));
     if (t.shape.size() == 1) shape += QLatin1Char(',');
     QByteArray dict = QStringLiteral("{'descr': '%1', 'fortran_order': False, 'shape': (%2), }")
-                          .arg(npyDescr(t.dtype), shape)
+                          .arg(t.encoding ? QStringLiteral("<f4") : npyDescr(t.dtype), shape)
                           .toLatin1();
     const int prefix = 10; // magic, version, u16 length
     const int total = int((prefix + dict.size() + 1 + 63) / 64 * 64);
@@ -72,7 +77,7 @@ bool finish(QSaveFile& file, const QString& path, QString* error) {
 
 bool loadTensor(const Tensor& t, const QString& path, QString* error) {
     QString problem;
-    if (t.load(&problem)) return true;
+    if (t.check(&problem)) return true;
     if (error)
         *error = QStringLiteral("%1: cannot export tensor %2: %3").arg(path, t.name, problem);
     return false;
@@ -130,6 +135,12 @@ int formatElement(char* out, size_t cap, const char* p, DType t) {
         std::memcpy(&im, p + 4, 4);
         return std::snprintf(out, cap, "%.9g%+.9gj", double(re), double(im));
     }
+    case DType::Complex128: {
+        double re, im;
+        std::memcpy(&re, p, 8);
+        std::memcpy(&im, p + 8, 8);
+        return std::snprintf(out, cap, "%.17g%+.17gj", re, im);
+    }
     default:
         return std::snprintf(out, cap, "%.9g", double(float(readElement(p, t))));
     }
@@ -168,6 +179,8 @@ QString npyDescr(DType t) {
         return QStringLiteral("<u8");
     case DType::Complex64:
         return QStringLiteral("<c8");
+    case DType::Complex128:
+        return QStringLiteral("<c16");
     }
     return QStringLiteral("<f4");
 }
@@ -179,23 +192,30 @@ bool writeNpy(const Tensor& t, const QString& path, QString* error) {
     ChunkWriter out(file);
     const QByteArray header = npyHeader(t);
     out.append(header.constData(), header.size());
-    const char* src = t.storage->data();
-    const int es = dtypeSize(t.dtype);
     const DType type = t.dtype;
-    if (widensToFloat(type)) {
-        walk(t, [&](int64_t s) {
-            const float v = float(readElement(src + s * es, type));
-            out.append(reinterpret_cast<const char*>(&v), 4);
+    const int64_t es = dtypeSize(type);
+    QString readError;
+    bool read = true;
+    if (t.encoding || widensToFloat(type)) {
+        read = forEachFloatPiece(t, &readError, [&](const float* v, int64_t, int64_t k) {
+            out.append(reinterpret_cast<const char*>(v), qsizetype(k * 4));
         });
     } else if (type == DType::Bool) {
-        walk(t, [&](int64_t s) {
-            const char v = src[s] ? 1 : 0;
-            out.append(&v, 1);
+        read = forEachPiece(t, &readError, [&](char* b, int64_t, int64_t k) {
+            for (int64_t i = 0; i < k; ++i)
+                b[i] = b[i] ? 1 : 0;
+            out.append(b, qsizetype(k));
         });
-    } else if (t.shape.empty() || t.isContiguous()) {
-        out.append(src + t.storageOffset * es, t.numel() * es);
     } else {
-        walk(t, [&](int64_t s) { out.append(src + s * es, es); });
+        read = forEachPiece(t, &readError, [&](const char* b, int64_t, int64_t k) {
+            out.append(b, qsizetype(k * es));
+        });
+    }
+    if (!read) {
+        file.cancelWriting();
+        if (error)
+            *error = QStringLiteral("%1: cannot export tensor %2: %3").arg(path, t.name, readError);
+        return false;
     }
     if (!out.flush()) {
         file.cancelWriting();
@@ -210,19 +230,34 @@ bool writeCsv(const Tensor& t, const QString& path, QString* error) {
     QSaveFile file(path);
     if (!openTarget(file, path, error)) return false;
     ChunkWriter out(file);
-    const char* src = t.storage->data();
-    const int es = dtypeSize(t.dtype);
+    const int64_t es = dtypeSize(t.dtype);
     const int64_t cols = t.cols();
     const int64_t n = t.numel();
-    int64_t i = 0;
     char buf[96];
-    walk(t, [&](int64_t s) {
-        int len = formatElement(buf, sizeof buf, src + s * es, t.dtype);
+    auto putValue = [&](int len, int64_t i) {
         out.append(buf, std::min<int>(len, int(sizeof buf) - 1));
-        ++i;
-        const char sep = (cols > 0 && i % cols == 0) || i == n ? '\n' : ',';
+        const char sep = (cols > 0 && (i + 1) % cols == 0) || i + 1 == n ? '\n' : ',';
         out.append(&sep, 1);
-    });
+    };
+    QString readError;
+    const bool read =
+        t.encoding
+            ? forEachFloatPiece(
+                  t, &readError,
+                  [&](const float* v, int64_t first, int64_t k) {
+                      for (int64_t j = 0; j < k; ++j)
+                          putValue(std::snprintf(buf, sizeof buf, "%.9g", double(v[j])), first + j);
+                  })
+            : forEachPiece(t, &readError, [&](const char* b, int64_t first, int64_t k) {
+                  for (int64_t j = 0; j < k; ++j)
+                      putValue(formatElement(buf, sizeof buf, b + j * es, t.dtype), first + j);
+              });
+    if (!read) {
+        file.cancelWriting();
+        if (error)
+            *error = QStringLiteral("%1: cannot export tensor %2: %3").arg(path, t.name, readError);
+        return false;
+    }
     if (!out.flush()) {
         file.cancelWriting();
         if (error) *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());

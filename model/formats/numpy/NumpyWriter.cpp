@@ -37,11 +37,11 @@ void append(QByteArray& b, quint64 v, int n) {
         b += char((v >> (8 * i)) & 0xff);
 }
 
-// The tensor's storage bytes in the file's byte order.
-QByteArray fileOrderBytes(const Tensor& t, const NpyHeader& h) {
-    QByteArray bytes = t.storage->bytes();
-    if (h.bigEndian) swapElementBytes(bytes.data(), bytes.size() / dtypeSize(h.dtype), h.dtype);
-    return bytes;
+// The tensor's storage bytes as they are now (edits included), in the file's byte order.
+bool fileOrderBytes(const Tensor& t, const NpyHeader& h, QByteArray* bytes, QString* error) {
+    if (!t.storage->readAll(bytes, error)) return false;
+    if (h.bigEndian) swapElementBytes(bytes->data(), bytes->size() / dtypeSize(h.dtype), h.dtype);
+    return true;
 }
 
 bool checkTensor(const WeightFile& file, int index, const NpyHeader& h, QString* error) {
@@ -63,9 +63,10 @@ bool writeNpyFaithful(const WeightFile& file, const NpyArrayInfo& a, QIODevice* 
     if (!writeAll(out, a.headerBytes.constData(), a.headerBytes.size(), t.name, error))
         return false;
     if (t.storage->isDirty()) {
-        if (!t.storage->load(error)) return false;
-        const QByteArray bytes = fileOrderBytes(t, h);
-        if (!writeAll(out, bytes.constData(), bytes.size(), t.name, error)) return false;
+        QByteArray bytes;
+        if (!fileOrderBytes(t, h, &bytes, error) ||
+            !writeAll(out, bytes.constData(), bytes.size(), t.name, error))
+            return false;
     } else if (!copyFileRange(file.path, h.dataOffset, h.dataSize(), out, error)) {
         return false;
     }
@@ -77,8 +78,9 @@ bool editedContent(const WeightFile& file, const NpzEntryInfo& e, QByteArray* co
                    QString* error) {
     const Tensor& t = *file.tensors[size_t(e.tensorIndex)];
     const NpyHeader& h = e.array.header;
-    if (!t.storage->load(error)) return false;
-    *content = e.array.headerBytes + fileOrderBytes(t, h);
+    QByteArray bytes;
+    if (!fileOrderBytes(t, h, &bytes, error)) return false;
+    *content = e.array.headerBytes + bytes;
     if (e.array.trailing > 0) {
         QByteArray original;
         if (e.zip.method == 0) {
@@ -285,17 +287,15 @@ bool writeNumpyFaithful(const WeightFile& file, const NumpyState& state, QIODevi
 bool writeNpzConverted(const WeightFile& file, QIODevice* out, QString* error) {
     ZipWriter zip(out);
     for (const TensorPtr& t : file.tensors) {
-        const QString descr = npyDescr(t->dtype);
+        const QString descr = t->encoding ? QStringLiteral("<f4") : npyDescr(t->dtype);
         QByteArray content = newNpyHeader(descr, t->shape);
-        if (!t->load(error)) return false;
-        if (descr == QLatin1String("<f4") && t->dtype != DType::Float32) {
+        if (!t->check(error)) return false;
+        if (descr == QLatin1String("<f4") && (t->dtype != DType::Float32 || t->encoding)) {
             const int64_t n = t->numel();
             const qsizetype at = content.size();
             content.resize(at + n * 4);
-            for (int64_t i = 0; i < n; ++i) {
-                const float v = float(t->at(i));
-                std::memcpy(content.data() + at + i * 4, &v, 4);
-            }
+            if (!t->readFloats(0, n, reinterpret_cast<float*>(content.data() + at), error))
+                return false;
         } else {
             const qint64 at = content.size();
             content.reserve(at + t->numel() * dtypeSize(t->dtype));

@@ -45,8 +45,10 @@ template <typename T, typename F> google::protobuf::RepeatedField<T> widen(int64
 class FieldSwap {
 public:
     FieldSwap(onnx::TensorProto* p, Src::Field f) : m_p(p), m_f(f) {}
-    void fill(const Tensor& t) {
-        const char* d = t.storage->data();
+    bool fill(const Tensor& t, QString* error) {
+        QByteArray bytes;
+        if (!t.storage->readAll(&bytes, error)) return false;
+        const char* d = bytes.constData();
         const int64_t n = t.storage->byteSize() / dtypeSize(t.dtype);
         const int es = dtypeSize(t.dtype);
         switch (m_f) {
@@ -87,6 +89,7 @@ public:
             break;
         }
         swap();
+        return true;
     }
     /// Swaps \a raw in as raw_data.
     void fillRaw(std::string raw) {
@@ -203,12 +206,12 @@ bool writeOnnxModel(const WeightFile& file, OnnxState& state, QIODevice* out, QS
         const Src& src = state.sources[i];
         if (!t.storage || !t.storage->isDirty()) continue;
         if (src.field == Src::External) continue; // written by writeOnnxExternalData
-        if (!t.storage->load(error)) {
+        swaps.push_back(std::make_unique<FieldSwap>(src.proto, src.field));
+        if (!swaps.back()->fill(t, error)) {
+            swaps.pop_back();
             restore();
             return false;
         }
-        swaps.push_back(std::make_unique<FieldSwap>(src.proto, src.field));
-        swaps.back()->fill(t);
     }
     if (!fillLazyRaw(state, &swaps, error)) {
         restore();
@@ -307,8 +310,7 @@ bool writeOnnxExternalData(const WeightFile& file, const OnnxState& state, const
                 break;
             }
             ok = copyFileRange(source, pos, src->offset - pos, &out, error) &&
-                 t->storage->load(error) &&
-                 writeAll(&out, t->storage->data(), t->storage->byteSize(), t->name, error);
+                 writeStorageBytes(*t->storage, &out, error);
             if (!ok) break;
             pos = src->offset + src->length;
         }

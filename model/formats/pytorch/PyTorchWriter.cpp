@@ -43,17 +43,21 @@ bool addStorage(ZipWriter& zip, const QString& name, const WeightFile& file,
         return false;
     }
     if (s && (s->isDirty() || !rec || rec->crc32 == 0)) {
+        // Streamed twice (the CRC goes in the header first): never held whole.
+        quint32 crc = 0;
         QString err;
-        const bool wasLoaded = s->isLoaded();
-        if (!s->load(&err)) {
+        if (!streamStorage(
+                *s,
+                [&](const char* data, qint64 n, QString*) {
+                    crc = crc32Update(crc, data, n);
+                    return true;
+                },
+                &err)) {
             *error = QStringLiteral("%1: %2").arg(file.path, err);
             return false;
         }
-        const QByteArray bytes = s->bytes();
-        const quint32 crc = crc32Update(0, bytes.constData(), bytes.size());
-        const bool ok = zip.addRecord(name, bytes.size(), crc, bytesWriter(bytes, name), error);
-        if (!wasLoaded) s->unload();
-        return ok;
+        auto data = [s](QIODevice* dev, QString* e) { return writeStorageBytes(*s, dev, e); };
+        return zip.addRecord(name, s->byteSize(), crc, data, error);
     }
     const QString src = file.path;
     const qint64 offset = rec->dataOffset, size = rec->uncompressedSize;

@@ -297,7 +297,7 @@ void TestNumpyFormat::roundTrip_data() {
     QTest::newRow("npy unedited") << "dtype_u8.npy" << QStringList{};
     const QStringList npz{"fc1.weight[0:2, :] = 0.25",
                           "fc2.weight[1, 3] = -1",
-                          "big_endian += 7",
+                          "big_endian[1:4] += 7",
                           "half[0, 1] = 2",
                           "flags[1] = 1",
                           "scalar = 9"};

@@ -240,8 +240,8 @@ void TestOnnxFormat::roundTrip_data() {
     QTest::newRow("unedited") << "torch_mlp.onnx" << QStringList{};
     QTest::newRow("typed fields") << "typed.onnx"
                                   << QStringList{"layer.float[1, :] = 2.5", "layer.int32[0] += 1",
-                                                 "layer.int8 -= 1",         "layer.uint8[1] = 7",
-                                                 "layer.int16[1] = -5",     "layer.uint16 += 3",
+                                                 "layer.int8[1:] -= 1",     "layer.uint8[1] = 7",
+                                                 "layer.int16[1] = -5",     "layer.uint16[2] += 3",
                                                  "layer.bool[1] = 1",       "layer.f16[0, 1] = 1.5",
                                                  "layer.int64[1] = -9",     "layer.double /= 4",
                                                  "layer.uint32[1] = 5",     "layer.uint64[1] = 8",

@@ -1,15 +1,15 @@
-// Max-magnitude pooling and range finding over matrices in memory or in files.
-#include "HeatmapPooling.h"
+// Max-magnitude pooling and range finding over matrices read tile by tile: from
+// memory, or from a tensor's file through its edits and encoding.
+#include "MatrixSource.h"
 
 #include "Parallel.h"
 
-#include <QFile>
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <atomic>
 #include <cstring>
 #include <limits>
-#include <unistd.h>
 
 namespace ws {
 
@@ -19,10 +19,14 @@ constexpr float kInf = std::numeric_limits<float>::infinity();
 /// Columns pooled at once: bounds the per-column scratch arrays for very wide matrices.
 constexpr int64_t kChunkCols = int64_t(1) << 16;
 
+std::atomic<quint64> g_memoryKeys{1};
+
 class MemorySource : public MatrixSource {
 public:
     MemorySource(const MatrixF* m, std::shared_ptr<const MatrixF> owner)
-        : MatrixSource(m->rows(), m->cols()), m_m(m), m_owner(std::move(owner)) {}
+        : MatrixSource(m->rows(), m->cols()), m_m(m), m_owner(std::move(owner)),
+          m_key(QStringLiteral("m%1").arg(g_memoryKeys++)) {}
+    QString cacheKey() const override { return m_key; }
     const float* tile(int64_t row0, int64_t, int64_t col0, int64_t, std::vector<float>*,
                       int64_t* stride, QString*) const override {
         *stride = cols();
@@ -33,74 +37,123 @@ public:
 private:
     const MatrixF* m_m;
     std::shared_ptr<const MatrixF> m_owner;
+    QString m_key;
 };
 
-/// Reads tiles with pread: no seek state, so the threads share one descriptor.
-/// float32 as it is; float16 and bfloat16 widened to float in place.
-class FileSource : public MatrixSource {
+/// Any tensor's 2-D view, read tile by tile through Tensor::readFloats: the bytes
+/// of the tile from the file (and the edit overlay), converted or decoded.
+class TensorSource : public MatrixSource {
 public:
-    FileSource(int64_t rows, int64_t cols, const QString& path, qint64 base, DType dtype)
-        : MatrixSource(rows, cols), m_file(path), m_base(base), m_dtype(dtype),
-          m_size(dtypeSize(dtype)) {}
-    bool open() { return m_file.open(QIODevice::ReadOnly | QIODevice::Unbuffered); }
-    qint64 fileSize() const { return m_file.size(); }
+    explicit TensorSource(TensorPtr t) : MatrixSource(t->rows(), t->cols()), m_t(std::move(t)) {}
 
     const float* tile(int64_t row0, int64_t nRows, int64_t col0, int64_t nCols,
                       std::vector<float>* buffer, int64_t* stride, QString* error) const override {
         const size_t need = size_t(nRows * nCols);
         if (buffer->size() < need) buffer->resize(need);
         *stride = nCols;
-        char* dst = reinterpret_cast<char*>(buffer->data());
+        float* dst = buffer->data();
         if (nCols == cols()) {
-            if (!readAt(row0 * cols(), need, dst, error)) return nullptr;
+            if (!m_t->readFloats(row0 * cols(), nRows * nCols, dst, error)) return nullptr;
         } else {
             for (int64_t r = 0; r < nRows; ++r)
-                if (!readAt((row0 + r) * cols() + col0, size_t(nCols), dst + r * nCols * m_size,
-                            error))
+                if (!m_t->readFloats((row0 + r) * cols() + col0, nCols, dst + r * nCols, error))
                     return nullptr;
         }
-        widen(buffer->data(), need);
-        return buffer->data();
+        return dst;
     }
     // 2 MB: a tile stays in the cache between reading and pooling.
     int64_t tileLimit() const override { return int64_t(1) << 19; }
+    QString cacheKey() const override { return m_key; }
 
 private:
-    void widen(float* out, size_t n) const {
-        if (m_dtype != DType::Float32) widenToFloatInPlace(out, int64_t(n), m_dtype);
-    }
+    TensorPtr m_t;
+    QString m_key = tensorCacheKey(*m_t);
+};
 
-    bool readAt(int64_t element, size_t count, char* dst, QString* error) const {
-        const int fd = m_file.handle();
-        qint64 pos = m_base + element * m_size;
-        size_t left = count * size_t(m_size);
-        while (left > 0) {
-            const ssize_t got = ::pread(fd, dst, left, off_t(pos));
-            if (got < 0 && errno == EINTR) continue;
-            if (got <= 0) {
-                if (error)
-                    *error = got == 0 ? QStringLiteral("%1: the file ends at %2 bytes, before "
-                                                       "the tensor's data")
-                                            .arg(m_file.fileName())
-                                            .arg(pos)
-                                      : QStringLiteral("%1: cannot read: %2")
-                                            .arg(m_file.fileName(), qt_error_string(errno));
-                return false;
+class MappedSource : public MatrixSource {
+public:
+    MappedSource(TensorPtr t, int64_t rows, int64_t cols,
+                 std::function<int64_t(int64_t, int64_t)> flatOf, const QString& what)
+        : MatrixSource(rows, cols), m_t(std::move(t)), m_flatOf(std::move(flatOf)),
+          m_key(tensorCacheKey(*m_t) + QStringLiteral("|") + what) {}
+    const float* tile(int64_t row0, int64_t nRows, int64_t col0, int64_t nCols,
+                      std::vector<float>* buffer, int64_t* stride, QString* error) const override {
+        const size_t need = size_t(nRows * nCols);
+        if (buffer->size() < need) buffer->resize(need);
+        *stride = nCols;
+        float* dst = buffer->data();
+        for (int64_t r = 0; r < nRows; ++r) {
+            float* out = dst + r * nCols;
+            int64_t c = 0;
+            while (c < nCols) {
+                const int64_t f = m_flatOf(row0 + r, col0 + c);
+                if (f < 0) {
+                    out[c++] = std::numeric_limits<float>::quiet_NaN();
+                    continue;
+                }
+                int64_t run = 1; // consecutive elements: one read
+                while (c + run < nCols && m_flatOf(row0 + r, col0 + c + run) == f + run)
+                    ++run;
+                if (!m_t->readFloats(f, run, out + c, error)) return nullptr;
+                c += run;
             }
-            dst += got;
-            pos += got;
-            left -= size_t(got);
         }
-        return true;
+        return dst;
     }
+    int64_t tileLimit() const override { return int64_t(1) << 18; }
+    QString cacheKey() const override { return m_key; }
 
-    QFile m_file;
-    qint64 m_base;
-    DType m_dtype;
-    int m_size;
+private:
+    TensorPtr m_t;
+    std::function<int64_t(int64_t, int64_t)> m_flatOf;
+    QString m_key;
+};
+
+class DifferenceSource : public MatrixSource {
+public:
+    DifferenceSource(std::shared_ptr<const MatrixSource> a, std::shared_ptr<const MatrixSource> b)
+        : MatrixSource(a->rows(), a->cols()), m_a(std::move(a)), m_b(std::move(b)),
+          m_key(m_a->cacheKey() + QStringLiteral("|minus|") + m_b->cacheKey()) {}
+    const float* tile(int64_t row0, int64_t nRows, int64_t col0, int64_t nCols,
+                      std::vector<float>* buffer, int64_t* stride, QString* error) const override {
+        std::vector<float> other;
+        int64_t sa = 0, sb = 0;
+        const float* pa = m_a->tile(row0, nRows, col0, nCols, buffer, &sa, error);
+        if (!pa) return nullptr;
+        // Copy a's tile out of the buffer b may reuse... b gets its own.
+        std::vector<float> left(size_t(nRows * nCols));
+        for (int64_t r = 0; r < nRows; ++r)
+            std::copy(pa + r * sa, pa + r * sa + nCols, left.begin() + r * nCols);
+        const float* pb = m_b->tile(row0, nRows, col0, nCols, &other, &sb, error);
+        if (!pb) return nullptr;
+        for (int64_t r = 0; r < nRows; ++r)
+            for (int64_t c = 0; c < nCols; ++c)
+                left[size_t(r * nCols + c)] -= pb[r * sb + c];
+        *buffer = std::move(left);
+        *stride = nCols;
+        return buffer->data();
+    }
+    int64_t tileLimit() const override { return std::min(m_a->tileLimit(), m_b->tileLimit()); }
+    QString cacheKey() const override { return m_key; }
+
+private:
+    std::shared_ptr<const MatrixSource> m_a, m_b;
+    QString m_key;
 };
 
 } // namespace
+
+std::shared_ptr<MatrixSource> mappedSource(TensorPtr t, int64_t rows, int64_t cols,
+                                           std::function<int64_t(int64_t, int64_t)> flatOf,
+                                           const QString& what) {
+    return std::make_shared<MappedSource>(std::move(t), rows, cols, std::move(flatOf), what);
+}
+
+std::shared_ptr<MatrixSource> differenceSource(std::shared_ptr<const MatrixSource> a,
+                                               std::shared_ptr<const MatrixSource> b) {
+    if (!a || !b || a->rows() != b->rows() || a->cols() != b->cols()) return nullptr;
+    return std::make_shared<DifferenceSource>(std::move(a), std::move(b));
+}
 
 bool MatrixSource::forEachTile(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols,
                                const std::function<void(const Tile&)>& fn, QString* error) const {
@@ -286,20 +339,28 @@ std::shared_ptr<MatrixSource> memorySource(std::shared_ptr<const MatrixF> m) {
     return std::make_shared<MemorySource>(raw, std::move(m));
 }
 
+QString storageCacheKey(const Storage& s) {
+    return QStringLiteral("s%1:").arg(s.uid());
+}
+
+QString tensorCacheKey(const Tensor& t) {
+    if (!t.storage) return QString();
+    QString key = storageCacheKey(*t.storage) + QString::number(t.storageOffset) + QLatin1Char('/');
+    for (size_t d = 0; d < t.shape.size(); ++d)
+        key += QStringLiteral("%1x%2,").arg(t.shape[d]).arg(d < t.strides.size() ? t.strides[d] : 0);
+    key += QLatin1Char('/') + QString::number(int(t.dtype));
+    if (t.encoding) key += QStringLiteral("/e%1").arg(quintptr(t.encoding.get()), 0, 16);
+    return key;
+}
+
+std::shared_ptr<MatrixSource> tensorSource(TensorPtr t) {
+    return std::make_shared<TensorSource>(std::move(t));
+}
+
 std::shared_ptr<MatrixSource> fileSource(const Tensor& t) {
-    const std::shared_ptr<Storage>& s = t.storage;
-    const bool plain =
-        t.dtype == DType::Float32 || t.dtype == DType::Float16 || t.dtype == DType::BFloat16;
-    if (!plain || t.rank() < 1 || !t.isContiguous() || !s || s->isLoaded() || s->isDirty() ||
-        s->fileOffset() < 0 || t.numel() == 0 || !t.validate().isEmpty())
-        return nullptr;
-    const QString path = s->filePath();
-    if (path.isEmpty()) return nullptr;
-    auto source = std::make_shared<FileSource>(
-        t.rows(), t.cols(), path, s->fileOffset() + t.storageOffset * dtypeSize(t.dtype), t.dtype);
-    // A file shorter than the record claims is left to Tensor::values to report.
-    if (!source->open() || source->fileSize() < s->fileOffset() + s->byteSize()) return nullptr;
-    return source;
+    QString error;
+    if (t.rank() < 1 || t.numel() == 0 || !t.check(&error)) return nullptr;
+    return tensorSource(std::make_shared<Tensor>(t));
 }
 
 PooledGrid poolMaxMagnitude(const MatrixF& m, int64_t row0, int64_t col0, int64_t nRows,

@@ -1,8 +1,8 @@
-// Reduces a region of a large matrix to at most a given grid size for drawing,
-// keeping in each block the value of largest magnitude so outliers stay visible.
-// The matrix is read through a MatrixSource: held in memory, or streamed from
-// its file in bounded tiles (a headless export of a 50257 x 768 embedding never
-// holds the 154 MB matrix).
+// The tile source between files and views: a MatrixSource reads any rectangle of
+// a tensor's 2-D view (from memory, or from its file through edits and encoding)
+// in bounded tiles, finds the finite range, and reduces a region to at most a
+// given grid keeping in each block the value of largest magnitude, so outliers
+// stay visible. Nothing holds a whole tensor as floats.
 #pragma once
 
 #include "Tensor.h"
@@ -58,6 +58,9 @@ public:
                               QString* error) const = 0;
     /// Most floats one tile() should cover (bounds the scratch buffers).
     virtual int64_t tileLimit() const = 0;
+    /// Identifies the values for the tile cache: equal keys, equal values (until an
+    /// edit invalidates them). Tensor sources start with storageCacheKey().
+    virtual QString cacheKey() const = 0;
 
 protected:
     MatrixSource(int64_t rows, int64_t cols) : m_rows(rows), m_cols(cols) {}
@@ -69,9 +72,26 @@ private:
 /// A source over a matrix in memory (kept alive by the source).
 std::shared_ptr<MatrixSource> memorySource(std::shared_ptr<const MatrixF> m);
 
-/// A source that reads the 2-D view of \a t straight from its file, for a float32,
-/// float16 or bfloat16 tensor whose bytes lie in the file as-is and are not loaded
-/// (nothing edited); nullptr when that is not the case (then use Tensor::values).
+/// The 2-D view of \a t (rows() x cols(), see Tensor), read tile by tile from its
+/// storage as it is now (file plus edits; encoded tensors decoded): any dtype, view
+/// or encoding. No copy of the tensor is made.
+std::shared_ptr<MatrixSource> tensorSource(TensorPtr t);
+/// A rows x cols view whose cell (r, c) is logical element \a flatOf(r, c) of \a t (C
+/// order), or NaN where it returns -1 (gaps): slices and kernel mosaics of n-D tensors,
+/// read on demand (runs of consecutive elements at once). \a what names the view in the
+/// cache key (two views with the same \a what must show the same cells).
+std::shared_ptr<MatrixSource> mappedSource(TensorPtr t, int64_t rows, int64_t cols,
+                                           std::function<int64_t(int64_t, int64_t)> flatOf,
+                                           const QString& what);
+/// \a a - \a b, element by element (the same size): the difference view.
+std::shared_ptr<MatrixSource> differenceSource(std::shared_ptr<const MatrixSource> a,
+                                               std::shared_ptr<const MatrixSource> b);
+/// The key of tensorSource(\a t): its storage, view geometry, dtype and encoding.
+QString tensorCacheKey(const Tensor& t);
+/// The prefix of every key of sources over storage \a s.
+QString storageCacheKey(const Storage& s);
+/// tensorSource() of a copy of \a t when its bytes can be read now (Tensor::check),
+/// else nullptr.
 std::shared_ptr<MatrixSource> fileSource(const Tensor& t);
 
 /// poolMaxMagnitude for a matrix in memory; the region is clipped to the matrix.

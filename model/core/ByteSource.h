@@ -1,0 +1,36 @@
+// Where a storage's bytes come from: random-access, read-only sources, read with
+// pread and never all at once. A local file, bytes in memory, or (remote/) a URL
+// read with HTTP range requests: readers and views see the same interface.
+#pragma once
+
+#include <QByteArray>
+#include <QString>
+#include <memory>
+
+namespace ws {
+
+/// Read-only bytes read by range. Implementations are thread-safe.
+class ByteSource {
+public:
+    virtual ~ByteSource() = default;
+    /// The file path or URL, for messages.
+    virtual QString name() const = 0;
+    /// Size in bytes.
+    virtual qint64 size() const = 0;
+    /// Reads exactly \a size bytes at \a offset into \a dst; false with \a error (naming
+    /// the source and the range) when they are not all there or cannot be read.
+    virtual bool read(qint64 offset, qint64 size, char* dst, QString* error) const = 0;
+    /// The local file these bytes are, or empty (memory, remote).
+    virtual QString localPath() const { return QString(); }
+};
+
+using ByteSourcePtr = std::shared_ptr<const ByteSource>;
+
+/// The file at \a path, opened once and shared by every storage that lies in it (one
+/// descriptor per file, not per tensor). A file replaced since (a save renamed a new
+/// file into place) is opened again. Null with \a error when it cannot be opened.
+ByteSourcePtr openLocalFile(const QString& path, QString* error);
+/// Bytes in memory, named \a name in messages.
+ByteSourcePtr memoryByteSource(QByteArray bytes, const QString& name);
+
+} // namespace ws
