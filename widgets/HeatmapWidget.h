@@ -38,6 +38,11 @@ public:
     QString sourceError() const { return m_sourceError; }
     void clear();
     std::shared_ptr<const MatrixF> values() const { return m_values; }
+    /// What is drawn (the values in memory, or a file); null when nothing is shown.
+    std::shared_ptr<const MatrixSource> source() const { return m_source; }
+    TensorPtr tensor() const { return m_tensor; }
+    /// The title above the plot (empty when hidden).
+    QString title() const;
 
     /// Selects a colour map by name (see ColorMap::names()); false if unknown.
     bool setColorMap(const QString& name);
