@@ -65,7 +65,8 @@ std::vector<TickLabel> formatTicks(const std::vector<double>& ticks, TickLabel* 
     const int oom = maxAbs > 0 ? int(std::floor(std::log10(maxAbs))) : 0;
     const bool scientific = maxAbs > 0 && (oom <= -5 || oom >= 6);
     const double mult = scientific ? std::pow(10.0, oom) : 1.0;
-    if (scientific && offset) *offset = powerOfTen(oom, false);
+    if (scientific && offset)
+        *offset = {QStringLiteral("\u00d710"), withMinusSign(QString::number(oom))};
     std::vector<double> scaled(ticks.size());
     for (size_t i = 0; i < ticks.size(); ++i)
         scaled[i] = ticks[i] / mult;

@@ -116,7 +116,7 @@ private Q_SLOTS:
         QVERIFY(offset.text.isEmpty());
         l = formatTicks({0, 2.5e-6, 5e-6}, &offset);
         QCOMPARE(l[1].text, QStringLiteral("2.5"));
-        QCOMPARE(offset.text, QStringLiteral("10"));
+        QCOMPARE(offset.text, QStringLiteral("\u00d710"));
         QCOMPARE(offset.sup, QStringLiteral("\u22126"));
         // Log: powers of ten with exponents; symlog: 0 and signed powers.
         ColorScale log;
