@@ -8,6 +8,7 @@
 #include "CompareWidget.h"
 #include "ExportDialog.h"
 #include "FeatureImportanceWidget.h"
+#include "FigureOptions.h"
 #include "HeatmapWidget.h"
 #include "HistogramWidget.h"
 #include "MatrixSource.h"
@@ -384,6 +385,12 @@ void MainWindow::exportImage() {
     ExportDialog dialog(plot, this);
     const QString dir = settings().value(QStringLiteral("lastDirectory")).toString();
     const TensorPtr t = m_shownIndex >= 0 ? m_displayed : nullptr;
+    if (t && t->rank() >= 2 && plot == m_view->heatmap() && !m_view->isSliced() && m_file) {
+        // The tensor's own 2-D view: "in" / "out" for a Linear weight, else its dims.
+        QString x, y;
+        defaultAxisLabels(*t, layerKindOf(*m_file, t->name), &x, &y);
+        dialog.setAxisLabels(x, y);
+    }
     QString base = t ? t->name : QStringLiteral("plot");
     base.replace(QLatin1Char('/'), QLatin1Char('_'));
     dialog.setPath(QDir(dir.isEmpty() ? QDir::homePath() : dir).filePath(base + ".png"));

@@ -1,21 +1,21 @@
-// Export of the plot on screen to PNG, SVG or PDF, and the dialog that asks how.
+// The export dialog: size with a unit, font size, resolution, format and texts.
 #include "ExportDialog.h"
-
-#include "PlotExport.h"
-#include "PlotStyle.h"
 
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QHBoxLayout>
+#include <QLabel>
 #include <QLineEdit>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
-#include <QSvgGenerator>
+#include <QTimer>
 #include <cmath>
 #include <qcustomplot.h>
 
@@ -23,107 +23,67 @@ namespace ws {
 
 namespace {
 
-// Temporarily hides the title and/or colour bar and scales the fonts; restores on exit.
-class ExportState {
-public:
-    ExportState(QCustomPlot* plot, const PlotImageOptions& o, int width, int height)
-        : m_plot(plot) {
-        QCPLayoutGrid* grid = plot->plotLayout();
-        for (int i = 0; i < grid->elementCount(); ++i) {
-            if (auto* t = qobject_cast<QCPTextElement*>(grid->elementAt(i))) {
-                m_title = t;
-                m_titleText = t->text();
-                m_titleVisible = t->visible();
-                if (!o.title.isEmpty()) t->setText(o.title);
-                t->setVisible(o.showTitle && !t->text().isEmpty());
-            }
-            if (auto* s = qobject_cast<QCPColorScale*>(grid->elementAt(i)); s && !o.showColorBar) {
-                grid->indexToRowCol(i, m_scaleRow, m_scaleCol);
-                m_scale = s;
-                grid->take(s);
-                s->setVisible(false);
-            }
-        }
-        if (m_scale) grid->simplify();
-        m_font = std::max(1.0, std::min(width, height) / 700.0);
-        scalePlotFonts(plot, m_font);
-    }
-    ~ExportState() {
-        scalePlotFonts(m_plot, 1.0 / m_font);
-        if (m_title) {
-            m_title->setText(m_titleText);
-            m_title->setVisible(m_titleVisible);
-        }
-        if (m_scale) {
-            m_scale->setVisible(true);
-            m_plot->plotLayout()->addElement(m_scaleRow, m_scaleCol, m_scale);
-        }
-        m_plot->replot(QCustomPlot::rpQueuedReplot);
-    }
-
-private:
-    QCustomPlot* m_plot;
-    QCPTextElement* m_title = nullptr;
-    QString m_titleText;
-    bool m_titleVisible = false;
-    QCPColorScale* m_scale = nullptr;
-    int m_scaleRow = 0, m_scaleCol = 0;
-    double m_font = 1;
-};
+// Points per unit of the unit combo box's entries; px depends on the resolution.
+double pointsPer(const QString& unit, int dpi) {
+    if (unit == QLatin1String("in")) return 72;
+    if (unit == QLatin1String("cm")) return 72 / 2.54;
+    if (unit == QLatin1String("mm")) return 72 / 25.4;
+    if (unit == QLatin1String("px")) return 72.0 / std::max(1, dpi);
+    return 1; // pt
+}
 
 } // namespace
 
-bool exportPlot(QCustomPlot* plot, const QString& path, const PlotImageOptions& o, QString* error) {
-    const QString format = QFileInfo(path).suffix().toLower();
-    const auto fail = [error](const QString& m) {
-        if (error) *error = m;
-        return false;
-    };
-    if (format != QLatin1String("png") && format != QLatin1String("svg") &&
-        format != QLatin1String("pdf"))
-        return fail(
-            QObject::tr("%1: unknown image type '%2' (use .png, .svg or .pdf)").arg(path, format));
-    if (o.width < 16 || o.height < 16 || o.width > 16384 || o.height > 16384 || o.dpi < 10 ||
-        o.dpi > 4800)
-        return fail(QObject::tr("image size %1 x %2 at %3 dpi is out of range")
-                        .arg(o.width)
-                        .arg(o.height)
-                        .arg(o.dpi));
-    ExportState state(plot, o, o.width, o.height);
-    return savePlotFile(plot, path, o.width, o.height, QString(), o.dpi, error);
-}
-
-QImage plotImage(QCustomPlot* plot, int width, int height) {
-    PlotImageOptions o;
-    ExportState state(plot, o, width, height);
-    return plot->toPixmap(width, height, 1.0).toImage();
-}
-
-ExportDialog::ExportDialog(QCustomPlot* plot, QWidget* parent) : QDialog(parent), m_plot(plot) {
+ExportDialog::ExportDialog(QCustomPlot* plot, QWidget* parent)
+    : QDialog(parent), m_plot(plot), m_defaults(plotDefaults(plot)) {
     setWindowTitle(tr("Export Image"));
     auto* form = new QFormLayout(this);
-    auto spin = [this](int lo, int hi, int v) {
-        auto* s = new QSpinBox(this);
+    auto number = [this](double lo, double hi, int decimals) {
+        auto* s = new QDoubleSpinBox(this);
         s->setRange(lo, hi);
-        s->setValue(v);
+        s->setDecimals(decimals);
+        s->installEventFilter(this);
         return s;
     };
-    m_width = spin(16, 16384, 1600);
-    m_height = spin(16, 16384, 1200);
-    m_dpi = spin(10, 4800, 300);
-    form->addRow(tr("Width (pixels):"), m_width);
-    form->addRow(tr("Height (pixels):"), m_height);
+    m_width = number(0.01, 100000, 2);
+    m_height = number(0.01, 100000, 2);
+    m_unit = new QComboBox(this);
+    for (const char* u : {"in", "cm", "mm", "pt", "px"})
+        m_unit->addItem(QString::fromLatin1(u), QString::fromLatin1(u));
+    auto* sizeRow = new QHBoxLayout;
+    sizeRow->addWidget(m_width, 1);
+    sizeRow->addWidget(new QLabel(QStringLiteral("×"), this));
+    sizeRow->addWidget(m_height, 1);
+    sizeRow->addWidget(m_unit);
+    form->addRow(tr("Size:"), sizeRow);
+    m_fontSize = number(FigureOptions::kMinFontPt, 72, 1);
+    m_fontSize->setSingleStep(0.5);
+    m_fontSize->setSuffix(tr(" pt"));
+    m_fontSize->setValue(m_defaults.fontSizePt);
+    form->addRow(tr("Font size:"), m_fontSize);
+    m_dpi = new QSpinBox(this);
+    m_dpi->setRange(10, 4800);
+    m_dpi->setValue(m_defaults.dpi);
+    m_dpi->installEventFilter(this);
     form->addRow(tr("Resolution (DPI):"), m_dpi);
     m_format = new QComboBox(this);
     m_format->addItem(tr("PNG image"), QStringLiteral("png"));
     m_format->addItem(tr("SVG drawing"), QStringLiteral("svg"));
     m_format->addItem(tr("PDF document"), QStringLiteral("pdf"));
     form->addRow(tr("Format:"), m_format);
-    m_showTitle = new QCheckBox(tr("Show title"), this);
-    m_showTitle->setChecked(true);
-    m_title = new QLineEdit(this);
-    m_title->setPlaceholderText(tr("(the plot's own title)"));
-    form->addRow(m_showTitle, m_title);
+    auto line = [this](const QString& text, const QString& placeholder) {
+        auto* e = new QLineEdit(text, this);
+        e->setPlaceholderText(placeholder);
+        return e;
+    };
+    m_title = line(m_defaults.title, tr("(no title)"));
+    form->addRow(tr("Title:"), m_title);
+    m_xLabel = line(m_defaults.xLabel, tr("(none)"));
+    m_yLabel = line(m_defaults.yLabel, tr("(none)"));
+    form->addRow(tr("X axis label:"), m_xLabel);
+    form->addRow(tr("Y axis label:"), m_yLabel);
+    m_colorBarLabel = line(m_defaults.colorBarLabel, tr("(none)"));
+    form->addRow(tr("Colour bar label:"), m_colorBarLabel);
     m_colorBar = new QCheckBox(tr("Show colour bar"), this);
     m_colorBar->setChecked(true);
     form->addRow(QString(), m_colorBar);
@@ -135,6 +95,8 @@ ExportDialog::ExportDialog(QCustomPlot* plot, QWidget* parent) : QDialog(parent)
     form->addRow(tr("File:"), pathRow);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Save | QDialogButtonBox::Cancel, this);
     form->addRow(buttons);
+    showSize();
+
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     connect(buttons, &QDialogButtonBox::accepted, this, [this] {
         if (exportNow()) accept();
@@ -152,16 +114,53 @@ ExportDialog::ExportDialog(QCustomPlot* plot, QWidget* parent) : QDialog(parent)
         m_path->setText(fi.path() + QLatin1Char('/') + fi.completeBaseName() + QLatin1Char('.') +
                         m_format->currentData().toString());
     });
-    connect(m_showTitle, &QCheckBox::toggled, m_title, &QWidget::setEnabled);
+    // The size is kept in points; the fields show it in the chosen unit.
+    connect(m_width, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { m_widthPt = toPoints(v); });
+    connect(m_height, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { m_heightPt = toPoints(v); });
+    connect(m_unit, &QComboBox::currentIndexChanged, this, &ExportDialog::showSize);
+    connect(m_dpi, &QSpinBox::valueChanged, this, &ExportDialog::showSize);
+    connect(m_colorBar, &QCheckBox::toggled, m_colorBarLabel, &QWidget::setEnabled);
+}
+
+double ExportDialog::toPoints(double value) const {
+    return value * pointsPer(m_unit->currentData().toString(), m_dpi->value());
+}
+
+double ExportDialog::fromPoints(double points) const {
+    return points / pointsPer(m_unit->currentData().toString(), m_dpi->value());
+}
+
+void ExportDialog::showSize() {
+    const bool px = m_unit->currentData().toString() == QLatin1String("px");
+    const double w = m_widthPt, h = m_heightPt;
+    const QSignalBlocker bw(m_width), bh(m_height);
+    m_width->setDecimals(px ? 0 : 2);
+    m_height->setDecimals(px ? 0 : 2);
+    m_width->setValue(fromPoints(w));
+    m_height->setValue(fromPoints(h));
+}
+
+bool ExportDialog::eventFilter(QObject* watched, QEvent* event) {
+    // A pre-filled number is replaced by typing: select it when the field gets focus
+    // (after the click that gave it focus has placed the cursor).
+    if (event->type() == QEvent::FocusIn)
+        if (auto* spin = qobject_cast<QAbstractSpinBox*>(watched))
+            QTimer::singleShot(0, spin, &QAbstractSpinBox::selectAll);
+    return QDialog::eventFilter(watched, event);
 }
 
 PlotImageOptions ExportDialog::options() const {
-    PlotImageOptions o;
-    o.width = m_width->value();
-    o.height = m_height->value();
+    PlotImageOptions o = m_defaults;
+    o.widthPt = m_widthPt;
+    o.heightPt = m_heightPt;
     o.dpi = m_dpi->value();
-    o.showTitle = m_showTitle->isChecked();
+    o.fontSizePt = m_fontSize->value();
     o.title = m_title->text();
+    o.xLabel = m_xLabel->text();
+    o.yLabel = m_yLabel->text();
+    o.colorBarLabel = m_colorBarLabel->text();
     o.showColorBar = m_colorBar->isChecked();
     return o;
 }
@@ -180,8 +179,18 @@ void ExportDialog::setPath(const QString& path) {
 }
 
 void ExportDialog::setImageSize(int width, int height) {
-    m_width->setValue(width);
-    m_height->setValue(height);
+    {
+        const QSignalBlocker block(m_unit);
+        m_unit->setCurrentIndex(m_unit->findData(QStringLiteral("px")));
+    }
+    m_widthPt = width * 72.0 / m_dpi->value();
+    m_heightPt = height * 72.0 / m_dpi->value();
+    showSize();
+}
+
+void ExportDialog::setAxisLabels(const QString& x, const QString& y) {
+    m_xLabel->setText(x);
+    m_yLabel->setText(y);
 }
 
 bool ExportDialog::exportNow(bool quiet, QString* error) {

@@ -396,6 +396,10 @@ bool HeatmapWidget::cellGridVisible() const {
     return m_source && m_cellGrid->active();
 }
 
+QString HeatmapWidget::title() const {
+    return m_title->visible() ? m_title->text() : QString();
+}
+
 void HeatmapWidget::setTitle(const QString& title) {
     m_title->setText(title);
     m_title->setVisible(!title.isEmpty());

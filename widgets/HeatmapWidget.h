@@ -57,6 +57,9 @@ public:
     std::shared_ptr<const MatrixF> values() const { return m_values; }
     /// Every value shown, read from the source into a matrix (small views, tests).
     MatrixF readMatrix() const;
+    TensorPtr tensor() const { return m_tensor; }
+    /// The title above the plot (empty when hidden).
+    QString title() const;
 
     /// Selects a colour map by name (see ColorMap::names()); false if unknown.
     bool setColorMap(const QString& name);

@@ -1,8 +1,10 @@
 // `weightscope export FILE TENSOR -o OUT [--colormap NAME] [--range LO:HI | --percentile
-// LO:HI] [--scale S] [--size WxH] [--dpi N] [--title T] [--diff OTHER]`: one tensor (or an
-// indexed view, or its difference from another file's) to an image or to values.
+// LO:HI] [--scale S] [--width L] [--height L] [--font-size PT] [--size WxH] [--dpi N]
+// [--title T] [--diff OTHER] ...`: one tensor (or an indexed view, or its difference
+// from another file's) to a publication figure or to values.
 #include "CliSupport.h"
 #include "ColorMap.h"
+#include "FigureOptions.h"
 #include "NpyExport.h"
 #include "PlotExport.h"
 #include "StatsCommand.h"
@@ -29,7 +31,7 @@ void quietHandler(QtMsgType type, const QMessageLogContext& context, const QStri
 
 struct ExportRequest {
     QString file, tensor, output, suffix, diff;
-    bool hasTitle = false;
+    bool hasHeight = false, hasWidth = false, hasFontSize = false;
     ExportOptions options;
 };
 
@@ -86,8 +88,7 @@ bool parseSize(const QString& text, ExportOptions* o) {
     bool okW = false, okH = false;
     const int w = parts[0].toInt(&okW), h = parts[1].toInt(&okH);
     if (!okW || !okH || w < 16 || h < 16 || w > 16384 || h > 16384) return false;
-    o->width = w;
-    o->height = h;
+    o->pixelSize = QSize(w, h);
     return true;
 }
 
@@ -118,10 +119,15 @@ int parse(const QStringList& args, ExportRequest* r) {
             hasValue = true;
         }
         static const QStringList kKnown = {
-            QStringLiteral("-o"),      QStringLiteral("--output"),   QStringLiteral("--colormap"),
-            QStringLiteral("--range"), QStringLiteral("--size"),     QStringLiteral("--percentile"),
-            QStringLiteral("--diff"),  QStringLiteral("--scale"),    QStringLiteral("--dpi"),
-            QStringLiteral("--title"), QStringLiteral("--linthresh")};
+            QStringLiteral("-o"),          QStringLiteral("--output"),
+            QStringLiteral("--colormap"),  QStringLiteral("--range"),
+            QStringLiteral("--size"),      QStringLiteral("--percentile"),
+            QStringLiteral("--diff"),      QStringLiteral("--scale"),
+            QStringLiteral("--dpi"),       QStringLiteral("--title"),
+            QStringLiteral("--linthresh"), QStringLiteral("--width"),
+            QStringLiteral("--height"),    QStringLiteral("--font-size"),
+            QStringLiteral("--font"),      QStringLiteral("--cbar-label"),
+            QStringLiteral("--xlabel"),    QStringLiteral("--ylabel")};
         const bool known = kKnown.contains(name);
         if (!known)
             return fail(BadUsage, QStringLiteral("export: unknown option '%1' (see `weightscope "
@@ -167,13 +173,45 @@ int parse(const QStringList& args, ExportRequest* r) {
                     QStringLiteral("export: bad --linthresh '%1' (a positive number)").arg(value));
         } else if (name == QLatin1String("--dpi")) {
             bool ok = false;
-            r->options.dpi = value.toInt(&ok);
-            if (!ok || r->options.dpi < 1 || r->options.dpi > 10000)
+            r->options.dpi = value.toDouble(&ok);
+            if (!ok || !(r->options.dpi >= 1) || r->options.dpi > 10000)
                 return fail(BadUsage,
                             QStringLiteral("export: bad --dpi '%1' (1 to 10000)").arg(value));
+        } else if (name == QLatin1String("--width") || name == QLatin1String("--height")) {
+            double pt = 0;
+            if (!parseLength(value, &pt) || pt < 36 || pt > 14400)
+                return fail(BadUsage, QStringLiteral("export: bad %1 '%2' (a length with its "
+                                                     "unit, 0.5 to 200 in: 3.5in, 8.9cm, 89mm, "
+                                                     "252pt)")
+                                          .arg(name, value));
+            if (name == QLatin1String("--width")) {
+                r->options.figure.widthPt = pt;
+                r->hasWidth = true;
+            } else {
+                r->options.figure.heightPt = pt;
+                r->hasHeight = true;
+            }
+        } else if (name == QLatin1String("--font-size")) {
+            bool ok = false;
+            const double pt = value.toDouble(&ok);
+            if (!ok || !(pt >= FigureOptions::kMinFontPt) || pt > 72)
+                return fail(
+                    BadUsage,
+                    QStringLiteral("export: bad --font-size '%1' (points, 6 to 72)").arg(value));
+            r->options.figure.fontSizePt = pt;
+            r->hasFontSize = true;
+        } else if (name == QLatin1String("--font")) {
+            if (value.trimmed().isEmpty())
+                return fail(BadUsage, QStringLiteral("export: --font needs a family name"));
+            r->options.figure.fontFamily = value;
         } else if (name == QLatin1String("--title")) {
             r->options.title = value;
-            r->hasTitle = true;
+        } else if (name == QLatin1String("--cbar-label")) {
+            r->options.colorBarLabel = value;
+        } else if (name == QLatin1String("--xlabel")) {
+            r->options.xLabel = value;
+        } else if (name == QLatin1String("--ylabel")) {
+            r->options.yLabel = value;
         } else if (!parseSize(value, &r->options)) {
             return fail(BadUsage, QStringLiteral("export: bad --size '%1' (expected WxH, e.g. "
                                                  "1200x900, each 16 to 16384)")
@@ -190,6 +228,12 @@ int parse(const QStringList& args, ExportRequest* r) {
     if (r->output.isEmpty()) return fail(BadUsage, QStringLiteral("export: missing -o OUT"));
     if (r->options.hasRange && r->options.hasPercentile)
         return fail(BadUsage, QStringLiteral("export: give --range or --percentile, not both"));
+    if (r->options.pixelSize.isValid() && (r->hasWidth || r->hasHeight))
+        return fail(BadUsage, QStringLiteral("export: give --size or --width/--height, not both"));
+    // matplotlib's figure proportions (4:3) unless a height is given.
+    if (!r->hasHeight) r->options.figure.heightPt = r->options.figure.widthPt * 0.75;
+    // The default font may shrink (never below 6 pt) on a small figure; a chosen one not.
+    r->options.figure.shrinkFontsToFit = !r->hasFontSize;
     r->file = positional[0];
     r->tensor = positional[1];
     r->suffix = QFileInfo(r->output).suffix().toLower();
@@ -209,11 +253,15 @@ QString exportHelp() {
     return QStringLiteral(
                "Usage: weightscope export FILE TENSOR -o OUT [--colormap NAME] [--range LO:HI]\n"
                "                          [--percentile LO:HI] [--scale S] [--linthresh X]\n"
-               "                          [--size WxH] [--dpi N] [--title TEXT] [--diff OTHER]\n\n"
+               "                          [--width L] [--height L] [--font-size PT] [--font F]\n"
+               "                          [--size WxH] [--dpi N] [--title TEXT] [--xlabel TEXT]\n"
+               "                          [--ylabel TEXT] [--cbar-label TEXT] [--diff OTHER]\n\n"
                "Writes the tensor named TENSOR (exactly as `weightscope info` lists it) of FILE.\n"
                "TENSOR may be indexed as in PyTorch: 'conv.weight[:, :, 1, 2]', 'fc.weight[0]'.\n"
                "The extension of OUT selects the output:\n"
-               "  .png .svg .pdf  the heatmap (1-D tensors as a bar chart)\n"
+               "  .png .svg .pdf  a figure of the heatmap with axes and colour bar (1-D\n"
+               "                  tensors as a bar chart); PDF and SVG keep text as text and\n"
+               "                  the cells as a lossless image, one pixel per cell\n"
                "  .npy            the exact values in the tensor's dtype (bfloat16, float8 as "
                "float32)\n"
                "  .csv            the 2-D view, one row per line, full precision\n\n"
@@ -223,11 +271,24 @@ QString exportHelp() {
                "  --range LO:HI      colour range instead of the automatic one\n"
                "  --percentile LO:HI colour range from percentiles of the data (e.g. 1:99;\n"
                "                     of the magnitudes for --scale log)\n"
-               "  --scale S          %2 (default linear)\n"
+               "  --scale S          %2 (default linear; log uses a sequential map)\n"
                "  --linthresh X      symlog: values within +-X are linear\n"
-               "  --size WxH         image size in pixels, exactly (default 1200x900)\n"
-               "  --dpi N            physical resolution: PNG metadata, PDF/SVG page size\n"
-               "  --title TEXT       title above the plot (default: the tensor name)\n"
+               "  --width L          figure width with its unit: 3.5in, 8.9cm, 89mm, 252pt\n"
+               "                     (default 6.4in, matplotlib's)\n"
+               "  --height L         figure height (default 3/4 of the width)\n"
+               "  --font-size PT     tick labels in points (default 10, less on a figure too\n"
+               "                     small for it; axis labels the same, the title 1.2\n"
+               "                     times; never below 6)\n"
+               "  --font FAMILY      font family (default DejaVu Sans, matplotlib's)\n"
+               "  --dpi N            pixels per inch: a PNG's pixels (3.5in at 300 dpi is 1050\n"
+               "                     px wide; default 100), and rasters inside PDF/SVG when\n"
+               "                     the tensor has more cells than that (default 300)\n"
+               "  --size WxH         PNG size in pixels, exactly (instead of --width/--height)\n"
+               "  --title TEXT       title above the plot (default: the tensor name; '' none)\n"
+               "  --xlabel TEXT      x axis label (default: in for a Linear weight, else dim 1)\n"
+               "  --ylabel TEXT      y axis label (default: out for a Linear weight, else dim 0)\n"
+               "  --cbar-label TEXT  colour bar label (default none; |value| for --scale log,\n"
+               "                     difference for --diff)\n"
                "  --diff OTHER       this file's tensor minus OTHER's (same name and shape);\n"
                "                     .npy is float32 unless both are float64\n"
                "  -h, --help         show this help\n"
@@ -285,7 +346,8 @@ int runExport(const QStringList& args, int argc, char** argv) {
     } else {
         // The tensor's bytes are read by the export itself, without loading its storage
         // (a second copy of the whole record).
-        if (!r.hasTitle) r.options.title = tensor->name;
+        if (!r.options.title) r.options.title = tensor->name;
+        if (r.diff.isEmpty()) r.options.layerKind = layerKindOf(*file, tensor->name);
         ok = exportTensorImage(*tensor, r.output, r.options, &error);
         if (!ok && error.startsWith(QLatin1String("cannot read tensor")))
             error = QStringLiteral("%1: %2").arg(r.file, error);

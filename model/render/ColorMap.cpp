@@ -1,4 +1,4 @@
-// Colour maps built from matplotlib's tables (ColorMapTables.h), inverted with "_r".
+// Colour maps built from matplotlib's tables (ColorMapTables.h), its "_r" maps included.
 #include "ColorMap.h"
 #include "ColorMapTables.h"
 
@@ -9,26 +9,22 @@ namespace ws {
 
 QStringList ColorMap::names() {
     QStringList out;
-    for (const auto& t : colormaps::kTables)
-        out << QString::fromLatin1(t.name);
+    for (const auto& t : colormaps::kTables) {
+        const QString name = QString::fromLatin1(t.name);
+        if (!name.endsWith(QLatin1String("_r"))) out << name;
+    }
     return out;
 }
 
 bool ColorMap::byName(const QString& name, ColorMap* out) {
-    QString base = name;
-    bool reversed = false;
-    if (base.endsWith(QLatin1String("_r"), Qt::CaseInsensitive)) {
-        base.chop(2);
-        reversed = true;
-    }
+    // The tables hold matplotlib's reversed maps too ("RdBu_r"), exactly as it draws them.
     for (const auto& t : colormaps::kTables) {
-        if (base.compare(QLatin1String(t.name), Qt::CaseInsensitive) != 0) continue;
-        out->m_name = QString::fromLatin1(t.name) + (reversed ? QStringLiteral("_r") : QString());
+        if (name.compare(QLatin1String(t.name), Qt::CaseInsensitive) != 0) continue;
+        out->m_name = QString::fromLatin1(t.name);
         out->m_diverging = t.diverging;
         out->m_stops.clear();
         for (unsigned int rgb : t.stops)
             out->m_stops << QColor::fromRgb(QRgb(0xff000000u | rgb));
-        if (reversed) std::reverse(out->m_stops.begin(), out->m_stops.end());
         return true;
     }
     return false;

@@ -13,6 +13,7 @@ unset DISPLAY WAYLAND_DISPLAY
 "$bin" "$sample" --screenshot "$out/analysis.png" --tensor block.self_attn.in_proj_weight \
     --size 1400x900 2>/dev/null
 "$bin" export "$sample" block.self_attn.in_proj_weight -o "$out/heatmap-options.png" \
-    --scale symlog --linthresh 0.05 --percentile 1:99 --size 1000x760 --title "in_proj_weight, symlog, 1-99 %" \
+    --scale symlog --linthresh 0.05 --percentile 1:99 --width 5in --height 3.8in --dpi 200 \
+    --title "in_proj_weight, symlog, 1-99 %" \
     2>/dev/null
 rm -rf "$XDG_CONFIG_HOME"

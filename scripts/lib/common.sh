@@ -9,9 +9,11 @@ WS_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-svg-dev
     libonnx-dev libprotobuf-dev python3 ccache)
 
 # Packages the tests, fixture generators and benchmarks need: the real tools our
-# files are loaded back with (scripts/dev/check_installs.py keeps this complete).
+# files are loaded back with (scripts/dev/check_installs.py keeps this complete),
+# poppler's pdfinfo/pdftotext/pdfimages/pdffonts/pdftoppm that read exported figures
+# as a PDF reader does, and the DejaVu fonts figures share with matplotlib.
 WS_TEST_PACKAGES=(python3-torch python3-numpy python3-h5py python3-onnx python3-pil
-    python3-matplotlib)
+    python3-matplotlib poppler-utils fonts-dejavu-core)
 
 # ws_install_packages PKG...: installs those that are missing (needs root or sudo).
 ws_install_packages() {

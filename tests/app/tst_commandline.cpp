@@ -10,6 +10,7 @@
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <cmath>
 #include <tuple>
@@ -342,8 +343,14 @@ private Q_SLOTS:
         QFile f(pdf);
         QVERIFY(f.open(QIODevice::ReadOnly));
         const QByteArray bytes = f.readAll();
-        // 1200 x 900 pixels at 300 dpi: a 4 x 3 inch (288 x 216 pt) page.
-        QVERIFY(bytes.contains("/MediaBox [0 0 288"));
+        // --dpi is the resolution of rasters, not the page size: the default figure is
+        // matplotlib's 6.4 x 4.8 in (460.8 x 345.6 pt; Qt writes whole points).
+        const QRegularExpressionMatch box =
+            QRegularExpression(QStringLiteral("/MediaBox \\[0 0 ([0-9.]+) ([0-9.]+)\\]"))
+                .match(QString::fromLatin1(bytes));
+        QVERIFY(box.hasMatch());
+        QVERIFY(std::abs(box.captured(1).toDouble() - 460.8) <= 0.5);
+        QVERIFY(std::abs(box.captured(2).toDouble() - 345.6) <= 0.5);
         // Bad values are usage errors.
         for (const QStringList& bad :
              {QStringList{"--scale", "cubic"}, QStringList{"--percentile", "99:1"},

@@ -173,10 +173,11 @@ void TestAnalysisWidgets::exportDialogWritesRequestedSize() {
     QCOMPARE(h.width(), 500);
     QVERIFY(h.colorScale()->visible());
     PlotImageOptions o;
-    o.width = 800;
-    o.height = 300;
+    o.dpi = 150;
+    o.widthPt = 800 * 72.0 / o.dpi;
+    o.heightPt = 300 * 72.0 / o.dpi;
     o.showColorBar = false;
-    o.showTitle = false;
+    o.title.clear();
     QVERIFY(exportPlot(&h, dir.filePath(QStringLiteral("b.svg")), o, &error));
     QVERIFY(QFileInfo(dir.filePath(QStringLiteral("b.svg"))).size() > 1000);
     QVERIFY(exportPlot(&h, dir.filePath(QStringLiteral("c.pdf")), o, &error));

@@ -44,8 +44,7 @@ void TestPlotExport::pngHasRequestedSize() {
     for (int i : {0, 1, 5}) { // heatmap, bar chart, scalar
         const TensorPtr t = file->tensors[size_t(i)];
         ExportOptions o;
-        o.width = 640;
-        o.height = 480;
+        o.pixelSize = QSize(640, 480);
         const QString out = path(QStringLiteral("t%1.png").arg(i));
         QString error;
         QVERIFY2(exportTensorImage(*t, out, o, &error), qPrintable(error));
@@ -57,8 +56,7 @@ void TestPlotExport::pngHasRequestedSize() {
     auto t =
         wstest::floatTensor(QStringLiteral("x.weight"), {20, 30}, std::vector<float>(600, -2.0f));
     ExportOptions o;
-    o.width = 1000;
-    o.height = 700;
+    o.pixelSize = QSize(1000, 700);
     o.colormap = QStringLiteral("viridis");
     o.hasRange = true;
     o.lo = -2;
@@ -144,8 +142,7 @@ void TestPlotExport::streamedExportMatchesLoaded() {
     QVERIFY(biggest);
     QVERIFY(!biggest->storage->isLoaded());
     ExportOptions o;
-    o.width = 900;
-    o.height = 600;
+    o.pixelSize = QSize(900, 600);
     const QString streamed = path(QStringLiteral("streamed.png"));
     QVERIFY2(exportTensorImage(*biggest, streamed, o, &error), qPrintable(error));
     QVERIFY(!biggest->storage->isLoaded()); // streamed: never loaded
