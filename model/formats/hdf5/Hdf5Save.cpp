@@ -8,6 +8,7 @@
 #include "Hdf5Helper.h"
 #include "Hdf5Reader.h"
 #include "Hdf5TempFile.h"
+#include "KerasArchive.h"
 #include "TensorBytes.h"
 
 #include <QBuffer>
@@ -134,7 +135,10 @@ bool writeHdf5Records(const QString& h5Path, const std::vector<Hdf5Record>& reco
 }
 
 bool Hdf5Format::save(const WeightFile& file, const QString& path, QString* error) const {
-    const bool ownFile = file.formatId == id() && QFileInfo(file.path).isFile();
+    // A .keras archive's weights are an HDF5 file: Save As .h5 starts from that file.
+    qint64 offset = 0, size = -1;
+    const bool keras = kerasWeightsRange(file, &offset, &size);
+    const bool ownFile = (keras || file.formatId == id()) && QFileInfo(file.path).isFile();
     std::vector<Hdf5Record> records;
     QSet<const Storage*> done;
     for (const TensorPtr& t : file.tensors) {
@@ -156,7 +160,7 @@ bool Hdf5Format::save(const WeightFile& file, const QString& path, QString* erro
         records.emplace_back(s->key(), t);
     }
     Hdf5TempFile tmp(path);
-    if (!tmp.create(ownFile ? file.path : QString(), error)) return false;
+    if (!tmp.create(ownFile ? file.path : QString(), error, offset, size)) return false;
     if (ownFile && records.empty()) return tmp.commit(error); // nothing edited: a copy
     if (!writeHdf5Records(tmp.path(), records, !ownFile, path, error)) return false;
     return tmp.commit(error);

@@ -19,6 +19,8 @@
 #include <QFile>
 #include <QFileInfo>
 #include <cstdio>
+#include <cstdlib>
+#include <exception>
 #include <fcntl.h>
 #include <new>
 #include <signal.h>
@@ -44,11 +46,24 @@ namespace {
     finish(hdf5::outOfMemory() ? kHdf5HelperOutOfMemory : kHdf5HelperFailed, message);
 }
 
-void outOfMemory() {
+[[noreturn]] void outOfMemory() {
     static const char text[] = "out of memory\n"; // no allocation left to format anything
     if (::write(2, text, sizeof text - 1)) {
     }
     _exit(kHdf5HelperOutOfMemory);
+}
+
+// Qt containers throw std::bad_alloc without calling the new handler.
+[[noreturn]] void terminated() {
+    if (std::exception_ptr e = std::current_exception()) {
+        try {
+            std::rethrow_exception(e);
+        } catch (const std::bad_alloc&) {
+            outOfMemory();
+        } catch (...) {
+        }
+    }
+    std::abort();
 }
 
 // Bytes of address space mapped now.
@@ -68,6 +83,7 @@ void limitSelf(qint64 budget) {
         setrlimit(RLIMIT_AS, &as);
     }
     std::set_new_handler(outOfMemory);
+    std::set_terminate(terminated);
 }
 
 struct Arguments {
