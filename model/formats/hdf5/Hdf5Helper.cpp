@@ -8,7 +8,6 @@
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QProcess>
-#include <atomic>
 #include <csignal>
 #include <mutex>
 
@@ -146,10 +145,26 @@ bool runHdf5Helper(const Hdf5HelperRun& run, QString* error) {
             p.write(block.constData(), n);
         }
         while (!stopped && p.bytesAvailable() > 0) {
+            idle.restart();
+            if (run.into) { // straight into the destination: one copy fewer
+                const qint64 room = run.into->size() - *run.received;
+                if (room == 0) {
+                    problem = QStringLiteral("%1: the HDF5 helper sent more than the %2 bytes "
+                                             "expected %3")
+                                  .arg(run.file)
+                                  .arg(run.into->size())
+                                  .arg(run.what);
+                    stopped = true;
+                    break;
+                }
+                const qint64 n =
+                    p.read(run.into->data() + *run.received, std::min(p.bytesAvailable(), room));
+                *run.received += std::max<qint64>(n, 0);
+                continue;
+            }
             block = p.read(std::min(p.bytesAvailable(), 4 * kPipeBlock));
             if (run.output && !run.output(block.constData(), block.size(), &problem))
                 stopped = true;
-            idle.restart();
         }
         if (stderrBytes.size() < kMaxStderr) stderrBytes += p.readAllStandardError();
         if (stopped || p.state() == QProcess::NotRunning) break;

@@ -35,6 +35,10 @@ struct Hdf5HelperRun {
     qint64 memoryBudget = 0;
     /// Called with each block the helper writes to stdout; false stops it (\a error set).
     std::function<bool(const char* data, qint64 size, QString* error)> output;
+    /// Instead of output: stdout goes straight into these bytes (no more than their
+    /// size, else the run fails); \a received counts what came.
+    QByteArray* into = nullptr;
+    qint64* received = nullptr;
     /// Fills up to \a size bytes of stdin; returns the count, 0 at the end, -1 on error.
     std::function<qint64(char* data, qint64 size, QString* error)> input;
 };

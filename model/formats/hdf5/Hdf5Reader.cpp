@@ -79,19 +79,8 @@ bool readHdf5Values(const Hdf5Source& source, const Hdf5Dataset& d, QByteArray* 
     run.file = source.shownName;
     run.what = QStringLiteral("reading dataset %1").arg(d.path);
     run.memoryBudget = hdf5HelperBudget(d.chunkBytes);
-    run.output = [&](const char* data, qint64 size, QString* problem) {
-        if (size > byteSize - got) {
-            *problem = QStringLiteral("%1: the HDF5 helper sent more than the %2 bytes of "
-                                      "dataset %3")
-                           .arg(source.shownName)
-                           .arg(byteSize)
-                           .arg(d.path);
-            return false;
-        }
-        memcpy(bytes->data() + got, data, size_t(size));
-        got += size;
-        return true;
-    };
+    run.into = bytes;
+    run.received = &got;
     if (!runHdf5Helper(run, error)) {
         bytes->clear();
         return false;

@@ -83,8 +83,7 @@ Handle openFile(const QString& path, bool writable, QString* error, qint64 range
     H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG);
     Handle file(H5Fopen(path.toLocal8Bit().constData(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY,
                         fapl.id()));
-    if (!file.valid())
-        *error = QStringLiteral("not a readable HDF5 file: %1").arg(takeError());
+    if (!file.valid()) *error = QStringLiteral("not a readable HDF5 file: %1").arg(takeError());
     return file;
 }
 
