@@ -1,7 +1,8 @@
 // libFuzzer target for the HDF5 reader: writes the input to a temporary file,
 // opens it as WeightScope opens a file and loads every tensor. Errors must say
-// something; crashes inside libhdf5 while walking the structure are caught by the
-// reader's isolated first walk and become errors. Seeds: fuzz/corpus/hdf5/.
+// something. libhdf5 runs in the helper program (weightscope-hdf5, not
+// instrumented): its crashes and hangs come back as errors, and what this target
+// exercises is the format's side of it. Seeds: fuzz/corpus/hdf5/.
 #include "Hdf5Format.h"
 
 #include <QString>
@@ -11,7 +12,7 @@
 #include <unistd.h>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    // HDF5 loops forever on some damaged files; the reader gives up after this.
+    // HDF5 loops forever on some damaged files; the helper is stopped after this.
     static const bool configured = (ws::setHdf5StructureTimeout(2000), true);
     (void)configured;
     static const std::string path = "/tmp/fuzz_hdf5_" + std::to_string(getpid()) + ".h5";

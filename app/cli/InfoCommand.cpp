@@ -69,6 +69,7 @@ bool statsFor(const WeightFile& file, std::vector<TensorStats>* stats) {
     stats->resize(file.tensors.size());
     for (size_t i = 0; i < file.tensors.size(); ++i) {
         const Tensor& t = *file.tensors[i];
+        if (!t.problem.isEmpty()) continue; // unreadable: no statistics
         QString error;
         if (!computeStats(t, &(*stats)[i], &error)) {
             fail(BadInput,
@@ -97,6 +98,8 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
                                       "\"numel\": %4")
                            .arg(jsonString(t.name), shapeJson(t), jsonString(dtypeName(t.dtype)))
                            .arg(t.numel());
+        if (!t.problem.isEmpty())
+            item += QStringLiteral(", \"problem\": %1").arg(jsonString(t.problem));
         if (stats) {
             const TensorStats& s = (*stats)[i];
             const bool none = s.count == 0;
@@ -184,7 +187,9 @@ QString infoText(const WeightFile& file, const LayerNode& root,
                        pad(t.shapeString(), shapeWidth) + QLatin1String("  ") +
                        pad(dtypeName(t.dtype), 13) + QLatin1String("  ") +
                        pad(QString::number(t.numel()), 12);
-        if (stats) {
+        if (!t.problem.isEmpty()) {
+            line += QStringLiteral(" (unreadable: %1)").arg(t.problem);
+        } else if (stats) {
             const TensorStats& s = (*stats)[i];
             line += QLatin1String("  ") + pad(statText(s.min), 12) + QLatin1Char(' ') +
                     pad(statText(s.max), 12) + QLatin1Char(' ') + pad(statText(s.mean), 12) +
@@ -207,8 +212,9 @@ QString infoHelp() {
         "Options:\n"
         "  --json     print one JSON document: {\"format\", \"metadata\", \"tensors\": "
         "[{\"name\",\n"
-        "             \"shape\", \"dtype\", \"numel\"}], \"layers\": [{\"path\", \"kind\", "
-        "\"tensors\"}]}\n"
+        "             \"shape\", \"dtype\", \"numel\", \"problem\" when unreadable}], "
+        "\"layers\":\n"
+        "             [{\"path\", \"kind\", \"tensors\"}]}\n"
         "  --stats    add min, max, mean and std of every tensor (reads all values;\n"
         "             NaN and infinity become null in JSON)\n"
         "  -h, --help show this help\n"

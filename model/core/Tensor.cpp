@@ -105,7 +105,14 @@ QString Tensor::validate() const {
 }
 
 bool Tensor::check(QString* error) const {
-    QString problem2 = problem.isEmpty() ? validate() : problem;
+    if (!problem.isEmpty()) {
+        // Readers give an unreadable tensor a storage whose reads fail with the whole
+        // message (file, tensor, problem); the short problem is the fallback.
+        if (storage && !storage->check(error)) return false;
+        if (error) *error = problem;
+        return false;
+    }
+    const QString problem2 = validate();
     if (!problem2.isEmpty()) {
         if (error) *error = problem2;
         return false;
@@ -196,10 +203,7 @@ bool readValues(const Tensor& t, int64_t first, int64_t count, D* dst, QString* 
                          .arg(t.numel());
         return false;
     }
-    if (!t.problem.isEmpty()) {
-        if (error) *error = t.problem;
-        return false;
-    }
+    if (!t.problem.isEmpty()) return t.check(error);
     if (t.encoding) {
         if constexpr (std::is_same_v<D, float>) {
             return t.encoding->decode(t, first, count, dst, error);
@@ -251,10 +255,7 @@ bool Tensor::readStoredBytes(int64_t first, int64_t count, char* dst, QString* e
                                     .arg(numel());
         return false;
     }
-    if (!problem.isEmpty()) {
-        if (error) *error = problem;
-        return false;
-    }
+    if (!problem.isEmpty()) return check(error);
     return gatherBytes(*this, first, count, dst, error);
 }
 
@@ -275,7 +276,8 @@ double Tensor::at(int64_t i) const {
 }
 
 bool Tensor::values(MatrixF* out, QString* error) const {
-    const QString invalid = problem.isEmpty() ? validate() : problem;
+    if (!problem.isEmpty()) return check(error);
+    const QString invalid = validate();
     if (!invalid.isEmpty()) {
         if (error) *error = invalid;
         return false;
@@ -300,7 +302,8 @@ bool Tensor::values(MatrixF* out, QString* error) const {
 }
 
 bool Tensor::valuesDouble(std::vector<double>* out, QString* error) const {
-    const QString invalid = problem.isEmpty() ? validate() : problem;
+    if (!problem.isEmpty()) return check(error);
+    const QString invalid = validate();
     if (!invalid.isEmpty()) {
         if (error) *error = invalid;
         return false;

@@ -1,6 +1,7 @@
 // The single place where formats are registered and detected.
 #include "FormatRegistry.h"
 #include "Hdf5Format.h"
+#include "KerasArchive.h"
 #include "NumpyFormat.h"
 #include "OnnxFormat.h"
 #include "PyTorchFormat.h"
@@ -17,8 +18,9 @@ const std::vector<const FileFormat*>& fileFormats() {
     static const Hdf5Format hdf5;
     static const NumpyFormat numpy;
     static const OnnxFormat onnx;
-    static const std::vector<const FileFormat*> all = {&safetensors, &numpy, &pytorch, &hdf5,
-                                                       &onnx};
+    static const KerasArchiveFormat keras;
+    static const std::vector<const FileFormat*> all = {&safetensors, &numpy, &pytorch,
+                                                       &hdf5,        &onnx,  &keras};
     return all;
 }
 

@@ -3,10 +3,11 @@
 
 WS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
-# Packages the application needs to build and run.
+# Packages the application needs to build and run (liblzf-dev: h5py's LZF filter in
+# the HDF5 helper; hdf5-filter-plugin: the lz4 and bzip2 filters libhdf5 loads itself).
 WS_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-svg-dev
-    libqcustomplot-dev libeigen3-dev zlib1g-dev libgl-dev libhdf5-dev
-    libonnx-dev libprotobuf-dev python3 ccache)
+    libqcustomplot-dev libeigen3-dev zlib1g-dev libgl-dev libhdf5-dev liblzf-dev
+    hdf5-filter-plugin libonnx-dev libprotobuf-dev python3 ccache)
 
 # Packages the tests, fixture generators and benchmarks need: the real tools our
 # files are loaded back with (scripts/dev/check_installs.py keeps this complete),

@@ -8,6 +8,8 @@ namespace ws {
 
 /// Reads HDF5 lazily (structure at open, a dataset's values when first shown) and
 /// saves edits into a copy of the original file, leaving every other object as it was.
+/// libhdf5 runs only in the helper program weightscope-hdf5 (see Hdf5Helper.h): a
+/// crash or a hang on a damaged file becomes an error naming the file.
 class Hdf5Format : public FileFormat {
 public:
     QString id() const override { return QStringLiteral("hdf5"); }
@@ -17,9 +19,9 @@ public:
     std::unique_ptr<WeightFile> read(const QString& path, QString* error,
                                      const ProgressFn& progress = {}) const override;
     bool canWrite() const override { return true; }
-    /// Copies the original file, writes the edited datasets into the copy with HDF5,
-    /// syncs it and renames it over \a path. A file from another format is written
-    /// as a fresh HDF5 file with one dataset per tensor.
+    /// Copies the original file, writes the edited datasets into the copy with HDF5 (in
+    /// the helper), reads them back, syncs the copy and renames it over \a path. A file from
+    /// another format is written as a fresh HDF5 file with one dataset per tensor.
     bool save(const WeightFile& file, const QString& path, QString* error) const override;
     QString defaultSuffix() const override { return QStringLiteral("h5"); }
 };
@@ -28,11 +30,9 @@ public:
 /// "batch_normalization": a Keras class name guessed from a layer's default name.
 QString kerasClassFromLayerName(const QString& name);
 
-/// How long the isolated first walk of a file's structure may take before the file
-/// is called damaged (default 60 s; HDF5 1.10 loops forever on some damaged files).
+/// How long the helper may go without progress (a walk of a file's structure, a
+/// dataset read) before the file is called damaged (default 60 s; HDF5 1.10 loops
+/// forever on some damaged files). Sets Hdf5HelperLimits::timeoutMs.
 void setHdf5StructureTimeout(int ms);
-
-/// Largest decompressed size we read for one chunked dataset, given the file size.
-qint64 hdf5ChunkedLimit(qint64 fileSize);
 
 } // namespace ws

@@ -1,4 +1,4 @@
-// Keras conventions on top of a plain HDF5 walk: Keras 2 lists layers in the
+// Keras conventions on top of a plain HDF5 scan: Keras 2 lists layers in the
 // `layer_names` attribute and each layer's weights in `weight_names`; Keras 3
 // keeps each layer's variables in `layers/<name>/vars/<i>` with the layer's name
 // as the `name` attribute of `vars`. Kernels are stored input-major.
@@ -12,8 +12,6 @@
 #include <QSet>
 
 namespace ws {
-
-using hdf5::Handle;
 
 QString kerasClassFromLayerName(const QString& name) {
     static const QRegularExpression suffix(QStringLiteral("_\\d+$"));
@@ -47,16 +45,23 @@ QString leafRole(const QString& path) {
     return leaf;
 }
 
-QString firstString(hid_t obj, const char* name) {
-    QStringList values;
-    if (!hdf5::readStringAttribute(obj, name, &values) || values.isEmpty()) return QString();
-    return values.join(QString());
+// The attribute \a name of the group at \a path, or nothing.
+const QStringList* attribute(const Hdf5Scan& scan, const QString& path, const char* name) {
+    auto group = scan.attributes.constFind(path);
+    if (group == scan.attributes.constEnd()) return nullptr;
+    auto it = group->constFind(QLatin1String(name));
+    return it == group->constEnd() ? nullptr : &it.value();
+}
+
+QString firstString(const Hdf5Scan& scan, const QString& path, const char* name) {
+    const QStringList* values = attribute(scan, path, name);
+    return values ? values->join(QString()) : QString();
 }
 
 // Layer name -> class name from the `model_config` JSON, when there is one.
-QHash<QString, QString> classesFromConfig(hid_t file) {
+QHash<QString, QString> classesFromConfig(const Hdf5Scan& scan) {
     QHash<QString, QString> classes;
-    const QString json = firstString(file, "model_config");
+    const QString json = firstString(scan, QString(), "model_config");
     if (json.isEmpty()) return classes;
     const QJsonObject root = QJsonDocument::fromJson(json.toUtf8()).object();
     const QJsonValue config = root.value(QLatin1String("config"));
@@ -92,25 +97,16 @@ void reorder(Hdf5Layout* layout, const QStringList& order) {
     layout->datasets = std::move(sorted);
 }
 
-bool applyKeras2(hid_t file, Hdf5Layout* layout) {
+bool applyKeras2(const Hdf5Scan& scan, Hdf5Layout* layout) {
     QString prefix;
-    QStringList layerNames;
-    Handle group;
-    if (H5Lexists(file, "model_weights", H5P_DEFAULT) > 0) {
-        group.reset(H5Gopen2(file, "model_weights", H5P_DEFAULT));
-        if (group.valid() &&
-            hdf5::readSplitStringAttribute(group.id(), QStringLiteral("layer_names"), &layerNames))
-            prefix = QStringLiteral("model_weights/");
-    }
-    H5Eclear2(H5E_DEFAULT);
-    if (prefix.isEmpty()) {
-        group.reset(H5Gopen2(file, "/", H5P_DEFAULT));
-        if (!group.valid() ||
-            !hdf5::readSplitStringAttribute(group.id(), QStringLiteral("layer_names"), &layerNames))
-            return false;
-    }
-    const QHash<QString, QString> classes = classesFromConfig(file);
-    const QString version = firstString(file, "keras_version");
+    const QStringList* layerNames = attribute(scan, QStringLiteral("model_weights"), "layer_names");
+    if (layerNames)
+        prefix = QStringLiteral("model_weights/");
+    else
+        layerNames = attribute(scan, QString(), "layer_names");
+    if (!layerNames) return false;
+    const QHash<QString, QString> classes = classesFromConfig(scan);
+    const QString version = firstString(scan, QString(), "keras_version");
     layout->formatName =
         QStringLiteral("Keras%1 HDF5 %2")
             .arg(version.isEmpty() ? QString() : QLatin1Char(' ') + version,
@@ -119,20 +115,17 @@ bool applyKeras2(hid_t file, Hdf5Layout* layout) {
     for (Hdf5Dataset& d : layout->datasets)
         byPath.insert(d.path, &d);
     QStringList order;
-    for (const QString& layer : layerNames) {
+    for (const QString& layer : *layerNames) {
         const QString layerPath = prefix + layer;
         const QString cls = classes.value(layer, kerasClassFromLayerName(layer));
         layout->modules.push_back(ModuleInfo{layerPath, cls, cls});
-        Handle layerGroup(H5Gopen2(group.id(), layer.toUtf8().constData(), H5P_DEFAULT));
-        QStringList weights;
-        if (!layerGroup.valid() || !hdf5::readSplitStringAttribute(
-                                       layerGroup.id(), QStringLiteral("weight_names"), &weights)) {
-            H5Eclear2(H5E_DEFAULT);
+        const QStringList* weights = attribute(scan, layerPath, "weight_names");
+        if (!weights) {
             layout->otherEntries << layerPath + QStringLiteral(": listed in layer_names but has "
                                                                "no weight_names");
             continue;
         }
-        for (const QString& w : weights) {
+        for (const QString& w : *weights) {
             const QString path = layerPath + QLatin1Char('/') + w;
             Hdf5Dataset* d = byPath.value(path);
             if (!d) {
@@ -150,45 +143,69 @@ bool applyKeras2(hid_t file, Hdf5Layout* layout) {
     return true;
 }
 
-bool applyKeras3(hid_t file, Hdf5Layout* layout) {
-    if (H5Lexists(file, "layers", H5P_DEFAULT) <= 0) {
-        H5Eclear2(H5E_DEFAULT);
-        return false;
-    }
+bool applyKeras3(const Hdf5Scan& scan, Hdf5Layout* layout) {
     static const QRegularExpression varPath(QStringLiteral("^(layers/.+)/vars/(\\d+)$"));
     static const QRegularExpression conv(QStringLiteral("^Conv[123]D$"));
-    QSet<QString> seen;
+    bool any = false;
     for (Hdf5Dataset& d : layout->datasets) {
         const QRegularExpressionMatch m = varPath.match(d.path);
         if (!m.hasMatch()) continue;
+        any = true;
         const QString layerPath = m.captured(1);
-        const QString dirName = layerPath.mid(layerPath.lastIndexOf(QLatin1Char('/')) + 1);
-        const QString cls = kerasClassFromLayerName(dirName);
+        const QString cls = kerasClassFromLayerName(layerPath.section(QLatin1Char('/'), -1));
         if (m.captured(2) == QLatin1String("0") &&
             ((cls == QLatin1String("Dense") && d.shape.size() == 2) ||
              (conv.match(cls).hasMatch() && d.shape.size() >= 3)))
             d.inputMajor = true;
-        if (seen.contains(layerPath)) continue;
-        seen.insert(layerPath);
-        Handle vars(H5Gopen2(file, (layerPath + QStringLiteral("/vars")).toUtf8().constData(),
-                             H5P_DEFAULT));
-        const QString name = vars.valid() ? firstString(vars.id(), "name") : QString();
-        H5Eclear2(H5E_DEFAULT);
-        // The tree already shows the folder name; add the layer's own name when it differs.
-        const QString shown =
-            name.isEmpty() || name == dirName ? cls : cls + QStringLiteral(" (") + name + ')';
-        layout->modules.push_back(ModuleInfo{layerPath, shown, name.isEmpty() ? cls : name});
     }
-    if (seen.isEmpty()) return false;
+    if (!any) return false;
+    // One module per layer folder with a vars group, in walk order, weightless ones too.
+    QSet<QString> seen;
+    auto addModule = [&](const QString& layerPath) {
+        if (seen.contains(layerPath)) return;
+        seen.insert(layerPath);
+        const QString dirName = layerPath.section(QLatin1Char('/'), -1);
+        const QString cls = kerasClassFromLayerName(dirName);
+        const QString name = firstString(scan, layerPath + QStringLiteral("/vars"), "name");
+        layout->modules.push_back(ModuleInfo{layerPath, kerasShownClass(cls, name, dirName),
+                                             name.isEmpty() ? cls : name});
+    };
+    for (const QString& vars : scan.varsGroups)
+        if (vars.startsWith(QLatin1String("layers/"))) addModule(vars.chopped(5));
+    for (const Hdf5Dataset& d : layout->datasets) {
+        const QRegularExpressionMatch m = varPath.match(d.path);
+        if (m.hasMatch()) addModule(m.captured(1));
+    }
     layout->formatName = QStringLiteral("Keras 3 weights (HDF5)");
     return true;
 }
 
+// Short string attributes of the root group (keras_version, backend, ...).
+QMap<QString, QString> rootMetadata(const Hdf5Scan& scan) {
+    QMap<QString, QString> metadata;
+    const auto root = scan.attributes.constFind(QString());
+    if (root == scan.attributes.constEnd()) return metadata;
+    for (auto it = root->begin(); it != root->end(); ++it) {
+        const QString value = it.value().join(QStringLiteral(", "));
+        if (value.size() <= 1000) metadata.insert(it.key(), value);
+    }
+    return metadata;
+}
+
 } // namespace
 
-void applyKerasLayout(hid_t file, Hdf5Layout* layout) {
-    if (!applyKeras2(file, layout)) applyKeras3(file, layout);
-    H5Eclear2(H5E_DEFAULT);
+QString kerasShownClass(const QString& className, const QString& name, const QString& folder) {
+    return name.isEmpty() || name == folder ? className
+                                            : className + QStringLiteral(" (") + name + ')';
+}
+
+Hdf5Layout kerasLayout(Hdf5Scan scan) {
+    Hdf5Layout layout;
+    layout.datasets = std::move(scan.datasets);
+    layout.otherEntries = std::move(scan.otherEntries);
+    layout.metadata = rootMetadata(scan);
+    if (!applyKeras2(scan, &layout)) applyKeras3(scan, &layout);
+    return layout;
 }
 
 } // namespace ws

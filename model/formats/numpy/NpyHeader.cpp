@@ -228,6 +228,8 @@ bool parseDescr(const QString& descr, NpyHeader* out, QString* problem) {
     else if (kind == QLatin1Char('M') || kind == QLatin1Char('m'))
         what = QStringLiteral("datetime dtype");
     *problem = QStringLiteral("unsupported %1 '%2'").arg(what, descr);
+    if (kind == QLatin1Char('O'))
+        *problem += QStringLiteral(" (pickled Python objects, not loaded)");
     return false;
 }
 
@@ -315,7 +317,6 @@ bool parseNpyDict(const QByteArray& text, NpyHeader* out, QString* problem) {
         return false;
     }
     out->descr = descr->str;
-    if (!parseDescr(descr->str, out, problem)) return false;
     out->fortranOrder = fortran->flag;
     out->shape.clear();
     out->numel = 1;
@@ -335,7 +336,8 @@ bool parseNpyDict(const QByteArray& text, NpyHeader* out, QString* problem) {
         if (!empty) out->numel *= d.num;
     }
     if (empty) out->numel = 0;
-    return true;
+    // Last, so that an unsupported dtype (an object array) still leaves the shape.
+    return parseDescr(descr->str, out, problem);
 }
 
 void swapElementBytes(char* data, int64_t count, DType t) {

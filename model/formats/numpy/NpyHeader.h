@@ -37,7 +37,8 @@ qint64 npyHeaderSize(const QByteArray& head, QString* problem);
 
 /// Parses the complete header in \a bytes (more bytes may follow). The shape is
 /// checked for overflow but not against a file size. False with \a problem set
-/// (without a file name) when the header is malformed or the dtype unsupported.
+/// (without a file name) when the header is malformed or the dtype unsupported; for
+/// an unsupported dtype (an object array) \a out still holds descr and shape.
 bool parseNpyHeader(const QByteArray& bytes, NpyHeader* out, QString* problem);
 
 /// Parses the dict literal alone, e.g. "{'descr': '<f4', 'fortran_order': False, 'shape': (3,), }".

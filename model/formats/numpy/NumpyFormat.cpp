@@ -129,6 +129,36 @@ Storage::Loader inflatingLoader(const QString& path, const ZipEntry& e, qint64 d
     };
 }
 
+// Lists an array that cannot be read (an object array, a truncated record) as a
+// tensor with that problem, its shape and dtype as far as its header gave them; a
+// save copies its record as it is.
+void addUnreadable(const QString& path, NpzEntryInfo* entry, const QString& problem,
+                   WeightFile* out) {
+    entry->unreadable = true;
+    const NpyHeader& h = entry->array.header;
+    auto t = std::make_shared<Tensor>();
+    t->name = entry->zip.name.chopped(4);
+    t->dtype = h.dtype;
+    bool sane = true;
+    int64_t n = 1;
+    for (int64_t d : h.shape) {
+        sane = sane && d >= 0 && (d == 0 || n <= kMaxElements / d);
+        if (sane) n *= d;
+    }
+    t->setContiguousShape(sane ? h.shape : std::vector<int64_t>{}); // absurd: not shown
+    t->problem = problem;
+    const QString message =
+        QStringLiteral("%1: array %2 cannot be read: %3").arg(path, entry->zip.name, problem);
+    t->storage = Storage::fromLoader(
+        [message](QByteArray&, QString* error) {
+            *error = message;
+            return false;
+        },
+        qint64(t->numel()) * dtypeSize(t->dtype), entry->zip.name);
+    entry->tensorIndex = int(out->tensors.size());
+    out->tensors.push_back(std::move(t));
+}
+
 bool readNpzEntry(const QString& path, QFile& file, NpzEntryInfo* entry, WeightFile* out,
                   QString* problem) {
     const ZipEntry& e = entry->zip;
@@ -166,7 +196,8 @@ bool readNpzEntry(const QString& path, QFile& file, NpzEntryInfo* entry, WeightF
     if (!parseNpyHeader(head, &a.header, problem)) return false;
     const NpyHeader& h = a.header;
     if (h.dataSize() > e.uncompressedSize - h.dataOffset) {
-        *problem = QStringLiteral("needs %1 bytes of data but the record holds %2 after its header")
+        *problem = QStringLiteral("truncated: needs %1 bytes of data but the record holds %2 "
+                                  "after its header")
                        .arg(h.dataSize())
                        .arg(e.uncompressedSize - h.dataOffset);
         return false;
@@ -202,39 +233,15 @@ std::unique_ptr<WeightFile> readNpz(const QString& path, QFile& file, QString* e
     const auto& entries = zip.entries();
     for (size_t i = 0; i < entries.size(); ++i) {
         NpzEntryInfo entry;
-        entry.zip = entries[i];
+        if (!readZipRecord(file, entries[i], &entry, &problem)) {
+            *error = QStringLiteral("%1: %2").arg(path, problem);
+            return nullptr;
+        }
         const ZipEntry& e = entry.zip;
-        const qint64 localSize = e.dataOffset - e.localHeaderOffset;
-        if (!file.seek(e.localHeaderOffset) ||
-            (entry.localHeader = file.read(localSize)).size() != localSize) {
-            *error =
-                QStringLiteral("%1: cannot read the local header of record %2").arg(path, e.name);
-            return nullptr;
-        }
-        const int flags = uchar(entry.localHeader[6]) | (uchar(entry.localHeader[7]) << 8);
-        if (flags & 1) {
-            *error = QStringLiteral("%1: record %2 is encrypted").arg(path, e.name);
-            return nullptr;
-        }
-        if (flags & 8) {
-            // data descriptor: optional signature, CRC, then 4- or 8-byte sizes
-            const qint64 at = e.dataOffset + e.compressedSize;
-            file.seek(at);
-            const QByteArray d = file.read(24);
-            const bool sig = d.startsWith(QByteArray("PK\x07\x08", 4));
-            const bool wide = zip64ExtraOffset(entry.localHeader) >= 0;
-            entry.descriptorSize = (sig ? 4 : 0) + 4 + (wide ? 16 : 8);
-            if (d.size() < entry.descriptorSize) {
-                *error =
-                    QStringLiteral("%1: record %2's data descriptor is missing").arg(path, e.name);
-                return nullptr;
-            }
-        }
         if (e.name.endsWith(QLatin1String(".npy")) && e.name.size() > 4) {
-            if (!readNpzEntry(path, file, &entry, out.get(), &problem)) {
-                *error = QStringLiteral("%1: array %2: %3").arg(path, e.name, problem);
-                return nullptr;
-            }
+            problem.clear();
+            if (!readNpzEntry(path, file, &entry, out.get(), &problem))
+                addUnreadable(path, &entry, problem, out.get());
         } else
             out->otherEntries << QStringLiteral("%1: not a .npy array (kept as is)").arg(e.name);
         state->entries.push_back(std::move(entry));

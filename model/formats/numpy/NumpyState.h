@@ -4,7 +4,7 @@
 
 #include "NpyHeader.h"
 #include "WeightFile.h"
-#include "ZipArchive.h"
+#include "ZipRewrite.h"
 
 #include <QByteArray>
 #include <QIODevice>
@@ -21,11 +21,11 @@ struct NpyArrayInfo {
 };
 
 /// One record of an .npz archive.
-struct NpzEntryInfo {
-    ZipEntry zip;
-    QByteArray localHeader;    ///< the local file header with its name and extra field
-    qint64 descriptorSize = 0; ///< data descriptor after the data (flag bit 3), else 0
-    int tensorIndex = -1;      ///< the WeightFile tensor it holds, or -1 (not an array)
+struct NpzEntryInfo : ZipRecord {
+    int tensorIndex = -1; ///< the WeightFile tensor it holds, or -1 (not an array)
+    /// Its tensor has a Tensor::problem (an object array, a truncated record): the
+    /// record is always copied as it is; \a array may be incomplete.
+    bool unreadable = false;
     NpyArrayInfo array;
 };
 
@@ -36,10 +36,6 @@ public:
     NpyArrayInfo npy;                  ///< for a .npy file
     std::vector<NpzEntryInfo> entries; ///< for an .npz file, in archive order
 };
-
-/// Offset of the zip64 extra field's data (after its 4-byte id and size) within
-/// the local header \a localHeader, or -1 when it has none.
-int zip64ExtraOffset(const QByteArray& localHeader);
 
 /// Writes \a file faithfully as the .npy or .npz it was read from (\a state),
 /// copying unedited data from \a file.path. False with \a error on failure.

@@ -1,13 +1,13 @@
 // Saving NumPy files. A .npy keeps its header bytes (byte order, Fortran order,
 // version, padding) and gets its data written back in the same layout. An .npz
-// keeps entry order, names and compression: unedited records are copied byte
-// for byte (local header, data, descriptor); edited ones get a patched local
-// header, new data (deflated again if they were) and a new CRC-32; the central
-// directory is written anew, with zip64 fields where Python's zipfile puts them.
+// keeps entry order, names and compression (container/ZipRewrite): unedited
+// records, unreadable ones included, are copied byte for byte; edited ones get a
+// patched local header, new data (deflated again if they were) and a new CRC-32.
 #include "Deflate.h"
 #include "NpyExport.h"
 #include "NumpyState.h"
 #include "TensorBytes.h"
+#include "ZipRewrite.h"
 #include "ZipWriter.h"
 
 #include <QBuffer>
@@ -18,24 +18,6 @@
 namespace ws {
 
 namespace {
-
-constexpr quint32 k32 = 0xFFFFFFFFu;
-constexpr qint64 kZip64Limit = (qint64(1) << 31) - 1; // Python's zipfile.ZIP64_LIMIT
-
-quint64 le(const char* p, int n) {
-    quint64 v = 0;
-    for (int i = n - 1; i >= 0; --i)
-        v = (v << 8) | uchar(p[i]);
-    return v;
-}
-void put(QByteArray& b, int at, quint64 v, int n) {
-    for (int i = 0; i < n; ++i)
-        b[at + i] = char((v >> (8 * i)) & 0xff);
-}
-void append(QByteArray& b, quint64 v, int n) {
-    for (int i = 0; i < n; ++i)
-        b += char((v >> (8 * i)) & 0xff);
-}
 
 // The tensor's storage bytes as they are now (edits included), in the file's byte order.
 bool fileOrderBytes(const Tensor& t, const NpyHeader& h, QByteArray* bytes, QString* error) {
@@ -105,144 +87,36 @@ bool editedContent(const WeightFile& file, const NpzEntryInfo& e, QByteArray* co
     return true;
 }
 
-// Patches CRC and sizes into a copy of the original local header.
-bool patchLocalHeader(QByteArray* lh, quint32 crc, qint64 csize, qint64 usize, QString* error) {
-    put(*lh, 6, le(lh->constData() + 6, 2) & ~quint64(8), 2); // sizes now in the header
-    put(*lh, 14, crc, 4);
-    const int z = zip64ExtraOffset(*lh);
-    const int zlen = z >= 0 ? int(le(lh->constData() + z - 2, 2)) : 0;
-    int used = 0;
-    // 32-bit fields at 22 (uncompressed) and 18 (compressed); the zip64 extra
-    // holds the 0xFFFFFFFF ones, uncompressed first
-    for (const auto& [at, value] : {std::pair<int, qint64>{22, usize}, {18, csize}}) {
-        if (le(lh->constData() + at, 4) == k32 && z >= 0 && used + 8 <= zlen) {
-            put(*lh, z + used, quint64(value), 8);
-            used += 8;
-        } else if (value < qint64(k32)) {
-            put(*lh, at, quint64(value), 4);
-        } else {
-            *error = QStringLiteral("record too large for its local header");
-            return false;
-        }
-    }
-    return true;
-}
-
-struct CentralEntry {
-    QByteArray localHeader;
-    qint64 offset = 0, csize = 0, usize = 0;
-    quint32 crc = 0;
-};
-
-QByteArray centralDirectory(const std::vector<CentralEntry>& entries, qint64 cdStart) {
-    QByteArray cd;
-    for (const CentralEntry& e : entries) {
-        const char* lh = e.localHeader.constData();
-        const int nameLen = int(le(lh + 26, 2));
-        const bool bigSize = e.csize > kZip64Limit || e.usize > kZip64Limit;
-        const bool bigOffset = e.offset > kZip64Limit;
-        QByteArray extra;
-        if (bigSize || bigOffset) {
-            append(extra, 1, 2);
-            append(extra, (bigSize ? 16 : 0) + (bigOffset ? 8 : 0), 2);
-            if (bigSize) {
-                append(extra, quint64(e.usize), 8);
-                append(extra, quint64(e.csize), 8);
-            }
-            if (bigOffset) append(extra, quint64(e.offset), 8);
-        }
-        quint64 needed = le(lh + 4, 2);
-        if (!extra.isEmpty()) needed = std::max<quint64>(needed, 45);
-        append(cd, 0x02014b50, 4);
-        append(cd, std::max<quint64>(needed, 20) | (3u << 8), 2); // made by: unix
-        append(cd, needed, 2);
-        cd.append(lh + 6, 8); // flags, method, time, date
-        append(cd, e.crc, 4);
-        append(cd, bigSize ? k32 : quint64(e.csize), 4);
-        append(cd, bigSize ? k32 : quint64(e.usize), 4);
-        append(cd, quint64(nameLen), 2);
-        append(cd, quint64(extra.size()), 2);
-        append(cd, 0, 2); // comment
-        append(cd, 0, 2); // disk
-        append(cd, 0, 2); // internal attributes
-        append(cd, 0600u << 16, 4);
-        append(cd, bigOffset ? k32 : quint64(e.offset), 4);
-        cd.append(lh + 30, nameLen);
-        cd += extra;
-    }
-    const qint64 cdSize = cd.size();
-    const quint64 count = entries.size();
-    const bool zip64 = count >= 0xFFFF || cdStart > kZip64Limit || cdSize > kZip64Limit;
-    if (zip64) {
-        append(cd, 0x06064b50, 4);
-        append(cd, 44, 8);
-        append(cd, 45 | (3u << 8), 2);
-        append(cd, 45, 2);
-        append(cd, 0, 4);
-        append(cd, 0, 4);
-        append(cd, count, 8);
-        append(cd, count, 8);
-        append(cd, quint64(cdSize), 8);
-        append(cd, quint64(cdStart), 8);
-        append(cd, 0x07064b50, 4);
-        append(cd, 0, 4);
-        append(cd, quint64(cdStart + cdSize), 8);
-        append(cd, 1, 4);
-    }
-    append(cd, 0x06054b50, 4);
-    append(cd, 0, 4);
-    append(cd, std::min<quint64>(count, 0xFFFF), 2);
-    append(cd, std::min<quint64>(count, 0xFFFF), 2);
-    append(cd, zip64 ? k32 : quint64(cdSize), 4);
-    append(cd, zip64 ? k32 : quint64(cdStart), 4);
-    append(cd, 0, 2);
-    return cd;
-}
-
 bool writeNpz(const WeightFile& file, const NumpyState& state, QIODevice* out, QString* error) {
-    std::vector<CentralEntry> central;
-    qint64 pos = 0;
+    std::vector<const ZipRecord*> records;
     for (const NpzEntryInfo& e : state.entries) {
-        CentralEntry c;
-        c.offset = pos;
-        const bool edited =
-            e.tensorIndex >= 0 && file.tensors[size_t(e.tensorIndex)]->storage->isDirty();
-        if (e.tensorIndex >= 0 && !checkTensor(file, e.tensorIndex, e.array.header, error))
+        if (e.tensorIndex >= 0 && !e.unreadable &&
+            !checkTensor(file, e.tensorIndex, e.array.header, error))
             return false;
-        if (!edited) {
-            c.localHeader = e.localHeader;
-            c.crc = e.zip.crc32;
-            c.csize = e.zip.compressedSize;
-            c.usize = e.zip.uncompressedSize;
-            const qint64 n = e.localHeader.size() + c.csize + e.descriptorSize;
-            if (!copyFileRange(file.path, e.zip.localHeaderOffset, n, out, error)) return false;
-            pos += n;
-        } else {
-            QByteArray content, payload;
-            if (!editedContent(file, e, &content, error)) return false;
-            c.crc = crc32Update(0, content.constData(), content.size());
-            c.usize = content.size();
-            if (e.zip.method == 8) {
-                if (!deflateBytes(content, &payload, error)) return false;
-            } else {
-                payload = std::move(content);
-            }
-            c.csize = payload.size();
-            c.localHeader = e.localHeader;
-            if (!patchLocalHeader(&c.localHeader, c.crc, c.csize, c.usize, error)) {
-                *error = QStringLiteral("%1: %2: %3").arg(file.path, e.zip.name, *error);
-                return false;
-            }
-            if (!writeAll(out, c.localHeader.constData(), c.localHeader.size(), e.zip.name,
-                          error) ||
-                !writeAll(out, payload.constData(), payload.size(), e.zip.name, error))
-                return false;
-            pos += c.localHeader.size() + payload.size();
-        }
-        central.push_back(std::move(c));
+        records.push_back(&e);
     }
-    const QByteArray cd = centralDirectory(central, pos);
-    return writeAll(out, cd.constData(), cd.size(), QStringLiteral("central directory"), error);
+    const auto change = [&](size_t i, bool* replace, ZipReplacement* with, QString* err) {
+        const NpzEntryInfo& e = state.entries[i];
+        *replace = e.tensorIndex >= 0 && !e.unreadable &&
+                   file.tensors[size_t(e.tensorIndex)]->storage->isDirty();
+        if (!*replace) return true;
+        QByteArray content;
+        if (!editedContent(file, e, &content, err)) return false;
+        with->crc = crc32Update(0, content.constData(), content.size());
+        with->uncompressedSize = content.size();
+        auto payload = std::make_shared<QByteArray>();
+        if (e.zip.method == 8) {
+            if (!deflateBytes(content, payload.get(), err)) return false;
+        } else {
+            *payload = std::move(content);
+        }
+        with->compressedSize = payload->size();
+        with->writeData = [payload, name = e.zip.name](QIODevice* dev, QString* werr) {
+            return writeAll(dev, payload->constData(), payload->size(), name, werr);
+        };
+        return true;
+    };
+    return rewriteZip(file.path, records, change, out, error);
 }
 
 // A version 1.0 header for \a descr and \a shape in C order, padded to 64 bytes.
@@ -258,25 +132,12 @@ QByteArray newNpyHeader(const QString& descr, const std::vector<int64_t>& shape)
     const int total = int((10 + dict.size() + 1 + 63) / 64 * 64);
     dict += QByteArray(total - 10 - dict.size() - 1, ' ') + '\n';
     QByteArray out("\x93NUMPY\x01\x00", 8);
-    append(out, quint64(dict.size()), 2);
+    out += char(dict.size() & 0xff);
+    out += char((dict.size() >> 8) & 0xff);
     return out + dict;
 }
 
 } // namespace
-
-int zip64ExtraOffset(const QByteArray& lh) {
-    if (lh.size() < 30) return -1;
-    const int nameLen = int(le(lh.constData() + 26, 2)), extraLen = int(le(lh.constData() + 28, 2));
-    const int start = 30 + nameLen;
-    const int end = std::min<int>(start + extraLen, int(lh.size()));
-    for (int k = start; k + 4 <= end;) {
-        const int id = int(le(lh.constData() + k, 2)), len = int(le(lh.constData() + k + 2, 2));
-        if (k + 4 + len > end) break;
-        if (id == 1) return k + 4;
-        k += 4 + len;
-    }
-    return -1;
-}
 
 bool writeNumpyFaithful(const WeightFile& file, const NumpyState& state, QIODevice* out,
                         QString* error) {

@@ -30,8 +30,26 @@ TensorPtr makeTensor(const SafetensorsHeader& h, const SafetensorsEntry& e) {
     t->name = e.name;
     t->dtype = e.dtype;
     t->setContiguousShape(e.shape);
-    t->storage = Storage::fromFileRange(h.path, h.fileOffset(e), e.end - e.begin, e.name);
+    if (e.problem.isEmpty()) {
+        t->storage = Storage::fromFileRange(h.path, h.fileOffset(e), e.end - e.begin, e.name);
+        return t;
+    }
+    t->problem = e.problem;
+    const QString message =
+        QStringLiteral("%1: tensor '%2' cannot be read: %3").arg(h.path, e.name, e.problem);
+    t->storage = Storage::fromLoader(
+        [message](QByteArray&, QString* error) {
+            *error = message;
+            return false;
+        },
+        e.end - e.begin, e.name);
     return t;
+}
+
+// The line that tells why a damaged file opens read-only.
+QString damageNote(const SafetensorsHeader& h) {
+    return QStringLiteral("%1: damaged, opened read-only (safetensors readers reject it: %2)")
+        .arg(QFileInfo(h.path).fileName(), h.damage);
 }
 
 std::unique_ptr<WeightFile> readSingle(const QString& path, QString* error) {
@@ -50,6 +68,7 @@ std::unique_ptr<WeightFile> readSingle(const QString& path, QString* error) {
         file->tensors.push_back(makeTensor(h, h.entries[size_t(i)]));
         state->tensorEntries.emplace_back(0, i);
     }
+    if (!h.damage.isEmpty()) file->otherEntries << damageNote(h);
     file->state = state;
     return file;
 }
@@ -162,6 +181,7 @@ std::unique_ptr<WeightFile> readSharded(const QString& path, QString* error,
             entryIndex[s].insert(h.entries[size_t(i)].name, i);
         for (const auto& [key, value] : h.metadata)
             if (!file->metadata.contains(key)) file->metadata.insert(key, value);
+        if (!h.damage.isEmpty()) file->otherEntries << damageNote(h);
         if (progress) progress(double(s + 1) / double(state->shards.size()));
     }
     const QJsonObject meta = root.value(QLatin1String("metadata")).toObject();

@@ -39,8 +39,8 @@ bool toCount(const QJsonValue& v, qint64* out) {
     return true;
 }
 
-bool parseEntry(const QString& name, const QJsonValue& value, qint64 dataSize, SafetensorsEntry* e,
-                QString* problem) {
+bool parseEntry(const QString& name, const QJsonValue& value, qint64 dataSize, bool lenient,
+                SafetensorsEntry* e, QString* problem) {
     e->name = name;
     if (!value.isObject()) {
         *problem = QStringLiteral("tensor '%1': entry is not a JSON object").arg(name);
@@ -102,7 +102,19 @@ bool parseEntry(const QString& name, const QJsonValue& value, qint64 dataSize, S
             QStringLiteral("tensor '%1': data_offsets must be two non-negative integers").arg(name);
         return false;
     }
-    if (e->begin > e->end || e->end > dataSize) {
+    if (lenient && e->begin <= e->end && e->end > dataSize) {
+        e->problem = e->begin < dataSize
+                         ? QStringLiteral("truncated: data_offsets [%1, %2] run past the end of "
+                                          "the data section (%3 bytes): the file was cut short")
+                               .arg(e->begin)
+                               .arg(e->end)
+                               .arg(dataSize)
+                         : QStringLiteral("out of range: data_offsets [%1, %2] lie past the end "
+                                          "of the data section (%3 bytes)")
+                               .arg(e->begin)
+                               .arg(e->end)
+                               .arg(dataSize);
+    } else if (e->begin > e->end || e->end > dataSize) {
         *problem = QStringLiteral("tensor '%1': data_offsets [%2, %3] lie outside the data "
                                   "section of %4 bytes")
                        .arg(name)
@@ -142,18 +154,19 @@ bool parseMetadata(const QJsonValue& value, SafetensorsHeader* out, QString* pro
     return true;
 }
 
-// Tensors sorted by offset must tile the data section exactly.
-bool checkLayout(const SafetensorsHeader& h, qint64 dataSize, QString* problem) {
+// Tensors sorted by offset must tile the data section exactly. \a lenient checks
+// only that the readable ones do not overlap (damaged ones may have left holes).
+bool checkLayout(const SafetensorsHeader& h, qint64 dataSize, bool lenient, QString* problem) {
     std::vector<const SafetensorsEntry*> sorted;
     sorted.reserve(h.entries.size());
     for (const auto& e : h.entries)
-        sorted.push_back(&e);
+        if (e.problem.isEmpty()) sorted.push_back(&e);
     std::sort(sorted.begin(), sorted.end(), [](const auto* a, const auto* b) {
         return a->begin != b->begin ? a->begin < b->begin : a->end < b->end;
     });
     qint64 pos = 0;
     for (const auto* e : sorted) {
-        if (e->begin != pos) {
+        if (lenient ? e->begin < pos : e->begin != pos) {
             *problem =
                 QStringLiteral("tensor '%1' starts at data offset %2 but the previous "
                                "tensor ends at %3 (%4)")
@@ -165,7 +178,7 @@ bool checkLayout(const SafetensorsHeader& h, qint64 dataSize, QString* problem) 
         }
         pos = e->end;
     }
-    if (pos != dataSize) {
+    if (!lenient && pos != dataSize) {
         *problem = QStringLiteral("tensors end at data offset %1 but the data section holds "
                                   "%2 bytes")
                        .arg(pos)
@@ -190,7 +203,7 @@ std::optional<DType> dtypeFromSafetensorsCode(const QString& code) {
 }
 
 bool parseSafetensorsHeader(const QByteArray& headerBytes, qint64 fileSize, SafetensorsHeader* out,
-                            QString* problem) {
+                            QString* problem, bool lenient) {
     const qint64 n = headerBytes.size();
     out->headerLength = n;
     out->json = headerBytes;
@@ -249,10 +262,10 @@ bool parseSafetensorsHeader(const QByteArray& headerBytes, qint64 fileSize, Safe
             continue;
         }
         SafetensorsEntry e;
-        if (!parseEntry(m.key, value, dataSize, &e, problem)) return false;
+        if (!parseEntry(m.key, value, dataSize, lenient, &e, problem)) return false;
         out->entries.push_back(std::move(e));
     }
-    return checkLayout(*out, dataSize, problem);
+    return checkLayout(*out, dataSize, lenient, problem);
 }
 
 bool readSafetensorsHeader(const QString& path, SafetensorsHeader* out, QString* error) {
@@ -284,7 +297,18 @@ bool readSafetensorsHeader(const QString& path, SafetensorsHeader* out, QString*
     const QByteArray header = file.read(qint64(n));
     if (header.size() != qint64(n)) return fail(QStringLiteral("header is truncated"));
     QString problem;
-    if (!parseSafetensorsHeader(header, size, out, &problem)) return fail(problem);
+    if (parseSafetensorsHeader(header, size, out, &problem)) return true;
+    // Damaged (a tensor's bytes past the end of the file): the reference reader rejects
+    // the file; open what lies inside it, read-only, with the others as problems.
+    SafetensorsHeader damaged;
+    damaged.path = path;
+    QString ignored;
+    if (!parseSafetensorsHeader(header, size, &damaged, &ignored, true) ||
+        std::none_of(damaged.entries.begin(), damaged.entries.end(),
+                     [](const SafetensorsEntry& e) { return !e.problem.isEmpty(); }))
+        return fail(problem);
+    *out = std::move(damaged);
+    out->damage = problem;
     return true;
 }
 

@@ -29,6 +29,9 @@ struct SafetensorsEntry {
     std::vector<int64_t> shape;
     qint64 begin = 0; ///< data_offsets, relative to the start of the data section
     qint64 end = 0;
+    /// Why its bytes cannot be read ("truncated: ...", "out of range: ..."); empty when
+    /// they lie inside the file. Only in a damaged header.
+    QString problem;
 };
 
 /// The parsed header of one safetensors file.
@@ -39,6 +42,10 @@ struct SafetensorsHeader {
     std::vector<SafetensorsEntry> entries; ///< in header text order
     std::vector<std::pair<QString, QString>> metadata; ///< __metadata__, text order
     bool hasMetadata = false;
+    /// Why the reference reader would reject the file, when it is damaged but some
+    /// tensors could still be read (see SafetensorsEntry::problem); such a file is
+    /// shown read-only: saving it is refused. Empty for a valid file.
+    QString damage;
     /// File offset of the first byte of \a e's data.
     qint64 fileOffset(const SafetensorsEntry& e) const { return 8 + headerLength + e.begin; }
 };
@@ -50,9 +57,11 @@ struct SafetensorsHeader {
 bool readSafetensorsHeader(const QString& path, SafetensorsHeader* out, QString* error);
 
 /// Validates \a headerBytes (the N bytes after the length prefix) for a file of
-/// \a fileSize bytes; used by readSafetensorsHeader and by the fuzz target.
+/// \a fileSize bytes; used by readSafetensorsHeader and by the fuzz target. With
+/// \a lenient, entries whose bytes run past the data section get a problem instead
+/// of failing the header, and the readable ones need only not overlap.
 bool parseSafetensorsHeader(const QByteArray& headerBytes, qint64 fileSize, SafetensorsHeader* out,
-                            QString* problem);
+                            QString* problem, bool lenient = false);
 
 /// Reader state for safetensors files and sharded models.
 class SafetensorsState : public FormatState {

@@ -31,6 +31,16 @@ bool writeLength(QIODevice* out, quint64 n, QString* error) {
 
 bool writeSafetensorsFaithful(const WeightFile& file, const SafetensorsHeader& h, QIODevice* out,
                               QString* error) {
+    if (!h.damage.isEmpty()) {
+        // Its damaged tensors have no bytes to keep, and writing it another way would
+        // change what nobody asked to change: a damaged file is only shown.
+        *error =
+            QStringLiteral("%1: the file is damaged (%2), so it is opened read-only: safetensors "
+                           "readers reject it, and its damaged tensors have no bytes a save "
+                           "could keep; nothing was written")
+                .arg(h.path, h.damage);
+        return false;
+    }
     if (!writeLength(out, quint64(h.headerLength), error)) return false;
     if (!writeAll(out, h.json.constData(), h.json.size(), QStringLiteral("header"), error))
         return false;

@@ -1,5 +1,5 @@
-// Thin, thread-safe access to the HDF5 C library: one global lock around every
-// call, handles that close themselves, HDF5 errors turned into messages, and the
+// Thin access to the HDF5 C library inside the helper process (one thread, so no
+// lock): handles that close themselves, HDF5 errors turned into messages, and the
 // mapping between HDF5 datatypes and our element types.
 #pragma once
 
@@ -8,15 +8,10 @@
 #include <QString>
 #include <QStringList>
 #include <hdf5.h>
-#include <mutex>
 #include <optional>
 #include <vector>
 
 namespace ws::hdf5 {
-
-/// Debian's HDF5 is not built thread-safe: every HDF5 call happens under this lock.
-/// Take it before creating any Handle so that handles close while it is held.
-std::unique_lock<std::recursive_mutex> lock();
 
 /// Owns an HDF5 identifier and closes it with the matching H5?close.
 class Handle {
@@ -43,10 +38,16 @@ private:
 };
 
 /// The messages of HDF5's error stack (outermost and innermost), then clears it.
+/// Sets outOfMemory() when the stack reports a failed allocation.
 QString takeError();
+/// True once an HDF5 error reported that memory could not be allocated (the
+/// helper's address-space limit was reached).
+bool outOfMemory();
 
-/// Opens \a path read-only (or read-write) with errors silenced; \a error names the file.
-Handle openFile(const QString& path, bool writable, QString* error);
+/// Opens \a path read-only (or read-write); with \a rangeSize >= 0, only the \a rangeSize
+/// bytes at \a rangeOffset (read-only). False with \a error ("not a readable HDF5 file").
+Handle openFile(const QString& path, bool writable, QString* error, qint64 rangeOffset = 0,
+                qint64 rangeSize = -1);
 
 /// How a dataset's elements map to ours.
 struct ElementType {
@@ -54,9 +55,11 @@ struct ElementType {
     Handle memType; ///< native little-endian memory type to read and write with
 };
 
-/// Our element type for the file datatype \a type, or nullopt with \a reason
-/// ("string", "compound", "unsupported 24-bit float", ...).
-std::optional<ElementType> elementType(hid_t type, QString* reason);
+/// Our element type for the file datatype \a type of \a object (a dataset, or -1), or
+/// nullopt with \a reason ("string", "compound", "unsupported 24-bit float", ...).
+/// A 2-byte opaque type is bfloat16 when \a object has the attribute dtype="bfloat16"
+/// (as Keras 3 writes it); its memory type is then the opaque type itself.
+std::optional<ElementType> elementType(hid_t type, QString* reason, hid_t object = -1);
 
 /// The native memory type for \a t (a fresh copy for 16-bit floats); -1 when none.
 Handle memoryType(DType t);

@@ -1,19 +1,12 @@
-// HDF5 access shared by the reader and the writer: the global lock, handle
-// closing, error-stack messages, datatype mapping, string attributes, and the
-// order in which a group's members are listed.
+// HDF5 access shared by the helper's walk, reads and writes: handle closing,
+// error-stack messages, datatype mapping, string attributes, and the order in
+// which a group's members are listed.
 #include "Hdf5Library.h"
+#include "RangeDriver.h"
 
 #include <algorithm>
 
 namespace ws::hdf5 {
-
-std::unique_lock<std::recursive_mutex> lock() {
-    static std::recursive_mutex mutex;
-    std::unique_lock<std::recursive_mutex> guard(mutex);
-    // Error reporting settings are per thread in thread-safe builds: silence every time.
-    H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
-    return guard;
-}
 
 Handle& Handle::operator=(Handle&& o) noexcept {
     if (this != &o) {
@@ -56,13 +49,22 @@ void Handle::reset(hid_t id) {
 
 namespace {
 
+bool g_outOfMemory = false;
+
 herr_t collectError(unsigned, const H5E_error2_t* e, void* data) {
     auto* list = static_cast<QStringList*>(data);
+    if (e && e->maj_num == H5E_RESOURCE &&
+        (e->min_num == H5E_NOSPACE || e->min_num == H5E_CANTALLOC))
+        g_outOfMemory = true;
     if (e && e->desc && *e->desc) list->append(QString::fromUtf8(e->desc));
     return 0;
 }
 
 } // namespace
+
+bool outOfMemory() {
+    return g_outOfMemory;
+}
 
 QString takeError() {
     QStringList messages;
@@ -73,14 +75,15 @@ QString takeError() {
     return messages.first() + QStringLiteral(" (") + messages.last() + QLatin1Char(')');
 }
 
-Handle openFile(const QString& path, bool writable, QString* error) {
-    Handle fapl(H5Pcreate(H5P_FILE_ACCESS));
+Handle openFile(const QString& path, bool writable, QString* error, qint64 rangeOffset,
+                qint64 rangeSize) {
+    Handle fapl(rangeSize >= 0 ? rangeFileAccess(rangeOffset, rangeSize)
+                               : H5Pcreate(H5P_FILE_ACCESS));
     // Closing the file closes everything still open in it, so a save is complete.
     H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG);
     Handle file(H5Fopen(path.toLocal8Bit().constData(), writable ? H5F_ACC_RDWR : H5F_ACC_RDONLY,
                         fapl.id()));
-    if (!file.valid())
-        *error = QStringLiteral("%1: not a readable HDF5 file: %2").arg(path, takeError());
+    if (!file.valid()) *error = QStringLiteral("not a readable HDF5 file: %1").arg(takeError());
     return file;
 }
 
@@ -159,7 +162,18 @@ Handle memoryType(DType t) {
     }
 }
 
-std::optional<ElementType> elementType(hid_t type, QString* reason) {
+namespace {
+
+// Keras 3 writes bfloat16 variables as 2-byte opaque data tagged by an attribute.
+bool isKerasBFloat16(hid_t type, hid_t object) {
+    if (object < 0 || H5Tget_size(type) != 2) return false;
+    QStringList value;
+    return readStringAttribute(object, "dtype", &value) && value == QStringList{"bfloat16"};
+}
+
+} // namespace
+
+std::optional<ElementType> elementType(hid_t type, QString* reason, hid_t object) {
     const size_t size = H5Tget_size(type);
     std::optional<DType> dtype;
     switch (H5Tget_class(type)) {
@@ -201,6 +215,12 @@ std::optional<ElementType> elementType(hid_t type, QString* reason) {
         *reason = QStringLiteral("object references");
         break;
     case H5T_OPAQUE:
+        if (isKerasBFloat16(type, object)) {
+            ElementType e;
+            e.dtype = DType::BFloat16;
+            e.memType = copyOf(type); // the bits as they are, no conversion
+            return e;
+        }
         *reason = QStringLiteral("opaque data");
         break;
     case H5T_VLEN:
