@@ -1,94 +1,21 @@
-// HDF5 saving: the original file is copied next to the target, the edited
-// datasets are written into the copy through HDF5 (which applies each dataset's
-// own filters and byte order), the copy is synced and renamed over the target.
+// HDF5 saving: the original file is copied into a temporary file beside the target
+// (AtomicTempFile), the edited datasets are written into the copy through HDF5
+// (which applies each dataset's own filters and byte order), the copy is synced
+// and renamed over the target.
 // Files from other formats are written fresh, one dataset per tensor.
+#include "AtomicSave.h"
 #include "Hdf5Format.h"
 #include "Hdf5Library.h"
 
-#include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QSet>
-#include <QTemporaryFile>
-#include <cstdio>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace ws {
 
 using hdf5::Handle;
 
 namespace {
-
-// A temporary file beside the target that removes itself unless committed.
-class TempFile {
-public:
-    explicit TempFile(const QString& target) : m_target(target) {}
-    ~TempFile() {
-        if (!m_path.isEmpty() && !m_committed) QFile::remove(m_path);
-    }
-    /// Creates it, as a copy of \a source when that is not empty.
-    bool create(const QString& source, QString* error) {
-        const QFileInfo info(m_target);
-        QTemporaryFile tmp(info.absolutePath() + QStringLiteral("/.") + info.fileName() +
-                           QStringLiteral(".XXXXXX"));
-        tmp.setAutoRemove(false);
-        if (!tmp.open()) {
-            *error = QStringLiteral("%1: cannot create a temporary file beside it: %2")
-                         .arg(m_target, tmp.errorString());
-            return false;
-        }
-        m_path = tmp.fileName();
-        if (!source.isEmpty()) {
-            QFile in(source);
-            if (!in.open(QIODevice::ReadOnly)) {
-                *error = QStringLiteral("%1: cannot read the original: %2")
-                             .arg(source, in.errorString());
-                return false;
-            }
-            QByteArray block;
-            while (!(block = in.read(qint64(1) << 20)).isEmpty())
-                if (tmp.write(block) != block.size()) {
-                    *error = QStringLiteral("%1: cannot write: %2").arg(m_path, tmp.errorString());
-                    return false;
-                }
-            if (in.error() != QFileDevice::NoError) {
-                *error = QStringLiteral("%1: cannot read: %2").arg(source, in.errorString());
-                return false;
-            }
-        }
-        tmp.close();
-        const QFileDevice::Permissions perms =
-            QFileInfo::exists(m_target) ? QFile::permissions(m_target)
-                                        : QFileDevice::ReadOwner | QFileDevice::WriteOwner |
-                                              QFileDevice::ReadGroup | QFileDevice::ReadOther;
-        QFile::setPermissions(m_path, perms);
-        return true;
-    }
-    const QString& path() const { return m_path; }
-    /// fsyncs the file and renames it over the target.
-    bool commit(QString* error) {
-        const QByteArray local = QFile::encodeName(m_path);
-        const int fd = ::open(local.constData(), O_RDWR);
-        if (fd < 0 || ::fsync(fd) != 0) {
-            if (fd >= 0) ::close(fd);
-            *error = QStringLiteral("%1: cannot sync the saved file").arg(m_target);
-            return false;
-        }
-        ::close(fd);
-        if (::rename(local.constData(), QFile::encodeName(m_target).constData()) != 0) {
-            *error = QStringLiteral("%1: cannot replace it with the saved file").arg(m_target);
-            return false;
-        }
-        m_committed = true;
-        return true;
-    }
-
-private:
-    QString m_target;
-    QString m_path;
-    bool m_committed = false;
-};
 
 // Writes every edited storage into its dataset of the open copy.
 bool writeEdits(const WeightFile& file, hid_t h5, const QString& target, QString* error) {
@@ -180,7 +107,7 @@ bool writeFresh(const WeightFile& file, hid_t h5, const QString& target, QString
 
 bool Hdf5Format::save(const WeightFile& file, const QString& path, QString* error) const {
     const bool ownFile = file.formatId == id() && QFileInfo(file.path).isFile();
-    TempFile tmp(path);
+    AtomicTempFile tmp(path);
     if (!tmp.create(ownFile ? file.path : QString(), error)) return false;
     {
         auto guard = hdf5::lock();
@@ -206,7 +133,7 @@ bool Hdf5Format::save(const WeightFile& file, const QString& path, QString* erro
             return false;
         }
     }
-    return tmp.commit(error);
+    return tmp.commit(error, &file);
 }
 
 } // namespace ws
