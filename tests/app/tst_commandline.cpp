@@ -491,7 +491,7 @@ private Q_SLOTS:
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(n + header);
-        if (!f.resize(8 + header.size() + bytes)) QSKIP("no sparse 64 GiB file here");
+        QVERIFY2(f.resize(8 + header.size() + bytes), "a sparse 64 GiB file is needed here");
         f.close();
         QElapsedTimer timer;
         timer.start();
