@@ -9,44 +9,8 @@
 #include "TestUtil.h"
 
 #include <QDirIterator>
-#include <chrono>
-#include <condition_variable>
-#include <cstdio>
-#include <cstdlib>
-#include <mutex>
-#include <thread>
 
 namespace {
-
-// Aborts the process (a failed test, naming the input) unless disarmed in time.
-class Watchdog {
-public:
-    Watchdog(const QString& input, int seconds)
-        : m_name(input.toLocal8Bit()), m_thread([this, seconds] {
-              std::unique_lock<std::mutex> lock(m_mutex);
-              if (!m_done.wait_for(lock, std::chrono::seconds(seconds),
-                                   [this] { return m_over; })) {
-                  std::fprintf(stderr, "FAIL: %s took over %d s: the reader hangs on it\n",
-                               m_name.constData(), seconds);
-                  std::abort();
-              }
-          }) {}
-    ~Watchdog() {
-        {
-            std::lock_guard<std::mutex> lock(m_mutex);
-            m_over = true;
-        }
-        m_done.notify_one();
-        m_thread.join();
-    }
-
-private:
-    QByteArray m_name;
-    std::mutex m_mutex;
-    std::condition_variable m_done;
-    bool m_over = false;
-    std::thread m_thread;
-};
 
 bool isRegression(const QString& name) {
     for (const char* prefix : {"crash-", "timeout-", "leak-", "oom-", "slow-unit-", "regression-"})
@@ -111,7 +75,7 @@ void TestFuzzReplay::replay() {
     {
         // Generous: a sanitizer build is several times slower, and HDF5's isolated
         // structure walk alone may take its 2 s limit.
-        Watchdog dog(path, 120);
+        wstest::Watchdog dog(path, 120);
         o = ws::fuzz::entries()[size_t(entry)].entry(
             reinterpret_cast<const uint8_t*>(bytes.constData()), size_t(bytes.size()));
     }
