@@ -4,7 +4,9 @@
 // one input takes absurdly long (a hang), naming it. Inputs that once crashed or
 // hung a fuzzer are named crash-*, timeout-*, leak-*, oom-*, slow-unit-* (as
 // libFuzzer names them) or regression-*; every other file is a seed made by the
-// real tools, which must open with every tensor loaded.
+// real tools, which must open with every tensor loaded (but for two seeds that
+// test a refusal and an empty file). Every format has a fuzz target and a corpus.
+#include "FormatRegistry.h"
 #include "FuzzEntry.h"
 #include "TestUtil.h"
 
@@ -41,6 +43,8 @@ void TestFuzzReplay::everyReaderHasACorpus() {
     folders.sort();
     readers.sort();
     QCOMPARE(folders, readers); // a folder without a target, or a target without seeds
+    for (const ws::FileFormat* f : ws::fileFormats()) // a reader without a fuzz target
+        QVERIFY2(readers.contains(f->id()), qPrintable(f->id()));
     // and each target is built from a fuzz_<reader>.cpp beside the corpus
     for (const QString& r : readers)
         QVERIFY2(QFile::exists(corpus() + QStringLiteral("/../fuzz_%1.cpp").arg(r)), qPrintable(r));
