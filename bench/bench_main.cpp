@@ -2,6 +2,10 @@
 // to the first paint of a tensor's heatmap, peak memory, fill and undo of a
 // 4096 x 4096 region, and saving after editing one tensor next to `cp`.
 // Usage: weightscope_bench FILE [TENSOR]   (run by bench/run_benchmark.py)
+//        weightscope_bench --open FILE     only the open and listing of FILE
+//        weightscope_bench --paint         only the first paint of a 50257 x 768
+//                                          matrix in memory
+// (--open and --paint time what unit tests once asserted; figures are reported here.)
 #include "Document.h"
 #include "FormatRegistry.h"
 #include "HeatmapWidget.h"
@@ -12,8 +16,10 @@
 #include <QFile>
 #include <QProcess>
 #include <QTemporaryDir>
+#include <algorithm>
 #include <cstdio>
 #include <sys/resource.h>
+#include <vector>
 
 using namespace ws;
 
@@ -41,15 +47,71 @@ double ms(const QElapsedTimer& t) {
     return double(t.nsecsElapsed()) / 1e6;
 }
 
+// Median of \a runs calls of \a f, in ms.
+template <typename F> double medianMs(int runs, F f) {
+    std::vector<double> times;
+    for (int i = 0; i < runs; ++i) {
+        QElapsedTimer timer;
+        timer.start();
+        f();
+        times.push_back(ms(timer));
+    }
+    std::sort(times.begin(), times.end());
+    return times[times.size() / 2];
+}
+
+// Opening FILE without reading its tensors (tst_pytorchreader asserted < 300 ms for
+// 120 tensors of 1024 x 1024).
+int benchOpen(const QString& path) {
+    QString error;
+    bool ok = true;
+    size_t tensors = 0;
+    const double t = medianMs(5, [&] {
+        auto file = openWeightFile(path, &error);
+        ok = ok && file;
+        if (!file) return;
+        auto tree = buildLayerTree(*file);
+        tensors = file->tensors.size();
+    });
+    if (!ok) {
+        std::fprintf(stderr, "%s\n", qPrintable(error));
+        return 2;
+    }
+    report("open + layer tree (median of 5)", t, "ms");
+    report("tensors", double(tensors), "");
+    return 0;
+}
+
+// The first paint of a 50257 x 768 matrix already in memory: pooling to the screen
+// and drawing (tst_heatmapwidget asserted < 150 ms).
+int benchPaint() {
+    auto m = std::make_shared<MatrixF>(50257, 768);
+    m->setZero();
+    for (Eigen::Index i = 0; i < m->size(); i += 97)
+        m->data()[i] = float(i % 2001) / 10000.0f - 0.1f;
+    HeatmapWidget w;
+    w.resize(1100, 800);
+    w.show();
+    const double t = medianMs(5, [&] {
+        w.setValues(m, nullptr);
+        w.replot(QCustomPlot::rpImmediateRefresh);
+    });
+    report("first paint 50257x768 in memory", t, "ms");
+    return 0;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
     qputenv("QT_QPA_PLATFORM", "offscreen");
     QApplication app(argc, argv);
     if (argc < 2) {
-        std::fprintf(stderr, "usage: weightscope_bench FILE [TENSOR]\n");
+        std::fprintf(stderr, "usage: weightscope_bench FILE [TENSOR] | --open FILE | --paint\n");
         return 1;
     }
+    if (qstrcmp(argv[1], "--paint") == 0) return benchPaint();
+    if (qstrcmp(argv[1], "--open") == 0 && argc > 2)
+        return benchOpen(QString::fromLocal8Bit(argv[2]));
     const QString path = QString::fromLocal8Bit(argv[1]);
     const QString tensorName =
         argc > 2 ? QString::fromLocal8Bit(argv[2]) : QStringLiteral("transformer.wte.weight");

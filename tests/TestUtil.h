@@ -9,7 +9,13 @@
 #include <QString>
 #include <QStringList>
 #include <QtTest>
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <mutex>
+#include <thread>
 #include <vector>
 
 namespace wstest {
@@ -72,6 +78,41 @@ inline RunResult runProcess(const QString& program, const QStringList& args,
     r.err = QString::fromUtf8(p.readAllStandardError());
     return r;
 }
+
+/// Guards against a hang, not a slow run: aborts the test process (a failure that
+/// names \a what) unless it goes out of scope within \a seconds. Tests assert
+/// values, never timings; pick a bound that only a hang or a blow-up exceeds,
+/// also in the sanitizer build.
+class Watchdog {
+public:
+    Watchdog(const QString& what, int seconds)
+        : m_what(what.toLocal8Bit()), m_thread([this, seconds] {
+              std::unique_lock<std::mutex> lock(m_mutex);
+              if (!m_done.wait_for(lock, std::chrono::seconds(seconds),
+                                   [this] { return m_over; })) {
+                  std::fprintf(stderr, "FAIL: %s took over %d s: a hang\n", m_what.constData(),
+                               seconds);
+                  std::abort();
+              }
+          }) {}
+    ~Watchdog() {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_over = true;
+        }
+        m_done.notify_one();
+        m_thread.join();
+    }
+    Watchdog(const Watchdog&) = delete;
+    Watchdog& operator=(const Watchdog&) = delete;
+
+private:
+    QByteArray m_what;
+    std::mutex m_mutex;
+    std::condition_variable m_done;
+    bool m_over = false;
+    std::thread m_thread;
+};
 
 /// Runs the weightscope binary under test (WS_BINARY).
 inline RunResult runWeightscope(const QStringList& args) {

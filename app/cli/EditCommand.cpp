@@ -1,6 +1,7 @@
 // The edit command: every expression is applied in memory first; only when all
 // of them succeeded is the result saved, so a bad expression writes nothing.
 #include "EditCommand.h"
+#include "AtomicSave.h"
 #include "CliSupport.h"
 #include "Document.h"
 #include "EditScript.h"
@@ -116,6 +117,8 @@ int runEdit(const QStringList& argList) {
                     QStringLiteral("edit: missing -o OUT (give -o %1 to overwrite it)").arg(input));
     if (exprs.isEmpty()) return fail(BadUsage, QStringLiteral("edit: no expression given"));
 
+    QString saveError; // a read-only OUT or folder is refused before any work
+    if (!dryRun && !checkCanSave(output, &saveError)) return fail(BadInput, saveError);
     auto file = openOrReport(input);
     if (!file) return BadInput;
     const FileFormat* target = output.isEmpty() ? nullptr : formatForOutput(output, *file);

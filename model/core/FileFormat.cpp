@@ -20,10 +20,10 @@ bool FileFormat::save(const WeightFile& file, const QString& path, QString* erro
     QString err;
     if (!write(file, &out, &err)) {
         out.cancelWriting();
-        *error = err.isEmpty() ? QStringLiteral("%1: write failed").arg(path) : err;
+        *error = saveFailure(path, err);
         return false;
     }
-    return commitSaveFile(out, path, error);
+    return commitSaveFile(out, path, error, &file);
 }
 
 } // namespace ws

@@ -42,9 +42,10 @@ public:
     /// copied from \a file.path.
     virtual bool write(const WeightFile& file, QIODevice* out, QString* error) const;
     /// Saves \a file to \a path atomically: the default writes write() into a temporary
-    /// file in the same folder (QSaveFile), flushes it and renames it over \a path.
+    /// file in the same folder (QSaveFile), flushes it, checks that the files \a file
+    /// reads from did not change meanwhile (sourceUnchanged) and renames it over \a path.
     /// Formats whose library writes files itself (HDF5) override this and must keep
-    /// the same guarantee: on failure \a path is untouched and \a error says why.
+    /// the same guarantees: on failure \a path is untouched and \a error says why.
     virtual bool save(const WeightFile& file, const QString& path, QString* error) const;
     /// Extension for files of this format, without the dot ("pt", "safetensors").
     virtual QString defaultSuffix() const { return QString(); }

@@ -1,5 +1,6 @@
 // The document's edit, undo-budget and save logic.
 #include "Document.h"
+#include "AtomicSave.h"
 #include "EditUndoCommand.h"
 #include "TileCache.h"
 
@@ -240,7 +241,10 @@ bool Document::save(const QString& path, QString* error, const FileFormat* forma
         *error = QStringLiteral("%1: saving in this format is not supported").arg(path);
         return false;
     }
-    // Unedited tensors are copied from the file that was opened: it must be the same.
+    if (!checkCanSave(path, error)) return false;
+    removeStaleTempFiles(path);
+    // Unedited tensors are copied from the file that was opened: it must be the same
+    // now, and again right before the result is renamed into place (sourceUnchanged).
     const QString changed = m_file->changedOnDisk();
     if (!changed.isEmpty()) {
         *error = QStringLiteral("%1; unedited tensors are copied from it, so nothing was saved. "

@@ -69,9 +69,11 @@ public:
     qint64 undoBytes() const;
 
     /// Saves atomically (temporary file in the same folder, then rename) in
-    /// \a format, or the file's own format when null. Saving in the file's own
-    /// format to \a path makes the document clean and points it at \a path; a
-    /// conversion writes a copy and leaves the document as it was.
+    /// \a format, or the file's own format when null. Refuses before any work when
+    /// \a path or its folder is read-only, and refuses to rename the result into
+    /// place when the opened file changed on disk before or during the save. Saving in the file's
+    /// own format to \a path makes the document clean and points it at \a path; a conversion writes
+    /// a copy and leaves the document as it was.
     bool save(const QString& path, QString* error, const FileFormat* format = nullptr);
 
 Q_SIGNALS:

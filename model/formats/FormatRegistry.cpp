@@ -1,5 +1,6 @@
 // The single place where formats are registered and detected.
 #include "FormatRegistry.h"
+#include "AtomicSave.h"
 #include "Hdf5Format.h"
 #include "KerasArchive.h"
 #include "NumpyFormat.h"
@@ -67,6 +68,7 @@ std::unique_ptr<WeightFile> openWeightFile(const QString& path, QString* error,
                                            const ProgressFn& progress) {
     const FileFormat* format = detectFormat(path, error);
     if (!format) return nullptr;
+    removeStaleTempFiles(path); // what a save killed midway left beside it
     // Stamped before reading: a change while it is read shows up as a change.
     const WeightFile::FileStamp before = WeightFile::stampOf(path);
     auto file = format->read(path, error, progress);

@@ -46,37 +46,37 @@ def imports_of(path):
             yield node.module.split(".")[0]
 
 
-def main():
-    have = installed_packages()
-    stdlib = set(sys.stdlib_module_names)
-    problems = []
-    checked = 0
-    # Modules of our own (scripts add each other's folders to sys.path).
-    ours = set()
-    for dirpath, dirs, names in os.walk(ROOT):
-        dirs[:] = [d for d in dirs if d not in ("node_modules", ".git") and not d.startswith("build")]
-        ours.update(n[:-3] for n in names if n.endswith(".py"))
+def python_files():
     for top in ("tests", "bench", "scripts"):
         for dirpath, dirs, names in os.walk(os.path.join(ROOT, top)):
             dirs[:] = [d for d in dirs if d != "node_modules"]
-            local = {n[:-3] for n in names if n.endswith(".py")}
-            for n in names:
-                if not n.endswith(".py"):
+            yield dirpath, [n for n in names if n.endswith(".py")]
+
+
+def main():
+    have = installed_packages()
+    stdlib = set(sys.stdlib_module_names)
+    # Our own modules, which scripts also import across folders
+    # (tests/scripts/ puts tests/fixtures/ on sys.path).
+    local = {n[:-3] for _, names in python_files() for n in names}
+    problems = []
+    checked = 0
+    for dirpath, names in python_files():
+        for n in names:
+            path = os.path.join(dirpath, n)
+            checked += 1
+            for mod in set(imports_of(path)):
+                if mod in stdlib or mod in local or mod == "__future__":
                     continue
-                path = os.path.join(dirpath, n)
-                checked += 1
-                for mod in set(imports_of(path)):
-                    if mod in stdlib or mod in local or mod in ours or mod == "__future__":
-                        continue
-                    pkg = PACKAGES.get(mod)
-                    rel = os.path.relpath(path, ROOT)
-                    if pkg is None:
-                        problems.append("%s imports %s, which no known Debian package provides "
-                                        "(add it to PACKAGES here and install it in scripts/)"
-                                        % (rel, mod))
-                    elif pkg not in have:
-                        problems.append("%s imports %s, but nothing under scripts/ installs %s"
-                                        % (rel, mod, pkg))
+                pkg = PACKAGES.get(mod)
+                rel = os.path.relpath(path, ROOT)
+                if pkg is None:
+                    problems.append("%s imports %s, which no known Debian package provides "
+                                    "(add it to PACKAGES here and install it in scripts/)"
+                                    % (rel, mod))
+                elif pkg not in have:
+                    problems.append("%s imports %s, but nothing under scripts/ installs %s"
+                                    % (rel, mod, pkg))
     for p in problems:
         print(p)
     print("installs: %d Python files checked, %d problems" % (checked, len(problems)))

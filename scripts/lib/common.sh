@@ -52,3 +52,33 @@ ws_build() {
     cmake -S "$WS_ROOT" -B "$dir" -G Ninja "${launcher[@]}" "$@"
     cmake --build "$dir" -j "$(nproc)"
 }
+
+# ws_sanitizer_options BUILD_DIR: exports ASAN_OPTIONS, UBSAN_OPTIONS and LSAN_OPTIONS
+# so that the first error stops the process with a failure, with suppressions for
+# third-party code only. Every suppression lives in scripts/sanitize.supp with the
+# library and the reason; the sanitizers want one file each, so it is split by the
+# kind of each line (leak: for LSan; interceptor_*/odr_violation: for ASan; the
+# rest are UBSan check names) into BUILD_DIR/sanitize/.
+ws_sanitizer_options() {
+    mkdir -p "$1/sanitize"
+    local dir
+    dir="$(cd "$1/sanitize" && pwd)"
+    local supp="$WS_ROOT/scripts/sanitize.supp"
+    grep -E '^leak:' "$supp" >"$dir/lsan.supp" || true
+    grep -E '^(interceptor_name|interceptor_via_fun|interceptor_via_lib|odr_violation):' \
+        "$supp" >"$dir/asan.supp" || true
+    grep -vE '^(#|$|leak:|interceptor_name:|interceptor_via_fun:|interceptor_via_lib:|odr_violation:)' \
+        "$supp" >"$dir/ubsan.supp" || true
+    export ASAN_OPTIONS="halt_on_error=1:abort_on_error=0:detect_leaks=1:check_initialization_order=1:detect_stack_use_after_return=0:strict_init_order=1:suppressions=$dir/asan.supp${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:suppressions=$dir/ubsan.supp${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
+    export LSAN_OPTIONS="suppressions=$dir/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
+}
+
+# ws_timed LABEL COMMAND...: runs COMMAND and prints how long it took.
+ws_timed() {
+    local label=$1 start=$SECONDS status=0
+    shift
+    "$@" || status=$?
+    echo "== $label took $((SECONDS - start)) s"
+    return $status
+}

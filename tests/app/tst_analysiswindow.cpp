@@ -30,7 +30,7 @@ private Q_SLOTS:
 
 void TestAnalysisWindow::histogramKeyboardAndCompare() {
     const QString path = wstest::fixture(QStringLiteral("pytorch/mlp_state_dict.pt"));
-    if (!QFile::exists(path)) QSKIP("fixture pytorch/mlp_state_dict.pt not generated");
+    QVERIFY2(QFile::exists(path), qPrintable(path));
     MainWindow w;
     w.show();
     QSignalSpy loaded(&w, &MainWindow::fileLoaded);

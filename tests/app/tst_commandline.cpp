@@ -3,9 +3,9 @@
 // export against the fixtures' .npy values, images by their size and magic,
 // the analysis options of export (--dpi, --scale, --percentile, --diff, indexing),
 // and exit codes with their one-line messages.
+#include "FormatRegistry.h"
 #include "TestUtil.h"
 
-#include <QElapsedTimer>
 #include <QImage>
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -498,14 +498,17 @@ private Q_SLOTS:
         QFile f(path);
         QVERIFY(f.open(QIODevice::WriteOnly));
         f.write(n + header);
-        if (!f.resize(8 + header.size() + bytes)) QSKIP("no sparse 64 GiB file here");
+        QVERIFY2(f.resize(8 + header.size() + bytes), "a sparse 64 GiB file is needed here");
         f.close();
-        QElapsedTimer timer;
-        timer.start();
         const Result r = run({QStringLiteral("info"), path, QStringLiteral("--json")});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(r.out.contains(QLatin1String("\"numel\": 17179869184")));
-        QVERIFY2(timer.elapsed() < 20000, "info read the tensor bytes");
+        // The same open in this process: the listing leaves the storage unread.
+        QString error;
+        auto file = ws::openWeightFile(path, &error);
+        QVERIFY2(file, qPrintable(error));
+        QCOMPARE(file->tensors.size(), size_t(1));
+        QVERIFY(!file->tensors[0]->storage->isLoaded());
         QFile::remove(path);
     }
 

@@ -1,13 +1,13 @@
 // Heatmap, bar chart and tensor view: exact cells, pooling that keeps outliers,
-// readouts, colour range, and speed on a GPT-2-sized embedding matrix.
+// readouts, colour range, and pooling a GPT-2-sized embedding matrix to the screen.
 #include "BarChartWidget.h"
 #include "HeatmapWidget.h"
 #include "ScalarView.h"
 #include "TensorView.h"
 #include "widgets/MemoryWeightFile.h"
 
-#include <QElapsedTimer>
 #include <QtTest>
+#include <cmath>
 #include <random>
 
 using namespace ws;
@@ -21,7 +21,7 @@ private Q_SLOTS:
     void pooledViewKeepsOutlier();
     void zoomShowsExactCells();
     void colorMapAndRange();
-    void largeMatrixFirstPaintIsPooled();
+    void largeMatrixIsPooledToTheScreen();
     void barChartShowsValues();
     void longVectorIsPooled();
     void tensorViewChoosesByRank();
@@ -166,25 +166,27 @@ void TestHeatmapWidget::colorMapAndRange() {
     QCOMPARE(w.colorScale()->dataRange().upper, 4.0);
 }
 
-void TestHeatmapWidget::largeMatrixFirstPaintIsPooled() {
+// How long this first paint takes is reported by bench/run_benchmark.py
+// (weightscope_bench --paint), not asserted here.
+void TestHeatmapWidget::largeMatrixIsPooledToTheScreen() {
     auto m = std::make_shared<MatrixF>(50257, 768);
+    m->setZero();
     std::mt19937 rng(1);
     std::uniform_real_distribution<float> u(-0.1f, 0.1f);
-    for (Eigen::Index i = 0; i < m->size(); i += 97)
+    float maxAbs = 0;
+    for (Eigen::Index i = 0; i < m->size(); i += 97) {
         m->data()[i] = u(rng);
+        maxAbs = std::max(maxAbs, std::abs(m->data()[i]));
+    }
     HeatmapWidget w;
     w.resize(1100, 800);
     w.show();
     QVERIFY(QTest::qWaitForWindowExposed(&w));
-    QElapsedTimer timer;
-    timer.start();
     w.setValues(m, nullptr);
     w.replot(QCustomPlot::rpImmediateRefresh);
-    const qint64 ms = timer.elapsed();
-    qInfo("first paint of 50257 x 768: %lld ms (grid %d x %d)", ms, w.gridData()->keySize(),
-          w.gridData()->valueSize());
     QVERIFY(w.gridData()->valueSize() <= 1000);
-    // The time is reported, not checked: bench/ measures first paint.
+    QVERIFY(w.gridData()->keySize() <= 1100);
+    QCOMPARE(w.colorScale()->dataRange().upper, double(maxAbs));
 }
 
 void TestHeatmapWidget::barChartShowsValues() {

@@ -4,10 +4,10 @@
 // renamed over the target. Files from other formats are written fresh, one
 // dataset per tensor. libhdf5 never runs in this process, for reading or writing.
 #include "Hdf5Save.h"
+#include "AtomicSave.h"
 #include "Hdf5Format.h"
 #include "Hdf5Helper.h"
 #include "Hdf5Reader.h"
-#include "Hdf5TempFile.h"
 #include "KerasArchive.h"
 #include "TensorBytes.h"
 
@@ -159,11 +159,11 @@ bool Hdf5Format::save(const WeightFile& file, const QString& path, QString* erro
         done.insert(s);
         records.emplace_back(s->key(), t);
     }
-    Hdf5TempFile tmp(path);
+    AtomicTempFile tmp(path);
     if (!tmp.create(ownFile ? file.path : QString(), error, offset, size)) return false;
-    if (ownFile && records.empty()) return tmp.commit(error); // nothing edited: a copy
+    if (ownFile && records.empty()) return tmp.commit(error, &file); // nothing edited: a copy
     if (!writeHdf5Records(tmp.path(), records, !ownFile, path, error)) return false;
-    return tmp.commit(error);
+    return tmp.commit(error, &file);
 }
 
 } // namespace ws

@@ -8,7 +8,6 @@
 #include "Deflate.h"
 #include "Hdf5Reader.h"
 #include "Hdf5Save.h"
-#include "Hdf5TempFile.h"
 #include "KerasConfig.h"
 #include "KerasLayout.h"
 #include "TensorBytes.h"
@@ -198,7 +197,7 @@ bool KerasArchiveFormat::save(const WeightFile& file, const QString& path, QStri
         edits.emplace_back(s->key(), t);
     }
     // The edited weights file, complete and checked, before the archive is written.
-    Hdf5TempFile weights(path);
+    AtomicTempFile weights(path);
     quint32 crc = 0;
     qint64 size = 0;
     if (!edits.empty()) {

@@ -132,11 +132,17 @@ bool OnnxFormat::save(const WeightFile& file, const QString& path, QString* erro
         *error = QStringLiteral("%1: cannot write: %2").arg(path, out.errorString());
         return false;
     }
-    if (!writeOnnxModel(file, *state, &out, error, moved)) {
+    QString err;
+    if (!writeOnnxModel(file, *state, &out, &err, moved)) {
         out.cancelWriting();
+        *error = saveFailure(path, err);
         return false;
     }
-    return commitSaveFile(out, path, error);
+    // External data files were checked before this save put them in place.
+    QStringList external;
+    for (const OnnxTensorSource& s : state->sources)
+        if (s.field == OnnxTensorSource::External) external << s.externalPath;
+    return commitSaveFile(out, path, error, &file, external);
 }
 
 } // namespace ws

@@ -238,8 +238,8 @@ bool writeOnnxModel(const WeightFile& file, OnnxState& state, QIODevice* out, QS
     for (auto& [field, old] : locations)
         field->swap(old);
     if (!ok)
-        *error =
-            QStringLiteral("%1: cannot serialize the model: %2").arg(file.path, out->errorString());
+        *error = QStringLiteral("%1: cannot serialize the model: %2")
+                     .arg(file.path, writeFailureReason(*out));
     return ok;
 }
 
@@ -271,6 +271,7 @@ bool writeOnnxExternalData(const WeightFile& file, const OnnxState& state, const
         if (s.field == Src::External &&
             std::find(files.begin(), files.end(), s.externalPath) == files.end())
             files.push_back(s.externalPath);
+    QStringList written; // put in place by this save: no longer as opened
     for (const QString& source : files) {
         QString location;
         std::vector<std::pair<const Src*, const Tensor*>> edited;
@@ -319,7 +320,8 @@ bool writeOnnxExternalData(const WeightFile& file, const OnnxState& state, const
             out.cancelWriting();
             return false;
         }
-        if (!commitSaveFile(out, target, error)) return false;
+        if (!commitSaveFile(out, target, error, &file, written)) return false;
+        written << source << target;
     }
     return true;
 }

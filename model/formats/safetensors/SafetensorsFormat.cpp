@@ -275,7 +275,7 @@ bool SafetensorsFormat::save(const WeightFile& file, const QString& path, QStrin
             return false;
         }
         if (!writeSafetensorsFaithful(file, h, &out, &err)) {
-            *error = err.isEmpty() ? QStringLiteral("%1: write failed").arg(name) : err;
+            *error = saveFailure(name, err);
             cancelAll();
             return false;
         }
@@ -298,7 +298,16 @@ bool SafetensorsFormat::save(const WeightFile& file, const QString& path, QStrin
             return false;
         }
     }
-    // Phase 2: rename them all into place.
+    // Phase 2: rename them all into place, unless the model changed on disk meanwhile.
+    for (auto& out : outs)
+        if (!syncSaveFile(*out, out->fileName(), error)) {
+            cancelAll();
+            return false;
+        }
+    if (!sourceUnchanged(file, path, error)) {
+        cancelAll();
+        return false;
+    }
     for (auto& out : outs)
         if (!out->commit()) {
             *error = QStringLiteral("%1: cannot save: %2").arg(out->fileName(), out->errorString());

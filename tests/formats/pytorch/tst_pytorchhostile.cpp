@@ -6,7 +6,6 @@
 #include "TestUtil.h"
 
 #include <QDirIterator>
-#include <QElapsedTimer>
 #include <QTemporaryDir>
 #include <random>
 
@@ -240,8 +239,7 @@ private Q_SLOTS:
     }
 
     void deepNesting() {
-        QElapsedTimer timer;
-        timer.start();
+        wstest::Watchdog dog(QStringLiteral("deepNesting"), 120);
         const QByteArray lists =
             "\x80\x02" + QByteArray(100000, ']') + QByteArray(99999, 'a') + ".";
         const QString e = expectError(checkpoint(lists));
@@ -249,20 +247,18 @@ private Q_SLOTS:
         const QByteArray marks = "\x80\x02" + QByteArray(100000, '(') + ".";
         const QString m = expectError(checkpoint(marks));
         QVERIFY2(m.contains(QLatin1String("deeper")), qPrintable(m));
-        QVERIFY(timer.elapsed() < 5000);
     }
 
     void repeatedSharing() {
-        // l0 = [t]; l(i+1) = [li, li]: 2^60 paths to walk unless bounded
+        // l0 = []; l(i+1) = [li, li]: 2^60 paths to walk unless bounded
         QByteArray p = B("\x80\x02]q\x00");
         for (int i = 0; i < 60; ++i)
-            p += "]q" + QByteArray(1, char(i + 1)) + "h" + QByteArray(1, char(i)) + "h" +
-                 QByteArray(1, char(i)) + "\x86" + "e";
+            p += "]q" + QByteArray(1, char(i + 1)) + "(h" + QByteArray(1, char(i)) + "h" +
+                 QByteArray(1, char(i)) + "e";
         p += ".";
-        QElapsedTimer timer;
-        timer.start();
-        expectError(checkpoint(p));
-        QVERIFY(timer.elapsed() < 5000);
+        wstest::Watchdog dog(QStringLiteral("repeatedSharing"), 120); // 2^60 paths would hang
+        const QString e = expectError(checkpoint(p));
+        QVERIFY2(e.contains(QLatin1String("repeats too often to walk")), qPrintable(e));
     }
 
     void zip64Records() {
@@ -297,8 +293,7 @@ private Q_SLOTS:
     }
 
     void longNames() {
-        QElapsedTimer timer;
-        timer.start();
+        wstest::Watchdog dog(QStringLiteral("longNames"), 240); // unbounded names: hours
         QString e = expectError(checkpoint("\x80\x02"
                                            "c" +
                                            QByteArray(2000, 'a') + "\nb\n."));
@@ -312,7 +307,6 @@ private Q_SLOTS:
         p += QByteArray(300, 's') + ".";
         e = expectError(checkpoint(p));
         QVERIFY2(e.contains(QLatin1String("longer")), qPrintable(e));
-        QVERIFY(timer.elapsed() < 5000);
         // {60000-character key: [t, t, t, ...300000 times]}: 18 GB of names unless bounded
         const QByteArray tensor = tensorPickle(4, {4}, {1}).mid(4 + 6).chopped(2);
         p = "\x80\x02}X" + le32(60000) + QByteArray(60000, 'k') + "(" + tensor + B("q\x01");
@@ -321,7 +315,6 @@ private Q_SLOTS:
         p += "ls.";
         e = expectError(checkpoint(p));
         QVERIFY2(e.contains(QLatin1String("plausibly")), qPrintable(e));
-        QVERIFY(timer.elapsed() < 10000);
     }
 
     void cycle() {

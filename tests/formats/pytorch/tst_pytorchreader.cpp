@@ -5,7 +5,6 @@
 #include "PyTorchZipState.h"
 #include "TestUtil.h"
 
-#include <QElapsedTimer>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -202,8 +201,9 @@ private Q_SLOTS:
         QCOMPARE(f.probe(QByteArray("hello"), QStringLiteral("x.txt")), 0);
     }
 
-    // A big checkpoint opens in a fraction of a second because only data.pkl is read.
-    void lazyOpenIsFast() {
+    // A big checkpoint opens without reading its tensors: only data.pkl is read. (How
+    // long that takes is reported by bench/run_benchmark.py, weightscope_bench --open.)
+    void openReadsNoTensor() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("big.pt"));
         QString out;
@@ -212,16 +212,13 @@ private Q_SLOTS:
                                               "torch.zeros(1024,1024)) for i in range(120))\n"
                                               "torch.save(sd, r'%1')\n")
                                    .arg(path);
-        if (wstest::runPython({QStringLiteral("-c"), script}, &out) != 0)
-            QSKIP(qPrintable(QStringLiteral("python/torch unavailable: ") + out));
-        QElapsedTimer timer;
-        timer.start();
+        QVERIFY2(wstest::runPython({QStringLiteral("-c"), script}, &out) == 0, qPrintable(out));
         QString err;
         auto file = PyTorchFormat().read(path, &err);
-        const qint64 ms = timer.elapsed();
         QVERIFY2(file, qPrintable(err));
         QCOMPARE(int(file->tensors.size()), 120);
-        QVERIFY2(ms < 300, qPrintable(QStringLiteral("open took %1 ms").arg(ms)));
+        QCOMPARE(file->tensors[119]->name, QStringLiteral("l119.weight"));
+        QCOMPARE(file->tensors[119]->shape, (std::vector<int64_t>{1024, 1024}));
         for (const auto& t : file->tensors)
             QVERIFY(!t->storage->isLoaded());
     }
