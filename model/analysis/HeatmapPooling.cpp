@@ -290,8 +290,8 @@ std::shared_ptr<MatrixSource> fileSource(const Tensor& t) {
     const std::shared_ptr<Storage>& s = t.storage;
     const bool plain =
         t.dtype == DType::Float32 || t.dtype == DType::Float16 || t.dtype == DType::BFloat16;
-    if (!plain || t.rank() < 1 || !t.isContiguous() || !s || s->isLoaded() || s->isDirty() ||
-        s->fileOffset() < 0 || t.numel() == 0 || !t.validate().isEmpty())
+    if (!plain || t.encoding || t.rank() < 1 || !t.isContiguous() || !s || s->isLoaded() ||
+        s->isDirty() || s->fileOffset() < 0 || t.numel() == 0 || !t.validate().isEmpty())
         return nullptr;
     const QString path = s->filePath();
     if (path.isEmpty()) return nullptr;

@@ -33,6 +33,7 @@ constexpr TypeInfo kTypes[] = {
     {DType::Float8E4M3, "float8_e4m3fn", 1},
     {DType::Float8E5M2, "float8_e5m2", 1},
     {DType::Complex64, "complex64", 8},
+    {DType::Complex128, "complex128", 16},
 };
 
 const TypeInfo& info(DType t) {
@@ -93,6 +94,8 @@ std::optional<DType> dtypeFromName(const QString& name) {
     if (n == QLatin1String("long")) return DType::Int64;
     if (n == QLatin1String("int")) return DType::Int32;
     if (n == QLatin1String("short")) return DType::Int16;
+    if (n == QLatin1String("cfloat")) return DType::Complex64;
+    if (n == QLatin1String("cdouble")) return DType::Complex128;
     return std::nullopt;
 }
 
@@ -109,6 +112,7 @@ bool isFloatingPoint(DType t) {
     case DType::Float8E4M3:
     case DType::Float8E5M2:
     case DType::Complex64:
+    case DType::Complex128:
         return true;
     default:
         return false;
@@ -212,6 +216,8 @@ double readElement(const char* p, DType t) {
         return fp8ToDouble(load<uint8_t>(p), 5, 2, false);
     case DType::Complex64:
         return load<float>(p);
+    case DType::Complex128:
+        return load<double>(p);
     }
     return 0;
 }
@@ -263,11 +269,14 @@ void writeElement(char* p, DType t, double v) {
     case DType::Complex64:
         store(p, float(v));
         break;
+    case DType::Complex128:
+        store(p, v);
+        break;
     }
 }
 
 double roundTrip(DType t, double v) {
-    char buf[8] = {};
+    char buf[16] = {};
     writeElement(buf, t, v);
     return readElement(buf, t);
 }

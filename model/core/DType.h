@@ -25,7 +25,8 @@ enum class DType {
     UInt64,
     Float8E4M3,
     Float8E5M2,
-    Complex64, ///< shown by its real part
+    Complex64,  ///< shown by its real part
+    Complex128, ///< shown by its real part
 };
 
 /// PyTorch's name for the type: "float32", "bfloat16", "int64", "bool", ...

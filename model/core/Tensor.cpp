@@ -4,6 +4,7 @@
 #include "Parallel.h"
 
 #include <QStringList>
+#include <cmath>
 #include <cstring>
 
 namespace ws {
@@ -62,6 +63,20 @@ int64_t Tensor::cols() const {
 }
 
 QString Tensor::validate() const {
+    if (!problem.isEmpty()) return problem;
+    if (!storage) return QStringLiteral("tensor %1: no storage").arg(name);
+    if (encoding) {
+        if (strides.size() != shape.size())
+            return QStringLiteral("tensor %1: %2 dimensions but %3 strides")
+                .arg(name)
+                .arg(shape.size())
+                .arg(strides.size());
+        return encoding->validate(*this);
+    }
+    return validateReach(storage->byteSize() / dtypeSize(dtype));
+}
+
+QString Tensor::validateReach(int64_t storageElements) const {
     if (strides.size() != shape.size())
         return QStringLiteral("tensor %1: %2 dimensions but %3 strides")
             .arg(name)
@@ -72,10 +87,8 @@ QString Tensor::validate() const {
     int64_t n = numel();
     if (n > kMaxElements)
         return QStringLiteral("tensor %1: absurd shape %2").arg(name, shapeString());
-    if (!storage) return QStringLiteral("tensor %1: no storage").arg(name);
     if (storageOffset < 0) return QStringLiteral("tensor %1: negative storage offset").arg(name);
     if (n == 0) return QString();
-    const int64_t storageElements = storage->byteSize() / dtypeSize(dtype);
     // Highest element the view reaches; overflow-safe because every dim <= 2^40.
     int64_t reach = storageOffset;
     if (reach >= storageElements) // also covers 0-D tensors, which have no dims to loop over
@@ -121,6 +134,11 @@ int64_t Tensor::storageIndex(int64_t i) const {
 }
 
 double Tensor::at(int64_t i) const {
+    if (encoding) {
+        float v = 0;
+        QString error;
+        return encoding->decode(*this, i, 1, &v, &error) ? double(v) : std::nan("");
+    }
     const int es = dtypeSize(dtype);
     return readElement(storage->data() + storageIndex(i) * es, dtype);
 }
@@ -157,9 +175,37 @@ template <typename F> void forEachElement(const Tensor& t, F f) {
     }
 }
 
+// Decodes an encoded tensor's elements [0, n) into \a dst, in pieces on a few threads
+// for large tensors (encodings are thread-safe).
+bool decodeAll(const Tensor& t, float* dst, QString* error) {
+    const int64_t n = t.numel();
+    const int64_t pieces = n >= (int64_t(1) << 22) ? threadsFor(n) : 1;
+    return runParts(
+        pieces, int(pieces),
+        [&](int, int64_t first, int64_t end, QString* err) {
+            for (int64_t k = first; k < end; ++k) {
+                const int64_t b = k * n / pieces, e = (k + 1) * n / pieces;
+                if (e > b && !t.encoding->decode(t, b, e - b, dst + b, err)) return false;
+            }
+            return true;
+        },
+        error);
+}
+
+bool failWith(const QString& problem, QString* error) {
+    if (error) *error = problem;
+    return false;
+}
+
 } // namespace
 
 bool Tensor::values(MatrixF* out, QString* error) const {
+    if (encoding) {
+        const QString problem = validate();
+        if (!problem.isEmpty()) return failWith(problem, error);
+        out->resize(Eigen::Index(rows()), Eigen::Index(cols()));
+        return decodeAll(*this, out->data(), error);
+    }
     // float32, and float16/bfloat16 still in the file: straight into the matrix (the
     // storage stays unloaded), 2-byte values widened in place.
     const bool half = dtype == DType::Float16 || dtype == DType::BFloat16;
@@ -203,6 +249,14 @@ bool Tensor::values(MatrixF* out, QString* error) const {
 }
 
 bool Tensor::valuesDouble(std::vector<double>* out, QString* error) const {
+    if (encoding) {
+        const QString problem = validate();
+        if (!problem.isEmpty()) return failWith(problem, error);
+        std::vector<float> decoded(static_cast<size_t>(numel()));
+        if (!decodeAll(*this, decoded.data(), error)) return false;
+        out->assign(decoded.begin(), decoded.end());
+        return true;
+    }
     if (!load(error)) return false;
     out->resize(size_t(numel()));
     const char* src = storage->data();

@@ -54,18 +54,24 @@ public:
     /// Columns of the 2-D view: product of all dims after the first (n for 1-D, 1 for 0-D).
     int64_t cols() const;
 
-    /// Checks shape, strides and offset against the storage size, without
-    /// loading anything. Returns an empty string when valid, else the problem.
+    /// Checks shape, strides and offset against the storage size (or, for an encoded
+    /// tensor, asks its encoding), without loading anything. Returns an empty string
+    /// when valid, else the problem (the tensor's problem, if it has one).
     QString validate() const;
+    /// Checks shape, strides and offset against a storage of \a storageElements
+    /// elements: every element the view reaches must lie inside it.
+    QString validateReach(int64_t storageElements) const;
     /// Loads the storage if needed (checked against validate()).
     bool load(QString* error) const;
     /// Storage element index of logical flat index \a i (C order over shape).
     int64_t storageIndex(int64_t i) const;
-    /// Value at logical flat index \a i; requires load().
+    /// Value at logical flat index \a i; requires load(). Decoded for an encoded tensor.
     double at(int64_t i) const;
-    /// All values as a rows() x cols() float matrix; loads the storage.
+    /// All values as a rows() x cols() float matrix; loads the storage (an encoded
+    /// tensor is decoded instead). Fails with the problem of a tensor that has one.
     bool values(MatrixF* out, QString* error) const;
-    /// Values in double precision in C order; loads the storage.
+    /// Values in double precision in C order; loads the storage (an encoded tensor is
+    /// decoded instead). Fails with the problem of a tensor that has one.
     bool valuesDouble(std::vector<double>* out, QString* error) const;
 };
 

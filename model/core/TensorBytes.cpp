@@ -4,9 +4,11 @@
 
 #include <QFile>
 #include <QFileDevice>
+#include <algorithm>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
+#include <vector>
 
 namespace ws {
 
@@ -75,6 +77,23 @@ bool copyFileRange(const QString& path, qint64 offset, qint64 size, QIODevice* o
 }
 
 bool writeTensorBytes(const Tensor& t, QIODevice* out, QString* error) {
+    if (t.encoding) { // decoded values, in the dtype they decode to (float32)
+        const QString problem = t.validate();
+        if (!problem.isEmpty()) {
+            *error = problem;
+            return false;
+        }
+        constexpr int64_t kBlock = int64_t(1) << 20;
+        std::vector<float> buf;
+        for (int64_t first = 0, n = t.numel(); first < n; first += kBlock) {
+            const int64_t count = std::min(kBlock, n - first);
+            buf.resize(size_t(count));
+            if (!t.encoding->decode(t, first, count, buf.data(), error) ||
+                !writeAll(out, reinterpret_cast<const char*>(buf.data()), count * 4, t.name, error))
+                return false;
+        }
+        return true;
+    }
     const bool wasLoaded = t.storage && t.storage->isLoaded();
     if (!t.load(error)) return false;
     const int es = dtypeSize(t.dtype);
