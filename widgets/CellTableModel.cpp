@@ -15,7 +15,8 @@ namespace ws {
 namespace {
 
 bool isEditable(DType d) {
-    return d != DType::Float8E4M3 && d != DType::Float8E5M2 && d != DType::Complex64;
+    return d != DType::Float8E4M3 && d != DType::Float8E5M2 && d != DType::Complex64 &&
+           d != DType::Complex128;
 }
 
 // Inclusive range of an integer dtype, as doubles (exact powers of two at the ends).
@@ -80,7 +81,7 @@ bool CellTableModel::parseCellValue(const QString& text, DType dtype, double* va
             *error = tr("%1 does not fit bool (use 0, 1, true or false)").arg(t);
             return false;
         }
-    } else if (!isFloatingPoint(dtype) && dtype != DType::Complex64) {
+    } else if (!isFloatingPoint(dtype)) {
         double lo = 0, hi = 0;
         integerRange(dtype, &lo, &hi);
         const bool exclusiveTop = dtype == DType::Int64 || dtype == DType::UInt64;
@@ -192,7 +193,8 @@ bool CellTableModel::setData(const QModelIndex& index, const QVariant& value, in
 Qt::ItemFlags CellTableModel::flags(const QModelIndex& index) const {
     Qt::ItemFlags f = QAbstractTableModel::flags(index);
     const Tensor* t = tensor();
-    if (index.isValid() && t && isEditable(t->dtype)) f |= Qt::ItemIsEditable;
+    if (index.isValid() && t && !t->encoding && t->problem.isEmpty() && isEditable(t->dtype))
+        f |= Qt::ItemIsEditable;
     return f;
 }
 

@@ -122,6 +122,9 @@ int runEdit(const QStringList& argList) {
         }
         const TensorPtr& t = r.tensor;
         const Region& region = r.region;
+        const QString refusal = Document::editRefusal(*t);
+        if (!refusal.isEmpty())
+            return fail(BadInput, QStringLiteral("%1: '%2': %3").arg(input, text, refusal));
         if (!t->load(&error)) return fail(BadInput, error);
         const Range before = regionRange(*t, region);
         if (!doc.edit(r.expr.tensorName, region, r.expr.op, &error))
@@ -131,7 +134,7 @@ int runEdit(const QStringList& argList) {
                       .arg(text)
                       .arg(region.numel())
                       .arg(t->numel())
-                      .arg(t->name, t->shapeString(), dtypeName(t->dtype), num(before.min),
+                      .arg(t->name, t->shapeString(), t->typeName(), num(before.min),
                            num(before.max), num(after.min), num(after.max));
     }
     if (dryRun) {

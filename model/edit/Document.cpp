@@ -42,10 +42,9 @@ bool Document::edit(int tensorIndex, const Region& region, const EditOperation& 
         return false;
     }
     const Tensor& t = *m_file->tensors[size_t(tensorIndex)];
-    if (t.dtype == DType::Float8E4M3 || t.dtype == DType::Float8E5M2 ||
-        t.dtype == DType::Complex64) {
-        *error = QStringLiteral("%1: tensor %2 of type %3 cannot be edited")
-                     .arg(m_file->path, t.name, dtypeName(t.dtype));
+    const QString refusal = editRefusal(t);
+    if (!refusal.isEmpty()) {
+        *error = QStringLiteral("%1: %2").arg(m_file->path, refusal);
         return false;
     }
     if (!region.fitsIn(t)) {
@@ -63,6 +62,18 @@ bool Document::edit(int tensorIndex, const Region& region, const EditOperation& 
     m_stack.push(cmd); // runs redo(); may merge and delete cmd
     enforceBudget();
     return true;
+}
+
+QString Document::editRefusal(const Tensor& t) {
+    if (!t.problem.isEmpty())
+        return QStringLiteral("tensor %1 cannot be edited: %2").arg(t.name, t.problem);
+    if (t.encoding)
+        return QStringLiteral("tensor %1: %2").arg(t.name, t.encoding->readOnlyReason());
+    if (t.dtype == DType::Float8E4M3 || t.dtype == DType::Float8E5M2 ||
+        t.dtype == DType::Complex64 || t.dtype == DType::Complex128)
+        return QStringLiteral("tensor %1 of type %2 cannot be edited")
+            .arg(t.name, dtypeName(t.dtype));
+    return QString();
 }
 
 int64_t Document::fanIn(int tensorIndex) const {
@@ -246,6 +257,8 @@ void Document::rebindAfterSave(const WeightFile& saved) {
         if (fresh && fresh->storage)
             t->storage->rebind(fresh->storage->loader(), fresh->storage->fileOffset(),
                                fresh->storage->filePath());
+        // an encoding may read storages of its own (sparse components): take the new one
+        if (fresh && fresh->encoding && t->encoding) t->encoding = fresh->encoding;
     }
 }
 

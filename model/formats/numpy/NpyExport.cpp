@@ -5,8 +5,10 @@
 
 #include <QSaveFile>
 #include <QStringList>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace ws {
 
@@ -72,10 +74,24 @@ bool finish(QSaveFile& file, const QString& path, QString* error) {
 
 bool loadTensor(const Tensor& t, const QString& path, QString* error) {
     QString problem;
-    if (t.load(&problem)) return true;
+    if (t.encoding ? (problem = t.validate()).isEmpty() : t.load(&problem)) return true;
     if (error)
         *error = QStringLiteral("%1: cannot export tensor %2: %3").arg(path, t.name, problem);
     return false;
+}
+
+// Calls f(values, n) with an encoded tensor's decoded values in C order, a block at a time.
+template <typename F> bool forDecoded(const Tensor& t, QString* error, F f) {
+    constexpr int64_t kBlock = int64_t(1) << 20;
+    std::vector<float> buf;
+    const int64_t n = t.numel();
+    for (int64_t first = 0; first < n; first += kBlock) {
+        const int64_t count = std::min(kBlock, n - first);
+        buf.resize(size_t(count));
+        if (!t.encoding->decode(t, first, count, buf.data(), error)) return false;
+        f(buf.data(), count);
+    }
+    return true;
 }
 
 // Appends text to a buffer and flushes it to the file in large blocks.
@@ -130,6 +146,12 @@ int formatElement(char* out, size_t cap, const char* p, DType t) {
         std::memcpy(&im, p + 4, 4);
         return std::snprintf(out, cap, "%.9g%+.9gj", double(re), double(im));
     }
+    case DType::Complex128: {
+        double re, im;
+        std::memcpy(&re, p, 8);
+        std::memcpy(&im, p + 8, 8);
+        return std::snprintf(out, cap, "%.17g%+.17gj", re, im);
+    }
     default:
         return std::snprintf(out, cap, "%.9g", double(float(readElement(p, t))));
     }
@@ -168,6 +190,8 @@ QString npyDescr(DType t) {
         return QStringLiteral("<u8");
     case DType::Complex64:
         return QStringLiteral("<c8");
+    case DType::Complex128:
+        return QStringLiteral("<c16");
     }
     return QStringLiteral("<f4");
 }
@@ -179,10 +203,21 @@ bool writeNpy(const Tensor& t, const QString& path, QString* error) {
     ChunkWriter out(file);
     const QByteArray header = npyHeader(t);
     out.append(header.constData(), header.size());
-    const char* src = t.storage->data();
+    const char* src = t.encoding ? nullptr : t.storage->data();
     const int es = dtypeSize(t.dtype);
     const DType type = t.dtype;
-    if (widensToFloat(type)) {
+    QString problem;
+    if (t.encoding) { // decoded: float32
+        if (!forDecoded(t, &problem, [&](const float* v, int64_t n) {
+                out.append(reinterpret_cast<const char*>(v), n * 4);
+            })) {
+            file.cancelWriting();
+            if (error)
+                *error =
+                    QStringLiteral("%1: cannot export tensor %2: %3").arg(path, t.name, problem);
+            return false;
+        }
+    } else if (widensToFloat(type)) {
         walk(t, [&](int64_t s) {
             const float v = float(readElement(src + s * es, type));
             out.append(reinterpret_cast<const char*>(&v), 4);
@@ -210,12 +245,38 @@ bool writeCsv(const Tensor& t, const QString& path, QString* error) {
     QSaveFile file(path);
     if (!openTarget(file, path, error)) return false;
     ChunkWriter out(file);
-    const char* src = t.storage->data();
     const int es = dtypeSize(t.dtype);
     const int64_t cols = t.cols();
     const int64_t n = t.numel();
     int64_t i = 0;
     char buf[96];
+    if (t.encoding) {
+        QString problem;
+        const bool ok = forDecoded(t, &problem, [&](const float* v, int64_t count) {
+            for (int64_t k = 0; k < count; ++k) {
+                const int len = std::snprintf(buf, sizeof buf, "%.9g", double(v[k]));
+                out.append(buf, std::min<int>(len, int(sizeof buf) - 1));
+                ++i;
+                const char sep = (cols > 0 && i % cols == 0) || i == n ? '\n' : ',';
+                out.append(&sep, 1);
+            }
+        });
+        if (!ok) {
+            file.cancelWriting();
+            if (error)
+                *error =
+                    QStringLiteral("%1: cannot export tensor %2: %3").arg(path, t.name, problem);
+            return false;
+        }
+        if (!out.flush()) {
+            file.cancelWriting();
+            if (error)
+                *error = QStringLiteral("%1: cannot write: %2").arg(path, file.errorString());
+            return false;
+        }
+        return finish(file, path, error);
+    }
+    const char* src = t.storage->data();
     walk(t, [&](int64_t s) {
         int len = formatElement(buf, sizeof buf, src + s * es, t.dtype);
         out.append(buf, std::min<int>(len, int(sizeof buf) - 1));
