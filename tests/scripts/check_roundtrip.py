@@ -35,6 +35,10 @@ DT = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64":
 NP_ONLY = {"U16": "<u2", "U32": "<u4", "U64": "<u8", "F8_E4M3": "u1", "F8_E5M2": "u1"}
 
 
+class Flat(dict):
+    """Tensors by the names a file gives them (safetensors): flatten() keeps them."""
+
+
 def load_safetensors(path):
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
@@ -53,7 +57,7 @@ def load_safetensors(path):
         t = torch.frombuffer(bytearray(data[b:en]), dtype=DT[e["dtype"]]) if en > b else \
             torch.empty(0, dtype=DT[e["dtype"]])
         out[name] = t.reshape(e["shape"])
-    return out, header.get("__metadata__"), list(k for k in header if k != "__metadata__")
+    return Flat(out), header.get("__metadata__"), list(k for k in header if k != "__metadata__")
 
 
 def is_safetensors(path):
@@ -123,6 +127,8 @@ def flatten(obj, prefix="", out=None):
             for i, v in enumerate(o):
                 walk(v, _join(plain, str(i), False), _join(quoted, str(i), False))
 
+    if isinstance(obj, Flat):
+        return dict(obj)
     walk(obj, prefix, prefix)
     counts = collections.Counter(p for p, _, _ in found)
     out = {} if out is None else out

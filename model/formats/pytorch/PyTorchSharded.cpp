@@ -5,6 +5,7 @@
 #include "PyTorchWriter.h"
 #include "PyTorchZip.h"
 #include "ShardIndex.h"
+#include "TensorBytes.h"
 
 #include <QDir>
 #include <QFile>
@@ -129,6 +130,13 @@ bool saveShardedPyTorch(const WeightFile& file, const PyTorchShardedState& state
         }
         if (inPlace && !edited) continue; // untouched shards stay as they are
         const QString name = targetDir.filePath(sourceDir.relativeFilePath(shard.path));
+        if (!edited) { // copied into another folder byte for byte
+            const QString from = shard.path;
+            files.push_back({name, [from](QIODevice* out, QString* err) {
+                                 return copyFileRange(from, 0, QFileInfo(from).size(), out, err);
+                             }});
+            continue;
+        }
         files.push_back(
             {name, [part](QIODevice* out, QString* err) { return writePyTorch(*part, out, err); }});
     }

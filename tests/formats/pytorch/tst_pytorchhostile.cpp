@@ -199,6 +199,12 @@ class TestPyTorchHostile : public QObject {
         while (it.hasNext())
             out << it.next();
         out.sort();
+        // the real-world shapes: quantized, sparse, complex, TorchScript, protocol 5
+        for (const char* rel :
+             {"quantized/quantized.pt", "quantized/quantized_legacy.pt", "sparse/sparse.pt",
+              "sparse/sparse_legacy.pt", "complex/complex_legacy.pt", "torchscript/traced.pt",
+              "legacy/legacy_protocol5.pt"})
+            out << wstest::fixture(QStringLiteral("realworld/") + QLatin1String(rel));
         return out;
     }
 
@@ -506,8 +512,9 @@ private Q_SLOTS:
     // have, garbage instead of deflate, a stored record naming parameters) still open;
     // the lying records are only not believed, and a save copies them as they are.
     void torchScriptRecordsThatLie() {
-        const QByteArray pkl = QByteArray("\x80\x02c__torch__.m\nNet\n)\x81}(") + str("w") +
-                               rebuildV2("FloatStorage", "0", 4, {4}, {1}) + str("b") +
+        const QByteArray pkl = QByteArray("\x80\x02"
+                                          "c__torch__.m\nNet\n)\x81}(") +
+                               str("w") + rebuildV2("FloatStorage", "0", 4, {4}, {1}) + str("b") +
                                rebuildV2("FloatStorage", "1", 2, {2}, {1}) + "ub.";
         const QByteArray code = "class Net(Module):\n  __parameters__ = [\"w\", ]\n";
         const QByteArray zip =
