@@ -201,7 +201,12 @@ QString infoText(const WeightFile& file, const LayerNode& root,
     }
     QStringList encoded, damaged;
     for (const auto& t : file.tensors) {
-        if (!t->problem.isEmpty()) damaged << QStringLiteral("  %1: %2").arg(t->name, t->problem);
+        if (!t->problem.isEmpty()) {
+            QString why = t->problem;
+            const QString own = QStringLiteral("tensor %1: ").arg(t->name);
+            if (why.startsWith(own)) why = why.mid(own.size());
+            damaged << QStringLiteral("  %1: %2").arg(t->name, why);
+        }
         if (t->encoding)
             encoded << QStringLiteral("  %1: %2, %3")
                            .arg(t->name, t->typeName(), t->encoding->description());

@@ -267,4 +267,25 @@ bool Tensor::valuesDouble(std::vector<double>* out, QString* error) const {
     return true;
 }
 
+TensorPtr decodedTensor(const Tensor& t) {
+    auto out = std::make_shared<Tensor>();
+    out->name = t.name;
+    out->dtype = DType::Float32;
+    out->isParameter = t.isParameter;
+    out->inputMajor = t.inputMajor;
+    out->problem = t.problem;
+    out->setContiguousShape(t.shape);
+    const int64_t n = t.numel();
+    auto source = std::make_shared<Tensor>(t);
+    out->storage = Storage::fromLoader(
+        [source, n](QByteArray& bytes, QString* error) {
+            const QString problem = source->validate();
+            if (!problem.isEmpty()) return failWith(problem, error);
+            bytes.resize(qsizetype(n * 4));
+            return decodeAll(*source, reinterpret_cast<float*>(bytes.data()), error);
+        },
+        (t.problem.isEmpty() && n <= kMaxElements ? n : 0) * 4, t.name);
+    return out;
+}
+
 } // namespace ws

@@ -77,6 +77,11 @@ public:
 
 using TensorPtr = std::shared_ptr<Tensor>;
 
+/// A plain tensor holding what the encoded tensor \a t shows: same name and shape,
+/// dtype float32, C-contiguous, its storage decoding \a t when first read. For
+/// writers that know nothing of encodings (conversions to other formats).
+TensorPtr decodedTensor(const Tensor& t);
+
 /// Largest element count we accept for one tensor (guards absurd shapes).
 constexpr int64_t kMaxElements = int64_t(1) << 40;
 

@@ -229,8 +229,14 @@ bool Document::save(const QString& path, QString* error, const FileFormat* forma
                      .arg(changed);
         return false;
     }
+    if (format != own) { // a converted copy; the document is unchanged
+        // other formats get encoded tensors (quantized, sparse) as the values they show
+        WeightFile plain = *m_file;
+        for (TensorPtr& t : plain.tensors)
+            if (t->encoding) t = decodedTensor(*t);
+        return format->save(plain, path, error);
+    }
     if (!format->save(*m_file, path, error)) return false;
-    if (format != own) return true; // a converted copy; the document is unchanged
     QString reopenError;
     auto reread = format->read(path, &reopenError);
     if (!reread) {

@@ -125,10 +125,11 @@ private Q_SLOTS:
         QTemporaryDir dir;
         const QString in = rw(QStringLiteral("quantized/quantized.pt"));
         const Result info = ws({"info", in});
-        QVERIFY2(info.out.contains(QLatin1String("qint8")) &&
-                     info.out.contains(QLatin1String("scale 0.05")) &&
-                     info.out.contains(QLatin1String("per-channel (axis 1)")),
-                 qPrintable(info.out));
+        QVERIFY2(
+            info.out.contains(QLatin1String("qint8")) &&
+                info.out.contains(QLatin1String("qint8, per-tensor: scale 0.05, zero point -3")) &&
+                info.out.contains(QLatin1String("per-channel (axis 1)")),
+            qPrintable(info.out));
         const QJsonArray tensors = infoJson(in).value(QStringLiteral("tensors")).toArray();
         QCOMPARE(tensors[1].toObject().value(QStringLiteral("dtype")).toString(),
                  QStringLiteral("quint8"));
@@ -149,6 +150,22 @@ private Q_SLOTS:
         r = ws({"edit", in, "-o", out, "dense[0, 0] = 3"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QCOMPARE(script("check_roundtrip.py", {in, out, "dense[0, 0] = 3"}), QStringLiteral("OK"));
+        // converted to safetensors: the dequantized values, float32
+        const QString st = dir.filePath(QStringLiteral("q.safetensors"));
+        r = ws({"edit", in, "-o", st, "dense[0, 0] = 3"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QCOMPARE(py(QStringLiteral("import sys, torch\n"
+                                   "sys.path.insert(0, r'%1')\n"
+                                   "from check_roundtrip import load_safetensors\n"
+                                   "got = load_safetensors(r'%2')[0]\n"
+                                   "src = torch.load(r'%3')\n"
+                                   "src['dense'][0, 0] = 3\n"
+                                   "want = {k: v.dequantize() if v.is_quantized else v "
+                                   "for k, v in src.items()}\n"
+                                   "print(list(got) == list(want) and all(torch.equal(got[k], "
+                                   "want[k]) for k in want))")
+                        .arg(wstest::env("WS_SCRIPTS"), st, in)),
+                 QStringLiteral("True"));
         const QString legacy = rw(QStringLiteral("quantized/quantized_legacy.pt"));
         r = ws({"edit", legacy, "-o", out, "dense[0, 0] = 3"});
         QVERIFY2(r.code == 0, qPrintable(r.err));

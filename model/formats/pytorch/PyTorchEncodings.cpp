@@ -3,6 +3,7 @@
 #include "PyTorchEncodings.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstring>
 #include <numeric>
 
@@ -112,8 +113,10 @@ QString QuantizedEncoding::description() const {
         return QStringLiteral("per-channel (axis %1): %2 scales and zero points")
             .arg(m_axis)
             .arg(m_scales.size());
+    char buf[64]; // the shortest text that reads back as the scale, as Python prints it
+    const auto end = std::to_chars(buf, buf + sizeof buf, m_scale).ptr;
     return QStringLiteral("per-tensor: scale %1, zero point %2")
-        .arg(m_scale, 0, 'g', 17)
+        .arg(QString::fromLatin1(buf, int(end - buf)))
         .arg(m_zeroPoint);
 }
 

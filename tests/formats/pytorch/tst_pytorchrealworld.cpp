@@ -244,7 +244,8 @@ private Q_SLOTS:
                                            .arg(e.value(QStringLiteral("axis")).toInt())),
                          qPrintable(what));
             else
-                QVERIFY2(what.contains(QStringLiteral("zero point %1")
+                QVERIFY2(what.contains(QStringLiteral("scale %1, zero point %2")
+                                           .arg(e.value(QStringLiteral("scale")).toDouble())
                                            .arg(e.value(QStringLiteral("zero_point")).toInt())),
                          qPrintable(what));
             QVERIFY(!doc.edit(i, Region::whole(t), EditOperation::set(0), &err));
