@@ -1,9 +1,11 @@
 // Item model over the layer tree.
 #include "LayerTreeModel.h"
 
+#include <QApplication>
 #include <QFileInfo>
 #include <QFont>
 #include <QLocale>
+#include <QStyle>
 
 namespace ws {
 
@@ -166,7 +168,15 @@ QVariant LayerTreeModel::tensorData(const Item* item, int column, int role) cons
         bold.setBold(true);
         return bold;
     }
+    if (!t.problem.isEmpty()) { // listed, never shown: say why
+        if (role == Qt::ToolTipRole) return tr("%1\nCannot be read: %2").arg(t.name, t.problem);
+        if (role == Qt::DecorationRole && column == NameColumn)
+            return QApplication::style()->standardIcon(QStyle::SP_MessageBoxWarning);
+        if (role == Qt::DisplayRole && column == KindColumn) return tr("⚠ damaged");
+    }
     if (role == Qt::ToolTipRole && edited) return tr("%1 (edited)").arg(t.name);
+    if (role == Qt::ToolTipRole && t.encoding)
+        return tr("%1\n%2: %3").arg(t.name, t.typeName(), t.encoding->description());
     if (role == Qt::ToolTipRole) {
         if (!linked.isEmpty())
             return tr("%1\nShares storage with: %2").arg(t.name, linked.join(QLatin1String(", ")));
@@ -175,8 +185,7 @@ QVariant LayerTreeModel::tensorData(const Item* item, int column, int role) cons
     if (role != Qt::DisplayRole) return {};
     switch (column) {
     case NameColumn: {
-        const int dot = t.name.lastIndexOf(QLatin1Char('.'));
-        const QString shortName = dot < 0 ? t.name : t.name.mid(dot + 1);
+        const QString shortName = splitName(t.name, m_file->separator).last();
         return edited ? QStringLiteral("● ") + shortName : shortName;
     }
     case KindColumn:
@@ -184,7 +193,7 @@ QVariant LayerTreeModel::tensorData(const Item* item, int column, int role) cons
     case ShapeColumn:
         return t.shapeString();
     case DTypeColumn:
-        return dtypeName(t.dtype);
+        return t.typeName();
     case ParamsColumn:
         return formatCount(t.numel());
     default:

@@ -38,7 +38,7 @@ ScalarView::ScalarView(QWidget* parent) : QWidget(parent) {
 void ScalarView::setValue(double value, TensorPtr tensor) {
     const DType dtype = tensor ? tensor->dtype : DType::Float64;
     m_value->setText(formatValue(value, dtype));
-    m_caption->setText(tensor ? tr("%1   (0-D %2)").arg(tensor->name, dtypeName(tensor->dtype))
+    m_caption->setText(tensor ? tr("%1   (0-D %2)").arg(tensor->name, tensor->typeName())
                               : QString());
     fitFonts();
 }

@@ -80,7 +80,10 @@ void StatsPanel::showHeader(const WeightFile& file, const TensorPtr& tensor) {
     if (!tensor) return;
     m_name->setText(tensor->name);
     set(QStringLiteral("shape"), tensor->shapeString());
-    set(QStringLiteral("dtype"), dtypeName(tensor->dtype));
+    set(QStringLiteral("dtype"),
+        tensor->encoding
+            ? QStringLiteral("%1 (%2)").arg(tensor->typeName(), tensor->encoding->description())
+            : tensor->typeName());
     set(QStringLiteral("elements"), QLocale::c().toString(qlonglong(tensor->numel())));
     const QStringList linked = file.linkedTo(*tensor);
     set(QStringLiteral("linked"), linked.isEmpty() ? tr("none") : linked.join(QLatin1String(", ")));

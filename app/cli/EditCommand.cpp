@@ -137,6 +137,9 @@ int runEdit(const QStringList& argList) {
         }
         const TensorPtr& t = r.tensor;
         const Region& region = r.region;
+        const QString refusal = Document::editRefusal(*t);
+        if (!refusal.isEmpty())
+            return fail(BadInput, QStringLiteral("%1: '%2': %3").arg(input, text, refusal));
         if (!t->check(&error)) return fail(BadInput, error);
         const Range before = regionRange(*t, region);
         if (!doc.edit(r.expr.tensorName, region, r.expr.op, &error))

@@ -69,8 +69,8 @@ bool statsFor(const WeightFile& file, std::vector<TensorStats>* stats) {
     stats->resize(file.tensors.size());
     for (size_t i = 0; i < file.tensors.size(); ++i) {
         const Tensor& t = *file.tensors[i];
-        if (!t.problem.isEmpty()) continue; // unreadable: no statistics
         QString error;
+        if (!t.problem.isEmpty()) continue; // listed with its problem, no statistics
         if (!computeStats(t, &(*stats)[i], &error)) {
             fail(BadInput,
                  QStringLiteral("%1: cannot read tensor '%2': %3").arg(file.path, t.name, error));
@@ -96,13 +96,15 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
         const Tensor& t = *file.tensors[i];
         QString item = QStringLiteral("    {\"name\": %1, \"shape\": %2, \"dtype\": %3, "
                                       "\"numel\": %4")
-                           .arg(jsonString(t.name), shapeJson(t), jsonString(dtypeName(t.dtype)))
+                           .arg(jsonString(t.name), shapeJson(t), jsonString(t.typeName()))
                            .arg(t.numel());
+        if (t.encoding)
+            item += QStringLiteral(", \"encoding\": %1").arg(jsonString(t.encoding->description()));
         if (!t.problem.isEmpty())
             item += QStringLiteral(", \"problem\": %1").arg(jsonString(t.problem));
         if (stats) {
             const TensorStats& s = (*stats)[i];
-            const bool none = s.count == 0;
+            const bool none = s.count == 0 || !t.problem.isEmpty();
             item += QStringLiteral(", \"min\": %1, \"max\": %2, \"mean\": %3, \"std\": %4")
                         .arg(none ? QStringLiteral("null") : jsonNumber(s.min),
                              none ? QStringLiteral("null") : jsonNumber(s.max),
@@ -185,10 +187,10 @@ QString infoText(const WeightFile& file, const LayerNode& root,
         const Tensor& t = *file.tensors[i];
         QString line = pad(t.name, nameWidth) + QLatin1String("  ") +
                        pad(t.shapeString(), shapeWidth) + QLatin1String("  ") +
-                       pad(dtypeName(t.dtype), 13) + QLatin1String("  ") +
+                       pad(t.typeName(), 13) + QLatin1String("  ") +
                        pad(QString::number(t.numel()), 12);
         if (!t.problem.isEmpty()) {
-            line += QStringLiteral(" (unreadable: %1)").arg(t.problem);
+            line += QLatin1String("  (damaged: see below)");
         } else if (stats) {
             const TensorStats& s = (*stats)[i];
             line += QLatin1String("  ") + pad(statText(s.min), 12) + QLatin1Char(' ') +
@@ -197,6 +199,24 @@ QString infoText(const WeightFile& file, const LayerNode& root,
         }
         o += line.trimmed() + QLatin1Char('\n');
     }
+    QStringList encoded, damaged;
+    for (const auto& t : file.tensors) {
+        if (!t->problem.isEmpty()) {
+            QString why = t->problem;
+            const QString own = QStringLiteral("tensor %1: ").arg(t->name);
+            if (why.startsWith(own)) why = why.mid(own.size());
+            damaged << QStringLiteral("  %1: %2").arg(t->name, why);
+        }
+        if (t->encoding)
+            encoded << QStringLiteral("  %1: %2, %3")
+                           .arg(t->name, t->typeName(), t->encoding->description());
+    }
+    if (!encoded.isEmpty())
+        o += QStringLiteral("\nEncoded (shown decoded, read-only):\n") +
+             encoded.join(QLatin1Char('\n')) + QLatin1Char('\n');
+    if (!damaged.isEmpty())
+        o += QStringLiteral("\nDamaged (listed, not readable; saved as they are):\n") +
+             damaged.join(QLatin1Char('\n')) + QLatin1Char('\n');
     o += QStringLiteral("\nLayers:\n");
     printTree(root, 0, &o);
     return o;
@@ -212,9 +232,9 @@ QString infoHelp() {
         "Options:\n"
         "  --json     print one JSON document: {\"format\", \"metadata\", \"tensors\": "
         "[{\"name\",\n"
-        "             \"shape\", \"dtype\", \"numel\", \"problem\" when unreadable}], "
-        "\"layers\":\n"
-        "             [{\"path\", \"kind\", \"tensors\"}]}\n"
+        "             \"shape\", \"dtype\", \"numel\"}], \"layers\": [{\"path\", \"kind\", "
+        "\"tensors\"}]}\n"
+        "             (a tensor stored encoded adds \"encoding\", an unreadable one \"problem\")\n"
         "  --stats    add min, max, mean and std of every tensor (reads all values;\n"
         "             NaN and infinity become null in JSON)\n"
         "  -h, --help show this help\n"

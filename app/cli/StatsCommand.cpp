@@ -172,7 +172,7 @@ int runStats(const QStringList& args) {
         for (int64_t d : t->shape)
             shape.append(double(d));
         o[QStringLiteral("shape")] = shape;
-        o[QStringLiteral("dtype")] = dtypeName(t->dtype);
+        o[QStringLiteral("dtype")] = t->typeName();
         o[QStringLiteral("count")] = double(s.count);
         o[QStringLiteral("min")] = number(s.min);
         o[QStringLiteral("max")] = number(s.max);
@@ -207,7 +207,7 @@ int runStats(const QStringList& args) {
 
     QString o;
     o += QStringLiteral("tensor         %1\n").arg(r.tensor);
-    o += QStringLiteral("shape          %1 %2\n").arg(t->shapeString(), dtypeName(t->dtype));
+    o += QStringLiteral("shape          %1 %2\n").arg(t->shapeString(), t->typeName());
     o += QStringLiteral("count          %1\n").arg(s.count);
     o += QStringLiteral("min            %1\nmax            %2\n").arg(text(s.min), text(s.max));
     o += QStringLiteral("mean           %1\nstd            %2\n").arg(text(s.mean), text(s.std));

@@ -95,6 +95,8 @@ std::optional<DType> dtypeFromName(const QString& name) {
     if (n == QLatin1String("long")) return DType::Int64;
     if (n == QLatin1String("int")) return DType::Int32;
     if (n == QLatin1String("short")) return DType::Int16;
+    if (n == QLatin1String("cfloat")) return DType::Complex64;
+    if (n == QLatin1String("cdouble")) return DType::Complex128;
     return std::nullopt;
 }
 

@@ -28,8 +28,7 @@ LayerNode* childOrNew(LayerNode* node, const QString& name, QChar sep) {
 
 // The parameter's role from its leaf name: "weight"/"kernel" (with Keras' ":0"), "bias".
 QString leafName(const QString& tensorName, QChar sep) {
-    const int at = tensorName.lastIndexOf(sep);
-    QString leaf = at < 0 ? tensorName : tensorName.mid(at + 1);
+    QString leaf = splitName(tensorName, sep).last();
     const int colon = leaf.lastIndexOf(QLatin1Char(':'));
     if (colon > 0) leaf.truncate(colon);
     return leaf;
@@ -143,7 +142,41 @@ void assignKinds(LayerNode* node, const WeightFile& file,
         assignKinds(c.get(), file, modules);
 }
 
+// End of the bracketed key that opens at \a open ("[3]", "['a.b']"): the index of its
+// ']', or -1 when it does not close.
+int closingBracket(const QString& s, int open) {
+    const int n = int(s.size());
+    if (open + 1 < n && (s[open + 1] == QLatin1Char('\'') || s[open + 1] == QLatin1Char('"'))) {
+        const QChar q = s[open + 1];
+        for (int i = open + 2; i < n; ++i) {
+            if (s[i] == QLatin1Char('\\')) {
+                ++i;
+            } else if (s[i] == q) {
+                return i + 1 < n && s[i + 1] == QLatin1Char(']') ? i + 1 : -1;
+            }
+        }
+        return -1;
+    }
+    return int(s.indexOf(QLatin1Char(']'), open + 1));
+}
+
 } // namespace
+
+QStringList splitName(const QString& name, QChar sep) {
+    QStringList parts;
+    int start = 0;
+    for (int i = 0; i < int(name.size()); ++i) {
+        if (name[i] == QLatin1Char('[')) {
+            const int close = closingBracket(name, i);
+            if (close > i) i = close;
+        } else if (name[i] == sep) {
+            parts << name.mid(start, i - start);
+            start = i + 1;
+        }
+    }
+    parts << name.mid(start);
+    return parts;
+}
 
 std::unique_ptr<LayerNode> buildLayerTree(const WeightFile& file) {
     auto root = std::make_unique<LayerNode>();
@@ -153,12 +186,12 @@ std::unique_ptr<LayerNode> buildLayerTree(const WeightFile& file) {
         modules.insert(m.path, &m);
         if (m.path.isEmpty()) continue;
         LayerNode* node = root.get();
-        for (const QString& part : m.path.split(file.separator))
+        for (const QString& part : splitName(m.path, file.separator))
             node = childOrNew(node, part, file.separator);
     }
     for (size_t i = 0; i < file.tensors.size(); ++i) {
         const QString& name = file.tensors[i]->name;
-        QStringList parts = name.split(file.separator);
+        QStringList parts = splitName(name, file.separator);
         parts.removeLast();
         LayerNode* node = root.get();
         for (const QString& part : parts)

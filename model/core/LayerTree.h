@@ -5,6 +5,7 @@
 #include "WeightFile.h"
 
 #include <QString>
+#include <QStringList>
 #include <memory>
 #include <vector>
 
@@ -24,6 +25,12 @@ struct LayerNode {
     /// Leaf name of tensor \a i within this node ("weight").
     const LayerNode* child(const QString& name) const;
 };
+
+/// Splits a tensor or module name into tree components at \a sep, keeping a bracketed
+/// key with what precedes it: "optimizer.state[3].exp_avg" -> optimizer, state[3],
+/// exp_avg; "['a.b'].c" -> ['a.b'], c (a quoted key may hold \a sep, brackets and
+/// backslash-escaped quotes). A '[' without its ']' is plain text.
+QStringList splitName(const QString& name, QChar sep);
 
 /// Builds the tree for \a file. Module class names from a whole-module pickle win
 /// over inference.

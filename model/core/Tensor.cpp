@@ -64,6 +64,19 @@ int64_t Tensor::cols() const {
 }
 
 QString Tensor::validate() const {
+    if (!storage) return QStringLiteral("tensor %1: no storage").arg(name);
+    if (encoding) {
+        if (strides.size() != shape.size())
+            return QStringLiteral("tensor %1: %2 dimensions but %3 strides")
+                .arg(name)
+                .arg(shape.size())
+                .arg(strides.size());
+        return encoding->validate(*this);
+    }
+    return validateReach(storage->byteSize() / dtypeSize(dtype));
+}
+
+QString Tensor::validateReach(int64_t storageElements) const {
     if (strides.size() != shape.size())
         return QStringLiteral("tensor %1: %2 dimensions but %3 strides")
             .arg(name)
@@ -74,11 +87,8 @@ QString Tensor::validate() const {
     int64_t n = numel();
     if (n > kMaxElements)
         return QStringLiteral("tensor %1: absurd shape %2").arg(name, shapeString());
-    if (!storage) return QStringLiteral("tensor %1: no storage").arg(name);
-    if (encoding) return encoding->validate(*this);
     if (storageOffset < 0) return QStringLiteral("tensor %1: negative storage offset").arg(name);
     if (n == 0) return QString();
-    const int64_t storageElements = storage->byteSize() / dtypeSize(dtype);
     // Highest element the view reaches; overflow-safe because every dim <= 2^40.
     int64_t reach = storageOffset;
     if (reach >= storageElements) // also covers 0-D tensors, which have no dims to loop over
@@ -310,6 +320,26 @@ bool Tensor::valuesDouble(std::vector<double>* out, QString* error) const {
     }
     out->resize(size_t(numel()));
     return readDoubles(0, numel(), out->data(), error);
+}
+
+TensorPtr decodedTensor(const Tensor& t) {
+    auto out = std::make_shared<Tensor>();
+    out->name = t.name;
+    out->dtype = DType::Float32;
+    out->isParameter = t.isParameter;
+    out->inputMajor = t.inputMajor;
+    out->problem = t.problem;
+    out->setContiguousShape(t.shape);
+    const int64_t n = t.numel();
+    auto source = std::make_shared<Tensor>(t);
+    out->storage = Storage::fromLoader(
+        [source, n](QByteArray& bytes, QString* error) {
+            if (!source->check(error)) return false;
+            bytes.resize(qsizetype(n * 4));
+            return source->readFloats(0, n, reinterpret_cast<float*>(bytes.data()), error);
+        },
+        (t.problem.isEmpty() && n <= kMaxElements ? n : 0) * 4, t.name);
+    return out;
 }
 
 } // namespace ws

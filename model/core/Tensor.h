@@ -57,6 +57,9 @@ public:
     /// Checks shape, strides and offset against the storage size (or the encoding),
     /// without reading anything. Returns an empty string when valid, else the problem.
     QString validate() const;
+    /// Checks shape, strides and offset against a storage of \a storageElements
+    /// elements: every element the view reaches must lie inside it.
+    QString validateReach(int64_t storageElements) const;
     /// validate(), then checks that the storage's bytes can be read (the record lies
     /// in the file; a loader succeeds) and that problem is empty.
     bool check(QString* error) const;
@@ -84,6 +87,11 @@ public:
 };
 
 using TensorPtr = std::shared_ptr<Tensor>;
+
+/// A plain tensor holding what the encoded tensor \a t shows: same name and shape,
+/// dtype float32, C-contiguous, its storage decoding \a t when first read. For
+/// writers that know nothing of encodings (conversions to other formats).
+TensorPtr decodedTensor(const Tensor& t);
 
 /// Largest element count we accept for one tensor (guards absurd shapes).
 constexpr int64_t kMaxElements = int64_t(1) << 40;

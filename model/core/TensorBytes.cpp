@@ -97,12 +97,19 @@ bool writeStorageBytes(const Storage& s, QIODevice* out, QString* error) {
 }
 
 bool writeTensorBytes(const Tensor& t, QIODevice* out, QString* error) {
-    if (t.encoding) {
-        *error = QStringLiteral("tensor %1 is stored as %2, which this format cannot hold")
-                     .arg(t.name, t.typeName());
-        return false;
-    }
     if (!t.check(error)) return false;
+    if (t.encoding) { // decoded values, in the dtype they decode to (float32)
+        constexpr int64_t kBlock = int64_t(1) << 20;
+        std::vector<float> buf;
+        for (int64_t first = 0, n = t.numel(); first < n; first += kBlock) {
+            const int64_t count = std::min(kBlock, n - first);
+            buf.resize(size_t(count));
+            if (!t.readFloats(first, count, buf.data(), error) ||
+                !writeAll(out, reinterpret_cast<const char*>(buf.data()), count * 4, t.name, error))
+                return false;
+        }
+        return true;
+    }
     const int64_t es = dtypeSize(t.dtype), n = t.numel();
     // Pieces of a few MB: a view is gathered, edits come through the overlay.
     const int64_t piece = std::max<int64_t>(1, (int64_t(8) << 20) / es);

@@ -44,14 +44,9 @@ bool Document::edit(int tensorIndex, const Region& region, const EditOperation& 
         return false;
     }
     const Tensor& t = *m_file->tensors[size_t(tensorIndex)];
-    if (!t.problem.isEmpty()) {
-        *error = QStringLiteral("%1: tensor %2 cannot be edited: %3")
-                     .arg(m_file->path, t.name, t.problem);
-        return false;
-    }
-    if (t.encoding && t.encoding->unitElements() <= 0) {
-        *error = QStringLiteral("%1: tensor %2: %3")
-                     .arg(m_file->path, t.name, t.encoding->readOnlyReason());
+    const QString refusal = editRefusal(t);
+    if (!refusal.isEmpty()) {
+        *error = QStringLiteral("%1: %2").arg(m_file->path, refusal);
         return false;
     }
     if (!region.fitsIn(t)) {
@@ -82,6 +77,14 @@ bool Document::edit(int tensorIndex, const Region& region, const EditOperation& 
     m_stack.push(cmd); // announces it; may merge and delete cmd
     enforceBudget();
     return true;
+}
+
+QString Document::editRefusal(const Tensor& t) {
+    if (!t.problem.isEmpty())
+        return QStringLiteral("tensor %1 cannot be edited: %2").arg(t.name, t.problem);
+    if (t.encoding && t.encoding->unitElements() <= 0)
+        return QStringLiteral("tensor %1: %2").arg(t.name, t.encoding->readOnlyReason());
+    return QString();
 }
 
 int64_t Document::fanIn(int tensorIndex) const {
@@ -252,8 +255,14 @@ bool Document::save(const QString& path, QString* error, const FileFormat* forma
                      .arg(changed);
         return false;
     }
+    if (format != own) { // a converted copy; the document is unchanged
+        // other formats get encoded tensors (quantized, sparse) as the values they show
+        WeightFile plain = *m_file;
+        for (TensorPtr& t : plain.tensors)
+            if (t->encoding) t = decodedTensor(*t);
+        return format->save(plain, path, error);
+    }
     if (!format->save(*m_file, path, error)) return false;
-    if (format != own) return true; // a converted copy; the document is unchanged
     QString reopenError;
     auto reread = format->read(path, &reopenError);
     if (!reread) {
@@ -278,6 +287,8 @@ void Document::rebindAfterSave(const WeightFile& saved) {
     for (const auto& t : m_file->tensors) {
         TensorPtr fresh = saved.find(t->name);
         if (fresh && fresh->storage) t->storage->rebindTo(*fresh->storage);
+        // an encoding may read storages of its own (sparse components): take the new one
+        if (fresh && fresh->encoding && t->encoding) t->encoding = fresh->encoding;
     }
 }
 

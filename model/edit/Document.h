@@ -39,6 +39,8 @@ public:
     /// Convenience: edit by tensor name.
     bool edit(const QString& tensorName, const Region& region, const EditOperation& op,
               QString* error, int mergeKey = 0);
+    /// Why \a t cannot be edited (damaged, or encoded without a re-encoder), or empty.
+    static QString editRefusal(const Tensor& t);
     /// Re-initialises a whole tensor as nn.Linear.reset_parameters does.
     bool resetParameters(int tensorIndex, const Region& region, QString* error);
     /// fan_in of the layer that owns tensor \a index (weight: product of dims after

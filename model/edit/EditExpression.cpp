@@ -15,6 +15,7 @@ bool parseNumber(const QString& text, double* out) {
 
 bool parseEditExpression(const QString& text, EditExpression* out, QString* error) {
     out->text = text;
+    out->target.clear();
     const int eq = text.lastIndexOf(QLatin1Char('='));
     if (eq < 0) {
         *error =
@@ -44,6 +45,8 @@ bool parseEditExpression(const QString& text, EditExpression* out, QString* erro
     }
     out->op = EditOperation{kind, value, Scalar(0.0), 0};
     lhs = lhs.trimmed();
+    out->target = lhs;
+    out->tensorName = lhs;
     if (lhs.contains(QLatin1Char('[')) && !lhs.endsWith(QLatin1Char(']'))) {
         *error = QStringLiteral("malformed expression '%1': unclosed '['").arg(text);
         return false;

@@ -18,9 +18,16 @@ struct EditExpression {
     std::vector<IndexItem> index;
     EditOperation op;
     QString text; ///< the expression as given
+    /// Everything left of the operator, trimmed: a whole tensor name when the file has
+    /// a tensor named so exactly ("state[3].exp_avg", "['a.b']"), which wins over
+    /// reading a trailing "[...]" as an index. Set once the operator and value parsed.
+    QString target;
 };
 
-/// Parses \a text; false with \a error ("malformed expression ...") on failure.
+/// Parses \a text; false with \a error ("malformed expression ...") on failure. A
+/// trailing "[...]" is read as an index; when that (or an unbalanced bracket) fails,
+/// \a out->target is still set, for names that contain brackets (resolveEditExpression
+/// tries it as an exact name first).
 bool parseEditExpression(const QString& text, EditExpression* out, QString* error);
 /// Parses a number the way the user typed it, independent of the locale:
 /// "0.1", "-1e-3", "nan", "inf", "-inf", "True", "False".

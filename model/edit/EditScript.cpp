@@ -9,8 +9,20 @@ bool resolveEditExpression(const Document& doc, const QString& text, ResolvedEdi
         if (failedAt) *failedAt = stage;
         return false;
     };
-    if (!parseEditExpression(text, &out->expr, error)) return stop(EditStage::Parse);
-    out->tensor = doc.file().find(out->expr.tensorName);
+    QString parseError;
+    const bool parsed = parseEditExpression(text, &out->expr, &parseError);
+    // A tensor named exactly as written wins over reading "[...]" as an index.
+    const TensorPtr exact =
+        out->expr.target.isEmpty() ? nullptr : doc.file().find(out->expr.target);
+    if (exact) {
+        out->expr.tensorName = out->expr.target;
+        out->expr.indexed = false;
+        out->expr.index.clear();
+    } else if (!parsed) {
+        *error = parseError;
+        return stop(EditStage::Parse);
+    }
+    out->tensor = exact ? exact : doc.file().find(out->expr.tensorName);
     if (!out->tensor) {
         *error =
             QStringLiteral("%1: unknown tensor '%2'").arg(doc.file().path, out->expr.tensorName);

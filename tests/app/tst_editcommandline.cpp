@@ -54,7 +54,7 @@ void TestEditCommandLine::editsMatchTorch_data() {
                                         "0.weight *= 0.9",        "0.weight[3, -1] = -1.25",
                                         "2.weight[:, 0] -= 1",    "0.bias /= 3"};
     QTest::newRow("checkpoint") << "pytorch/checkpoint.tar"
-                                << QStringList{"optimizer_state_dict.state.1.exp_avg[2:] = 0",
+                                << QStringList{"optimizer_state_dict.state[1].exp_avg[2:] = 0",
                                                "history.1 = 7"};
     QTest::newRow("dtypes") << "pytorch/dtypes.pt"
                             << QStringList{"f16[:, 1:] = 0.3", "bf16 -= 0.7", "i16 *= 3"};

@@ -76,7 +76,7 @@ void TestHdf5CommandLine::infoListsUnreadableTensors() {
     r = wstest::runWeightscope({"info", h5});
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QVERIFY2(r.out.contains(QLatin1String(
-                 "(unreadable: filter 40000 'weightscope test filter' is not available)")),
+                 "  w_unknown: filter 40000 'weightscope test filter' is not available\n")),
              qPrintable(r.out));
     // --stats reads every readable tensor and leaves the unreadable one without statistics
     const QString npz = wstest::fixture(QStringLiteral("realworld/damaged/truncated_member.npz"));

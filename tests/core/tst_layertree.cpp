@@ -34,7 +34,37 @@ private Q_SLOTS:
     void poolingKeepsOutliers();
     void poolingExactWhenSmall();
     void colorMaps();
+    void bracketedNames();
 };
+
+// Keys in brackets stay one component; quoted keys may hold dots and brackets.
+void TestLayerTree::bracketedNames() {
+    const QChar dot = QLatin1Char('.');
+    QCOMPARE(splitName(QStringLiteral("optimizer.state[3].exp_avg"), dot),
+             (QStringList{"optimizer", "state[3]", "exp_avg"}));
+    QCOMPARE(splitName(QStringLiteral("['a.b'].c"), dot), (QStringList{"['a.b']", "c"}));
+    QCOMPARE(splitName(QStringLiteral("a['b.c']"), dot), (QStringList{"a['b.c']"}));
+    QCOMPARE(splitName(QStringLiteral("['it\\'s.[x]'].y"), dot),
+             (QStringList{"['it\\'s.[x]']", "y"}));
+    QCOMPARE(splitName(QStringLiteral("[tensor#0].0"), dot), (QStringList{"[tensor#0]", "0"}));
+    QCOMPARE(splitName(QStringLiteral("odd[.name"), dot), (QStringList{"odd[", "name"}));
+    QCOMPARE(splitName(QStringLiteral("dense/kernel:0"), QLatin1Char('/')),
+             (QStringList{"dense", "kernel:0"}));
+
+    WeightFile f;
+    for (const char* n : {"optimizer.state[0].exp_avg", "optimizer.state[0].step",
+                          "optimizer.state[1].exp_avg", "['a.b'].c", "[7]"})
+        f.tensors.push_back(tensor(QString::fromUtf8(n), {3}));
+    const auto root = buildLayerTree(f);
+    const LayerNode* opt = root->child(QStringLiteral("optimizer"));
+    QVERIFY(opt);
+    QCOMPARE(int(opt->children.size()), 2);
+    QCOMPARE(opt->children[0]->name, QStringLiteral("state[0]"));
+    QCOMPARE(opt->children[0]->path, QStringLiteral("optimizer.state[0]"));
+    QCOMPARE(int(opt->children[0]->tensors.size()), 2);
+    QVERIFY(root->child(QStringLiteral("['a.b']")));
+    QCOMPARE(int(root->tensors.size()), 1); // [7] sits at the root
+}
 
 void TestLayerTree::inferredKinds() {
     WeightFile f;

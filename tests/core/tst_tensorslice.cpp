@@ -89,6 +89,33 @@ private slots:
         QVERIFY(!indexed);
         QCOMPARE(name, QStringLiteral("a:b"));
     }
+
+    // Names with bracketed keys (PyTorch's naming rule): the exact name wins, a
+    // trailing index after it is an index.
+    void namesWithBrackets() {
+        WeightFile f;
+        for (const char* n : {"optimizer.state[3].exp_avg", "[7]", "['a.b'].c", "x[3]", "x"}) {
+            auto t = std::make_shared<Tensor>();
+            t->name = QString::fromUtf8(n);
+            t->setContiguousShape({4});
+            t->storage = Storage::fromBytes(QByteArray(16, 0), t->name);
+            f.tensors.push_back(t);
+        }
+        QString error;
+        auto t = findTensorOrSlice(f, QStringLiteral("optimizer.state[3].exp_avg[1:3]"), &error);
+        QVERIFY2(t, qPrintable(error));
+        QCOMPARE(t->shape, std::vector<int64_t>{2});
+        QCOMPARE(t->storageOffset, int64_t(1));
+        t = findTensorOrSlice(f, QStringLiteral("[7]"), &error);
+        QVERIFY(t && t->shape == std::vector<int64_t>{4}); // the tensor, not [7] of nothing
+        t = findTensorOrSlice(f, QStringLiteral("[7][2]"), &error);
+        QVERIFY(t && t->shape.empty() && t->storageOffset == 2);
+        t = findTensorOrSlice(f, QStringLiteral("x[3]"), &error);
+        QVERIFY(t && t->name == QLatin1String("x[3]") && t->shape == std::vector<int64_t>{4});
+        t = findTensorOrSlice(f, QStringLiteral("['a.b'].c[-1]"), &error);
+        QVERIFY(t && t->storageOffset == 3);
+        QVERIFY(!findTensorOrSlice(f, QStringLiteral("optimizer.state[4].exp_avg"), &error));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestTensorSlice)

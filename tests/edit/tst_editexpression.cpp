@@ -1,5 +1,7 @@
 // The command line's PyTorch-style edit expressions.
+#include "Document.h"
 #include "EditExpression.h"
+#include "EditScript.h"
 #include "TestUtil.h"
 
 #include <cmath>
@@ -15,6 +17,7 @@ private Q_SLOTS:
     void errors_data();
     void errors();
     void numbers();
+    void bracketNames();
 };
 
 void TestEditExpression::operatorsAndNames_data() {
@@ -126,6 +129,46 @@ void TestEditExpression::numbers() {
     QVERIFY(parseIndexList(QStringLiteral("0, 0, 0"), &items, &err));
     QVERIFY(!resolveIndex(items, t, &r, &err));
     QVERIFY(err.contains(QStringLiteral("too many")));
+}
+
+// Tensor names that end in brackets: the exact name wins over an index.
+void TestEditExpression::bracketNames() {
+    auto file = std::make_unique<WeightFile>();
+    for (const char* n : {"optimizer.state[3].exp_avg", "[7]", "['a.b'].c", "x[1]", "x"}) {
+        auto t = std::make_shared<Tensor>();
+        t->name = QString::fromUtf8(n);
+        t->setContiguousShape({4});
+        t->storage = Storage::fromBytes(QByteArray(16, 0), t->name);
+        file->tensors.push_back(t);
+    }
+    Document doc(std::move(file));
+    struct Case {
+        const char* text;
+        const char* tensor;
+        int64_t count;
+    } cases[] = {{"optimizer.state[3].exp_avg[0:2] = 0", "optimizer.state[3].exp_avg", 2},
+                 {"optimizer.state[3].exp_avg = 1", "optimizer.state[3].exp_avg", 4},
+                 {"[7] += 1", "[7]", 4},
+                 {"[7][3] = 2", "[7]", 1},
+                 {"['a.b'].c[1:] *= 2", "['a.b'].c", 3},
+                 {"x[1] = 5", "x[1]", 4}, // the tensor named x[1], not x's element 1
+                 {"x[2] = 5", "x", 1}};
+    for (const Case& c : cases) {
+        ResolvedEdit r;
+        QString err;
+        QVERIFY2(resolveEditExpression(doc, QString::fromUtf8(c.text), &r, &err),
+                 qPrintable(QString::fromUtf8(c.text) + QLatin1String(": ") + err));
+        QCOMPARE(r.tensor->name, QString::fromUtf8(c.tensor));
+        QCOMPARE(r.region.numel(), c.count);
+        QVERIFY(applyEditExpression(doc, QString::fromUtf8(c.text), &err));
+    }
+    ResolvedEdit r;
+    QString err;
+    EditStage stage = EditStage::Index;
+    QVERIFY(!resolveEditExpression(doc, QStringLiteral("optimizer.state[4].exp_avg = 1"), &r, &err,
+                                   &stage));
+    QVERIFY(!resolveEditExpression(doc, QStringLiteral("y[a] = 1"), &r, &err, &stage));
+    QCOMPARE(stage, EditStage::Parse); // a malformed index of an unknown name is still reported
 }
 
 QTEST_APPLESS_MAIN(TestEditExpression)

@@ -53,7 +53,7 @@ void TestRoundTrip::editSaveLoadWithTorch_data() {
                                                  "6.weight *= 0.5", "4.num_batches_tracked += 3"};
     QTest::newRow("checkpoint") << "pytorch/checkpoint.tar"
                                 << QStringList{"model_state_dict.0.weight[1, 2] = -1.25",
-                                               "optimizer_state_dict.state.0.exp_avg /= 4"};
+                                               "optimizer_state_dict.state[0].exp_avg /= 4"};
     QTest::newRow("views and sharing") << "pytorch/views_shared.pt"
                                        << QStringList{"transposed[0, 1] = 100", "tied_a[1] = -3",
                                                       "every_other += 1", "slice[:, 1] *= 2"};

@@ -1,15 +1,19 @@
 #!/usr/bin/env python3
 """Checks a file WeightScope saved against the original, with the real tools.
 
-usage: check_roundtrip.py ORIGINAL SAVED EXPR [EXPR ...]
+usage: check_roundtrip.py [--flat] [--saved-weights-only] ORIGINAL SAVED EXPR [EXPR ...]
 
 Loads ORIGINAL with torch (or numpy/safetensors-by-hand), applies each edit
 expression with PyTorch's own indexing and in-place operators, loads SAVED, and
 compares everything: tensors with torch.equal (and dtype), other objects with
 ==, Parameter vs plain tensor, module classes, and storage sharing. For PyTorch
 files both weights_only=True and False are loaded where torch allows it.
+With --saved-weights-only, SAVED must load with weights_only=True even where ORIGINAL
+does not (a legacy pickle of protocol 4 or 5, which torch 1.13's restricted
+unpickler cannot read): it is compared with ORIGINAL loaded with weights_only=False.
 Prints "OK" and exits 0 on success, else prints the differences and exits 1.
 """
+import collections
 import json
 import re
 import struct
@@ -31,6 +35,10 @@ DT = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16, "F64":
 NP_ONLY = {"U16": "<u2", "U32": "<u4", "U64": "<u8", "F8_E4M3": "u1", "F8_E5M2": "u1"}
 
 
+class Flat(dict):
+    """Tensors by the names a file gives them (safetensors): flatten() keeps them."""
+
+
 def load_safetensors(path):
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
@@ -49,7 +57,7 @@ def load_safetensors(path):
         t = torch.frombuffer(bytearray(data[b:en]), dtype=DT[e["dtype"]]) if en > b else \
             torch.empty(0, dtype=DT[e["dtype"]])
         out[name] = t.reshape(e["shape"])
-    return out, header.get("__metadata__"), list(k for k in header if k != "__metadata__")
+    return Flat(out), header.get("__metadata__"), list(k for k in header if k != "__metadata__")
 
 
 def is_safetensors(path):
@@ -64,22 +72,74 @@ def load(path, weights_only):
     return torch.load(path, map_location="cpu", weights_only=weights_only)
 
 
+def quote_key(k):
+    return "['" + k.replace("\\", "\\\\").replace("'", "\\'") + "']"
+
+
+def key_part(k, counters):
+    """A dict key as a path component, the way WeightScope names tensors (see
+    model/formats/pytorch/PyTorchObjects.h): (plain, quoted, bracketed)."""
+    if isinstance(k, str):
+        if k == "" or "[" in k or "]" in k:
+            return quote_key(k), quote_key(k), True
+        if "." in k:
+            return k, quote_key(k), None  # plain when unique, quoted when names collide
+        return k, k, False
+    if isinstance(k, bool) or k is None:
+        return "[%r]" % (k,), "[%r]" % (k,), True
+    if isinstance(k, int):
+        return "[%d]" % k, "[%d]" % k, True
+    if isinstance(k, float):
+        return "[%r]" % k, "[%r]" % k, True
+    kind = ("tensor" if isinstance(k, torch.Tensor) else "tuple" if isinstance(k, tuple)
+            else "bytes" if isinstance(k, bytes) else "object")
+    n = counters.get(kind, 0)
+    counters[kind] = n + 1
+    text = "[%s#%d]" % (kind, n)
+    return text, text, True
+
+
+def _join(prefix, part, bracketed):
+    if bracketed:
+        return prefix + part
+    return prefix + "." + part if prefix else part
+
+
 def flatten(obj, prefix="", out=None):
-    """name -> tensor, with the names WeightScope gives."""
-    if out is None:
-        out = {}
-    join = (lambda k: f"{prefix}.{k}") if prefix else (lambda k: str(k))
-    if isinstance(obj, torch.Tensor):
-        out[prefix or "tensor"] = obj
-    elif isinstance(obj, torch.nn.Module):
-        for k, v in obj.state_dict(keep_vars=True).items():
-            out[join(k)] = v
-    elif isinstance(obj, dict):
-        for k, v in obj.items():
-            flatten(v, join(k), out)
-    elif isinstance(obj, (list, tuple)):
-        for i, v in enumerate(obj):
-            flatten(v, join(i), out)
+    """name -> tensor, with the names WeightScope gives (its naming rule: string keys
+    and list indices joined by '.', other keys in brackets, dotted keys quoted where
+    names would collide)."""
+    found = []  # (plain, quoted, tensor)
+    counters = {}
+
+    def walk(o, plain, quoted):
+        if isinstance(o, torch.Tensor):
+            found.append((plain or "tensor", quoted or "tensor", o))
+        elif isinstance(o, torch.nn.Module):
+            for k, v in o.state_dict(keep_vars=True).items():
+                found.append((_join(plain, k, False), _join(quoted, k, False), v))
+        elif isinstance(o, dict):
+            for k, v in o.items():
+                p, q, bracketed = key_part(k, counters)
+                walk(v, _join(plain, p, bool(bracketed)),
+                     _join(quoted, q, bracketed is not False))
+        elif isinstance(o, (list, tuple)):
+            for i, v in enumerate(o):
+                walk(v, _join(plain, str(i), False), _join(quoted, str(i), False))
+
+    if isinstance(obj, Flat):
+        return dict(obj)
+    walk(obj, prefix, prefix)
+    counts = collections.Counter(p for p, _, _ in found)
+    out = {} if out is None else out
+    for plain, quoted, t in found:
+        name = quoted if counts[plain] > 1 else plain
+        if name in out:
+            k = 2
+            while "%s#%d" % (name, k) in out:
+                k += 1
+            name = "%s#%d" % (name, k)
+        out[name] = t
     return out
 
 
@@ -104,11 +164,19 @@ def compare(a, b, path, errors):
         compare(dict(a._parameters), dict(b._parameters), path + "._parameters", errors)
         compare(dict(a._buffers), dict(b._buffers), path + "._buffers", errors)
     elif isinstance(a, dict):
-        if type(a) is not type(b) or list(a.keys()) != list(b.keys()):
-            errors.append(f"{path}: keys {list(a.keys())[:8]} became {list(b.keys())[:8]}")
+        ka, kb = list(a.keys()), list(b.keys())
+        same = type(a) is type(b) and len(ka) == len(kb)
+        for x, y in zip(ka, kb) if same else ():
+            if isinstance(x, torch.Tensor) or isinstance(y, torch.Tensor):  # tensor keys
+                compare(x, y, f"{path} key", errors)
+            elif type(x) is not type(y) or x != y:
+                same = False
+        if not same:
+            errors.append(f"{path}: keys {ka[:8]} became {kb[:8]}")
             return
-        for k in a:
-            compare(a[k], b[k], f"{path}.{k}", errors)
+        for x, y in zip(ka, kb):
+            compare(a[x], b[y], f"{path}.{x if not isinstance(x, torch.Tensor) else 'key'}",
+                    errors)
     elif isinstance(a, (list, tuple)):
         if type(a) is not type(b) or len(a) != len(b):
             errors.append(f"{path}: {type(a).__name__} of {len(a)} became something else")
@@ -160,7 +228,8 @@ def check_zip(original, saved, errors):
 def main():
     args = sys.argv[1:]
     flat_only = "--flat" in args
-    args = [a for a in args if a != "--flat"]
+    saved_weights_only = "--saved-weights-only" in args
+    args = [a for a in args if a not in ("--flat", "--saved-weights-only")]
     original, saved, exprs = args[0], args[1], args[2:]
     errors = []
     if flat_only:  # a converted file: compare name -> tensor only
@@ -183,14 +252,17 @@ def main():
         try:
             expected = load(original, weights_only)
         except Exception as exc:  # e.g. whole modules with weights_only=True
-            if weights_only:
-                try:
-                    load(saved, True)
-                    errors.append("saved file loads with weights_only=True but original does not")
-                except Exception:
-                    pass
-                continue
-            raise
+            if not (weights_only and saved_weights_only):
+                if weights_only:
+                    try:
+                        load(saved, True)
+                        errors.append("saved file loads with weights_only=True but original "
+                                      "does not")
+                    except Exception:
+                        pass
+                    continue
+                raise
+            expected = load(original, False)
         got = load(saved, weights_only)
         flat = flatten(expected)
         for e in exprs:

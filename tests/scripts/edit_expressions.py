@@ -11,6 +11,7 @@ import re
 import sys
 
 EXPR = re.compile(r"^(.*?)(\[([^\[\]]*)\])?\s*(\+=|-=|\*=|/=|=)\s*(\S+)\s*$")
+WHOLE = re.compile(r"^(.*?)\s*(\+=|-=|\*=|/=|=)\s*(\S+)\s*$")
 
 
 def parse_index(text):
@@ -35,9 +36,22 @@ def parse_value(text):
         return complex(text)
 
 
+def split(mapping, expr):
+    """(name, index text or None, op, value): a left-hand side that names an entry
+    exactly wins over reading a trailing "[...]" as an index (names may hold brackets:
+    "state[3].exp_avg", "['a.b']"); else the last bracketed group is the index."""
+    whole = WHOLE.match(expr)
+    if whole and whole.group(1).strip() in mapping:
+        return whole.group(1).strip(), None, whole.group(2), whole.group(3)
+    m = EXPR.match(expr)
+    if m is None:
+        return None
+    name, _, index, op, value = m.groups()
+    return name.strip(), index, op, value
+
+
 def apply(mapping, expr):
-    name, _, index, op, value = EXPR.match(expr).groups()
-    name = name.strip()
+    name, index, op, value = split(mapping, expr)
     a = mapping[name]
     v = parse_value(value)
     idx = parse_index(index) if index is not None else ...
@@ -60,7 +74,7 @@ def unknown_names(mapping, exprs):
     """The expressions that do not parse or name no entry of mapping (for usage errors)."""
     bad = []
     for e in exprs:
-        m = EXPR.match(e)
-        if m is None or m.group(1).strip() not in mapping:
+        parts = split(mapping, e)
+        if parts is None or parts[0] not in mapping:
             bad.append(e)
     return bad

@@ -34,6 +34,7 @@ private Q_SLOTS:
     void filterNarrowsByName();
     void selectionShowsHeatmap();
     void statsPanelShowsStatistics();
+    void damagedAndBracketedTensors();
 };
 
 void TestLayerTreeView::modelTester() {
@@ -175,6 +176,35 @@ void TestLayerTreeView::statsPanelShowsStatistics() {
     QCOMPARE(panel.value(QStringLiteral("linked")), QStringLiteral("none"));
     panel.setTensor(*file, file->tensors[4]);
     QCOMPARE(panel.value(QStringLiteral("linked")), QStringLiteral("fc2.weight"));
+}
+
+// A damaged tensor is listed with a warning and its reason, and the view shows the
+// reason instead of a plot; bracketed keys are one node each.
+void TestLayerTreeView::damagedAndBracketedTensors() {
+    auto file = std::make_shared<WeightFile>();
+    file->path = QStringLiteral("/tmp/damaged.pt");
+    file->tensors.push_back(
+        wstest::floatTensor(QStringLiteral("opt.state[3].exp_avg"), {2}, {1, 2}));
+    auto bad = wstest::floatTensor(QStringLiteral("['a.b'].w"), {2}, {0, 0});
+    bad->problem = QStringLiteral("record data/1 is truncated: it holds 5 bytes");
+    file->tensors.push_back(bad);
+    LayerTreeModel model;
+    model.setWeightFile(file);
+    QStringList paths;
+    collect(&model, {}, &paths);
+    QCOMPARE(paths, (QStringList{QString(), QStringLiteral("opt"), QStringLiteral("opt.state[3]"),
+                                 QStringLiteral("opt.state[3].exp_avg"), QStringLiteral("['a.b']"),
+                                 QStringLiteral("['a.b'].w")}));
+    const QModelIndex name = model.indexOfTensor(1);
+    QCOMPARE(name.data().toString(), QStringLiteral("w"));
+    QVERIFY(name.data(Qt::ToolTipRole).toString().contains(bad->problem));
+    QVERIFY(!name.data(Qt::DecorationRole).isNull());
+    QCOMPARE(name.siblingAtColumn(LayerTreeModel::KindColumn).data().toString(),
+             QStringLiteral("⚠ damaged"));
+    QCOMPARE(model.indexOfTensor(0).data().toString(), QStringLiteral("exp_avg"));
+    TensorView view;
+    view.setTensor(bad);
+    QVERIFY(view.message().contains(bad->problem));
 }
 
 QTEST_MAIN(TestLayerTreeView)

@@ -52,25 +52,33 @@ bool ZipWriter::put(const QByteArray& bytes, QString* error) {
 bool ZipWriter::addRecord(const QString& name, qint64 size, quint32 crc,
                           const std::function<bool(QIODevice*, QString*)>& writeData,
                           QString* error) {
+    return addRawRecord(name, 0, size, size, crc, writeData, error);
+}
+
+bool ZipWriter::addRawRecord(const QString& name, quint16 method, qint64 compressedSize,
+                             qint64 uncompressedSize, quint32 crc,
+                             const std::function<bool(QIODevice*, QString*)>& writeData,
+                             QString* error) {
     const QByteArray n = name.toUtf8();
-    const bool zip64 = size >= k32Max;
+    const qint64 size = compressedSize;
+    const bool zip64 = compressedSize >= k32Max || uncompressedSize >= k32Max;
     QByteArray h;
     u32(h, 0x04034b50);
     u16(h, zip64 ? 45 : 20); // version needed
     u16(h, 0);               // flags
-    u16(h, 0);               // stored
-    u16(h, 0);               // time
-    u16(h, 0x21);            // date: 1980-01-01
+    u16(h, method);
+    u16(h, 0);    // time
+    u16(h, 0x21); // date: 1980-01-01
     u32(h, crc);
-    u32(h, zip64 ? k32Max : quint32(size));
-    u32(h, zip64 ? k32Max : quint32(size));
+    u32(h, zip64 ? k32Max : quint32(compressedSize));
+    u32(h, zip64 ? k32Max : quint32(uncompressedSize));
     u16(h, quint16(n.size()));
     QByteArray extra;
     if (zip64) {
         u16(extra, 0x0001);
         u16(extra, 16);
-        u64(extra, quint64(size));
-        u64(extra, quint64(size));
+        u64(extra, quint64(uncompressedSize));
+        u64(extra, quint64(compressedSize));
     }
     // Pad with an "FB" extra field so that the data starts at a multiple of 64.
     qint64 dataStart = m_pos + 30 + n.size() + extra.size() + 4;
@@ -94,7 +102,7 @@ bool ZipWriter::addRecord(const QString& name, qint64 size, quint32 crc,
         return false;
     }
     m_pos += size;
-    m_entries.push_back({n, offset, size, crc});
+    m_entries.push_back({n, offset, compressedSize, uncompressedSize, crc, method});
     return true;
 }
 
@@ -102,14 +110,15 @@ bool ZipWriter::finish(QString* error) {
     const qint64 cdStart = m_pos;
     QByteArray cd;
     for (const Entry& e : m_entries) {
-        const bool bigSize = e.size >= k32Max, bigOffset = e.offset >= k32Max;
+        const bool bigSize = e.size >= k32Max || e.compressedSize >= k32Max,
+                   bigOffset = e.offset >= k32Max;
         QByteArray extra;
         if (bigSize || bigOffset) {
             u16(extra, 0x0001);
             u16(extra, quint16((bigSize ? 16 : 0) + (bigOffset ? 8 : 0)));
             if (bigSize) {
                 u64(extra, quint64(e.size));
-                u64(extra, quint64(e.size));
+                u64(extra, quint64(e.compressedSize));
             }
             if (bigOffset) u64(extra, quint64(e.offset));
         }
@@ -117,11 +126,11 @@ bool ZipWriter::finish(QString* error) {
         u16(cd, 0x031e); // made by: unix, 3.0
         u16(cd, extra.isEmpty() ? 20 : 45);
         u16(cd, 0);
-        u16(cd, 0);
+        u16(cd, e.method);
         u16(cd, 0);
         u16(cd, 0x21);
         u32(cd, e.crc);
-        u32(cd, bigSize ? k32Max : quint32(e.size));
+        u32(cd, bigSize ? k32Max : quint32(e.compressedSize));
         u32(cd, bigSize ? k32Max : quint32(e.size));
         u16(cd, quint16(e.name.size()));
         u16(cd, quint16(extra.size()));

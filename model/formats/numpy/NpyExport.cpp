@@ -5,8 +5,10 @@
 
 #include <QSaveFile>
 #include <QStringList>
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <vector>
 
 namespace ws {
 
@@ -81,6 +83,20 @@ bool loadTensor(const Tensor& t, const QString& path, QString* error) {
     if (error)
         *error = QStringLiteral("%1: cannot export tensor %2: %3").arg(path, t.name, problem);
     return false;
+}
+
+// Calls f(values, n) with an encoded tensor's decoded values in C order, a block at a time.
+template <typename F> bool forDecoded(const Tensor& t, QString* error, F f) {
+    constexpr int64_t kBlock = int64_t(1) << 20;
+    std::vector<float> buf;
+    const int64_t n = t.numel();
+    for (int64_t first = 0; first < n; first += kBlock) {
+        const int64_t count = std::min(kBlock, n - first);
+        buf.resize(size_t(count));
+        if (!t.encoding->decode(t, first, count, buf.data(), error)) return false;
+        f(buf.data(), count);
+    }
+    return true;
 }
 
 // Appends text to a buffer and flushes it to the file in large blocks.

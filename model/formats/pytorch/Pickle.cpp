@@ -4,6 +4,7 @@
 #include "Pickle.h"
 #include "PickleMachine.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -47,10 +48,42 @@ QString pickleKeyText(const PickleValue* key) {
 }
 
 PickleValue* PickleDocument::make(Kind kind) {
-    if (m_values.size() >= kMaxValues) return nullptr;
-    m_values.emplace_back();
-    m_values.back().kind = kind;
-    return &m_values.back();
+    PickleValue* v = nullptr;
+    if (!m_free.empty()) {
+        v = m_free.back();
+        m_free.pop_back();
+    } else {
+        if (m_values.size() >= m_limit) return nullptr;
+        m_values.emplace_back();
+        v = &m_values.back();
+    }
+    v->kind = kind;
+    ++m_made;
+    return v;
+}
+
+void PickleDocument::release(PickleValue* v) {
+    *v = PickleValue();
+    m_free.push_back(v);
+}
+
+PickleValue* PickleDocument::elided(Kind kind) {
+    for (PickleValue* e : m_elided)
+        if (e->kind == kind) return e;
+    m_values.emplace_back(); // beyond the limit: at most one per scalar kind
+    PickleValue* e = &m_values.back();
+    e->kind = kind;
+    e->elided = true;
+    e->pinned = true;
+    m_elided.push_back(e);
+    return e;
+}
+
+void PickleDocument::clear() {
+    m_values.clear();
+    m_free.clear();
+    m_elided.clear();
+    m_made = 0;
 }
 
 namespace {
@@ -159,7 +192,18 @@ bool PickleMachine::setItems(PickleValue* target, const std::vector<PickleValue*
 bool PickleMachine::appendItems(PickleValue* target, const std::vector<PickleValue*>& items) {
     if (target->kind != Kind::List && target->kind != Kind::Object && target->kind != Kind::Set)
         return fail(QStringLiteral("APPEND on a value that is not a list"));
-    target->items.insert(target->items.end(), items.begin(), items.end());
+    for (PickleValue* v : items) {
+        const bool scalar = v->kind == Kind::None || v->kind == Kind::Bool ||
+                            v->kind == Kind::Int || v->kind == Kind::BigInt ||
+                            v->kind == Kind::Float;
+        if (scalar && !v->pinned && target->kind == Kind::List &&
+            target->items.size() >= PickleDocument::kKeepListScalars) {
+            PickleValue* stand = m_doc.elided(v->kind);
+            m_doc.release(v);
+            v = stand;
+        }
+        target->items.push_back(v);
+    }
     return true;
 }
 
@@ -188,6 +232,8 @@ PickleValue* PickleMachine::run(qint64* end, QString* error, bool* truncated) {
 PickleValue* PickleDocument::parse(const char* data, qint64 size, qint64 start, qint64* end,
                                    QString* error, bool* truncated) {
     if (truncated) *truncated = false;
+    m_limit = std::max<size_t>(m_limit, kMaxValues + size_t(std::max<qint64>(size, 0)) /
+                                                         kBytesPerExtraValue);
     PickleMachine m(*this, data, size, start);
     return m.run(end, error, truncated);
 }

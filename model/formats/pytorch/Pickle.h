@@ -40,6 +40,10 @@ struct PickleValue {
     };
     Kind kind = Kind::None;
     bool boolValue = false;
+    /// Memoized or duplicated: something besides its container may point at it.
+    bool pinned = false;
+    /// A scalar of a long list whose value was not kept (see PickleDocument).
+    bool elided = false;
     int64_t intValue = 0;
     double floatValue = 0;
     QByteArray text;                 ///< String (UTF-8), Bytes, Global module
@@ -62,10 +66,23 @@ struct PickleValue {
 };
 
 /// Owns the values of one or more parsed pickles.
+///
+/// Memory follows what the pickle holds, never what it claims: values live in an
+/// arena, at most kMaxValues plus one for every kBytesPerExtraValue bytes of the
+/// largest pickle parsed. Scalars (None, bools, ints, floats) appended to a list
+/// that already holds kKeepListScalars items, and referenced by nothing else, are
+/// not kept: the list points at a shared elided value of the same kind instead and
+/// the scalar's slot is reused. Long lists of step counts or losses beside the
+/// tensors therefore cost 8 bytes per item, and their length and the positions of
+/// tensors among them stay exact.
 class PickleDocument {
 public:
-    /// Upper bound on values per document (guards hostile pickles).
+    /// Live values of a document, at least (guards hostile pickles).
     static constexpr size_t kMaxValues = 5'000'000;
+    /// One more live value allowed per this many bytes of pickle.
+    static constexpr size_t kBytesPerExtraValue = 32;
+    /// Items of a list whose scalars keep their values.
+    static constexpr size_t kKeepListScalars = 4096;
     /// Upper bound on the value stack and on nested MARKs.
     static constexpr size_t kMaxStack = 5'000'000;
     static constexpr size_t kMaxMarks = 1000;
@@ -81,16 +98,27 @@ public:
     PickleValue* parse(const char* data, qint64 size, qint64 start, qint64* end, QString* error,
                        bool* truncated = nullptr);
 
-    /// A new value owned by this document, or null when kMaxValues is reached.
+    /// A new value owned by this document, or null when the limit is reached.
     PickleValue* make(PickleValue::Kind kind);
+    /// Gives the slot of \a v, a scalar nothing points at any more, back for reuse.
+    void release(PickleValue* v);
+    /// The shared stand-in for elided scalars of \a kind.
+    PickleValue* elided(PickleValue::Kind kind);
     /// Drops every value (pointers into the document become invalid).
-    void clear() { m_values.clear(); }
-    size_t valueCount() const { return m_values.size(); }
-    /// Every value made so far, in creation order.
+    void clear();
+    /// Values made so far, reused slots counted each time (bounds walks over the graph).
+    size_t valueCount() const { return m_made; }
+    /// Live values the document may hold.
+    size_t limit() const { return m_limit; }
+    /// Every value slot, in creation order (released slots hold a None or a reused value).
     const std::deque<PickleValue>& values() const { return m_values; }
 
 private:
     std::deque<PickleValue> m_values;
+    std::vector<PickleValue*> m_free;
+    std::vector<PickleValue*> m_elided;
+    size_t m_made = 0;
+    size_t m_limit = kMaxValues;
 };
 
 /// Keys of dict entries as text: strings as-is, integers in decimal, others repr-like.

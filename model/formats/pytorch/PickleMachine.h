@@ -4,6 +4,7 @@
 
 #include "Pickle.h"
 
+#include <array>
 #include <cstring>
 #include <limits>
 
@@ -61,7 +62,7 @@ private:
         return true;
     }
     bool push(PickleValue* v) {
-        if (!v) return fail(QStringLiteral("more than %1 values").arg(PickleDocument::kMaxValues));
+        if (!v) return fail(QStringLiteral("more than %1 values").arg(m_doc.limit()));
         if (m_stack.size() >= PickleDocument::kMaxStack)
             return fail(QStringLiteral("stack too deep"));
         m_stack.push_back(v);
@@ -127,6 +128,7 @@ private:
     bool memoPut(uint64_t idx) {
         PickleValue* v = nullptr;
         if (!top(&v)) return false;
+        v->pinned = true;
         m_memo[idx] = v;
         return true;
     }
@@ -154,7 +156,17 @@ private:
     bool call(PickleValue* callable, PickleValue* args);
     bool setItems(PickleValue* target, const std::vector<PickleValue*>& kv);
     bool appendItems(PickleValue* target, const std::vector<PickleValue*>& items);
+    /// Runs one opcode through the handler of its family.
     bool step(int op);
+    using Handler = bool (PickleMachine::*)(int op);
+    static std::array<Handler, 256> handlerTable();
+    bool unknownOp(int op);
+    bool stackOp(int op);     ///< MARK, POP, DUP, memo
+    bool containerOp(int op); ///< tuples, lists, dicts, sets
+    bool numberOp(int op);    ///< None, bools, ints, floats
+    bool stringOp(int op);    ///< text and bytes
+    bool objectOp(int op);    ///< globals, calls, BUILD, persistent ids
+    bool framingOp(int op);   ///< PROTO, FRAME, STOP, refused opcodes
 
     PickleDocument& m_doc;
     const unsigned char* m_data;

@@ -7,12 +7,14 @@
 
 namespace ws {
 
-/// Reads torch.save files without executing anything. Tensors are named by their
-/// path through the pickled object: dict keys and list indices joined with '.'
-/// ("model_state_dict.0.weight"), module tensors as "<module path>.<name>" for
-/// whole-module pickles (WeightFile::modules lists every module), and a bare
-/// tensor saved on its own is named "tensor". Storages load lazily; the file's
-/// layout is kept in a PyTorchZipState.
+/// Reads torch.save files, TorchScript archives (torch.jit.save) and sharded models
+/// (pytorch_model.bin.index.json) without executing anything. Tensors are named by
+/// their path through the pickled object (the rule is in PyTorchObjects.h): dict
+/// keys and list indices joined with '.' ("model_state_dict.0.weight"), integer keys
+/// in brackets ("state[3].exp_avg"), module tensors as "<module path>.<name>"
+/// (WeightFile::modules lists every module), and a bare tensor saved on its own is
+/// named "tensor". Storages load lazily; the file's layout is kept in a
+/// PyTorchZipState (PyTorchShardedState for a sharded model).
 class PyTorchFormat : public FileFormat {
 public:
     QString id() const override { return QStringLiteral("pytorch"); }
@@ -25,6 +27,10 @@ public:
     bool write(const WeightFile& file, QIODevice* out, QString* error) const override {
         return writePyTorch(file, out, error);
     }
+    /// A sharded model (pytorch_model.bin.index.json) saved to an index rewrites only the
+    /// shards holding edits (in place) or writes every shard and the index (elsewhere);
+    /// anything else is one atomic file.
+    bool save(const WeightFile& file, const QString& path, QString* error) const override;
     QString defaultSuffix() const override { return QStringLiteral("pt"); }
 };
 

@@ -161,25 +161,26 @@ std::unique_ptr<WeightFile> readLegacyPyTorch(QFile& file, const QString& path, 
     auto out = std::make_unique<WeightFile>();
     out->formatName = QStringLiteral("PyTorch legacy checkpoint");
     std::unordered_map<QString, std::shared_ptr<Storage>> storages;
-    auto resolver = [&](const PyTorchStorageRef& ref, QString* err) -> std::shared_ptr<Storage> {
+    auto resolver = [&](const PyTorchStorageRef& ref,
+                        QString* problem) -> std::shared_ptr<Storage> {
         const auto rec = recordOf.find(ref.key);
         if (rec == recordOf.end()) {
-            *err = QStringLiteral("storage %1 is not in the file's key list").arg(ref.key);
+            *problem = QStringLiteral("storage %1 is not in the file's key list").arg(ref.key);
             return nullptr;
         }
         const PyTorchRecord& r = state->records[rec->second];
-        if (r.uncompressedSize < ref.byteSize()) {
-            *err = QStringLiteral("storage %1 holds %2 bytes but needs %3")
-                       .arg(ref.key)
-                       .arg(r.uncompressedSize)
-                       .arg(ref.byteSize());
-            return nullptr;
-        }
         auto it = storages.find(ref.key);
-        if (it != storages.end()) return it->second;
-        auto s = Storage::fromFileRange(path, r.dataOffset, r.uncompressedSize, ref.key);
-        storages.emplace(ref.key, s);
-        return s;
+        if (it == storages.end())
+            it = storages
+                     .emplace(ref.key, Storage::fromFileRange(path, r.dataOffset,
+                                                              r.uncompressedSize, ref.key))
+                     .first;
+        if (r.uncompressedSize < ref.byteSize())
+            *problem = QStringLiteral("storage %1 holds %2 bytes but needs %3")
+                           .arg(ref.key)
+                           .arg(r.uncompressedSize)
+                           .arg(ref.byteSize());
+        return it->second;
     };
     QString why;
     if (!collectPyTorchTensors(roots[3], doc.valueCount(), resolver, out.get(), &why)) {

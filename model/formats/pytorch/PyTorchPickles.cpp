@@ -1,6 +1,5 @@
-// The two pickles the PyTorch writer makes: the zip-format data.pkl derived
-// from a legacy object pickle (by walking its opcodes and dropping the view
-// metadata None of each persistent id), and a fresh state_dict pickle.
+// The state_dict pickle the PyTorch writer makes for files of other formats. (The
+// zip-format data.pkl made from a legacy pickle is in PyTorchPickleTranscode.cpp.)
 #include "PyTorchWriter.h"
 
 #include <QtEndian>
@@ -9,124 +8,6 @@
 namespace ws {
 
 namespace {
-
-// Length of the argument bytes of the opcode at \a p (protocols 0-5), or -1
-// when unknown or running past \a end. Text arguments end at a newline.
-qint64 argLength(const char* p, const char* end) {
-    const auto u8 = [&](qint64 at) -> qint64 { return p + at < end ? uchar(p[at]) : -1; };
-    const auto u32 = [&](qint64 at) -> qint64 {
-        if (p + at + 4 > end) return -1;
-        return qint64(qFromLittleEndian<quint32>(p + at));
-    };
-    const auto line = [&](qint64 from) -> qint64 {
-        const char* nl = static_cast<const char*>(std::memchr(p + from, '\n', end - p - from));
-        return nl ? nl - p : -1;
-    };
-    switch (uchar(p[0])) {
-    case '(':
-    case ')':
-    case '.':
-    case '0':
-    case '1':
-    case '2':
-    case 'N':
-    case 'Q':
-    case 'R':
-    case ']':
-    case 'a':
-    case 'b':
-    case 'd':
-    case 'e':
-    case 'l':
-    case 's':
-    case 't':
-    case 'u':
-    case '}':
-    case 0x81:
-    case 0x85:
-    case 0x86:
-    case 0x87:
-    case 0x88:
-    case 0x89:
-    case 0x8f:
-    case 0x90:
-    case 0x91:
-    case 0x92:
-    case 0x93:
-    case 0x94:
-    case 0x97:
-    case 0x98:
-        return 0;
-    case 0x80:
-    case 'K':
-    case 'h':
-    case 'q':
-    case 0x82:
-        return 1;
-    case 'M':
-    case 0x83:
-        return 2;
-    case 'J':
-    case 'j':
-    case 'r':
-    case 0x84:
-        return 4;
-    case 'G':
-        return 8;
-    case 0x95: // FRAME
-        return 8;
-    case 0x8a: { // LONG1
-        qint64 n = u8(1);
-        return n < 0 ? -1 : 1 + n;
-    }
-    case 'U':
-    case 'C':
-    case 0x8c: { // SHORT_BINSTRING, SHORT_BINBYTES, SHORT_BINUNICODE
-        qint64 n = u8(1);
-        return n < 0 ? -1 : 1 + n;
-    }
-    case 'T':
-    case 'X':
-    case 'B':
-    case 0x8b: { // BINSTRING, BINUNICODE, BINBYTES, LONG4
-        qint64 n = u32(1);
-        return n < 0 ? -1 : 4 + n;
-    }
-    case 0x8d:
-    case 0x8e:
-    case 0x96: { // BINUNICODE8, BINBYTES8, BYTEARRAY8
-        if (p + 9 > end) return -1;
-        qint64 n = qint64(qFromLittleEndian<quint64>(p + 1));
-        return n < 0 ? -1 : 8 + n;
-    }
-    case 'c': { // GLOBAL: two lines
-        qint64 a = line(1);
-        if (a < 0) return -1;
-        qint64 b = line(a + 1);
-        return b < 0 ? -1 : b;
-    }
-    case 'I':
-    case 'L':
-    case 'F':
-    case 'S':
-    case 'V':
-    case 'g':
-    case 'p':
-    case 'P':
-    case 'i': {
-        if (uchar(p[0]) == 'i') { // INST: two lines
-            qint64 a = line(1);
-            if (a < 0) return -1;
-            qint64 b = line(a + 1);
-            return b < 0 ? -1 : b;
-        }
-        qint64 a = line(1);
-        return a < 0 ? -1 : a;
-    }
-    default:
-        return -1;
-    }
-}
 
 void putU32(QByteArray& b, quint32 v) {
     char c[4];
@@ -186,60 +67,14 @@ const char* storageClass(DType t) {
         return "BoolStorage";
     case DType::Complex64:
         return "ComplexFloatStorage";
+    case DType::Complex128:
+        return "ComplexDoubleStorage";
     default:
         return nullptr;
     }
 }
 
 } // namespace
-
-bool legacyPickleToZip(const QByteArray& legacy, QByteArray* out, QString* error) {
-    out->clear();
-    out->reserve(legacy.size());
-    const char* begin = legacy.constData();
-    const char* end = begin + legacy.size();
-    // Positions of the last opcodes, to recognise "NONE TUPLE [BINPUT n] BINPERSID".
-    qint64 prev[3] = {-1, -1, -1};
-    std::vector<qint64> dropped;
-    for (const char* p = begin; p < end;) {
-        const qint64 n = argLength(p, end);
-        if (n < 0 || p + 1 + n > end) {
-            *error = QStringLiteral("unknown or truncated pickle opcode at byte %1").arg(p - begin);
-            return false;
-        }
-        const uchar op = uchar(*p);
-        if (op == 'Q') {
-            qint64 tupleAt = prev[0];
-            int k = 0;
-            if (tupleAt >= 0 && (begin[tupleAt] == 'q' || begin[tupleAt] == 'r'))
-                tupleAt = prev[++k];
-            const bool pidTuple = tupleAt >= 0 && begin[tupleAt] == 't';
-            const qint64 noneAt = k + 1 < 3 ? prev[k + 1] : -1;
-            if (pidTuple) {
-                if (noneAt < 0 || begin[noneAt] != 'N') {
-                    *error = QStringLiteral("persistent id at byte %1 has view metadata; such "
-                                            "storage views are not supported")
-                                 .arg(p - begin);
-                    return false;
-                }
-                dropped.push_back(noneAt);
-            }
-            // a memo reference (BINGET of an already rewritten pid) needs nothing
-        }
-        prev[2] = prev[1];
-        prev[1] = prev[0];
-        prev[0] = p - begin;
-        if (op == '.') break;
-        p += 1 + n;
-    }
-    qint64 from = 0;
-    for (qint64 at : dropped) {
-        out->append(begin + from, int(at - from));
-        from = at + 1;
-    }
-    out->append(begin + from, int(legacy.size() - from));
-    return true;
-}
 
 QByteArray stateDictPickle(const WeightFile& file, const std::vector<QString>& storageKeys) {
     QByteArray b;

@@ -2,6 +2,7 @@
 // order PyTorch uses (data.pkl, data/<key>..., version) or, for an edited zip
 // checkpoint, in the original order with the original bytes where unedited.
 #include "PyTorchWriter.h"
+#include "Pickle.h"
 #include "PyTorchZipState.h"
 #include "TensorBytes.h"
 #include "ZipWriter.h"
@@ -69,21 +70,32 @@ bool addStorage(ZipWriter& zip, const QString& name, const WeightFile& file,
         error);
 }
 
+// A record copied as the file holds it: compressed records (TorchScript's code) keep
+// their compressed bytes, CRC and sizes.
+bool addVerbatim(ZipWriter& zip, const WeightFile& file, const PyTorchRecord& r, QString* error) {
+    const QString src = file.path;
+    const qint64 offset = r.dataOffset, size = r.compressedSize;
+    return zip.addRawRecord(
+        r.name, r.method, r.compressedSize, r.uncompressedSize, r.crc32,
+        [src, offset, size](QIODevice* out, QString* err) {
+            return copyFileRange(src, offset, size, out, err);
+        },
+        error);
+}
+
 bool writeEditedZip(const WeightFile& file, const PyTorchZipState& state, QIODevice* out,
                     QString* error) {
     const auto storages = storagesByKey(file);
     ZipWriter zip(out);
-    const QString dataPrefix = state.topFolder + QStringLiteral("/data/");
     for (const PyTorchRecord& r : state.records) {
-        if (r.method != 0 || r.compressedSize != r.uncompressedSize) {
-            *error = QStringLiteral("%1: record %2 is compressed; saving such archives is not "
-                                    "supported")
-                         .arg(file.path, r.name);
-            return false;
-        }
         std::shared_ptr<Storage> s;
         if (!r.storageKey.isEmpty()) s = storages.value(QStringLiteral("data/") + r.storageKey);
-        if (!addStorage(zip, r.name, file, s, &r, error)) return false;
+        const bool compressed = r.method != 0 || r.compressedSize != r.uncompressedSize;
+        // an edited storage is written stored; every other record as it was
+        const bool ok = compressed && !(s && s->isDirty())
+                            ? addVerbatim(zip, file, r, error)
+                            : addStorage(zip, r.name, file, s, &r, error);
+        if (!ok) return false;
     }
     return zip.finish(error);
 }
@@ -96,6 +108,13 @@ bool writeLegacyAsZip(const WeightFile& file, const PyTorchZipState& state, QIOD
         *error = QStringLiteral("%1: cannot convert the legacy checkpoint: %2").arg(file.path, why);
         return false;
     }
+    PickleDocument check; // what we write must at least parse
+    if (!check.parse(pkl.constData(), pkl.size(), 0, nullptr, &why)) {
+        *error = QStringLiteral("%1: converting the legacy checkpoint made a pickle that does not "
+                                "read back (%2)")
+                     .arg(file.path, why);
+        return false;
+    }
     const auto storages = storagesByKey(file);
     ZipWriter zip(out);
     const QString top = QStringLiteral("archive/");
@@ -103,8 +122,10 @@ bool writeLegacyAsZip(const WeightFile& file, const PyTorchZipState& state, QIOD
     for (const PyTorchRecord& r : state.records) {
         PyTorchRecord copy = r;
         copy.crc32 = 0; // unknown for legacy blocks: computed from the bytes
-        if (!addStorage(zip, top + QStringLiteral("data/") + r.storageKey, file,
-                        storages.value(r.storageKey), &copy, error))
+        // storages no listed tensor holds (per-channel scales, sparse indices) too
+        std::shared_ptr<Storage> s = storages.value(r.storageKey);
+        if (!s) s = Storage::fromFileRange(file.path, r.dataOffset, r.uncompressedSize, r.name);
+        if (!addStorage(zip, top + QStringLiteral("data/") + r.storageKey, file, s, &copy, error))
             return false;
     }
     if (!addBytesRecord(zip, top + QStringLiteral("version"), QByteArray("3\n"), error))
@@ -118,6 +139,12 @@ bool writeStateDict(const WeightFile& file, QIODevice* out, QString* error) {
     QHash<const Storage*, QString> keyOf;
     std::vector<TensorPtr> owners; // the first tensor of each storage
     for (const TensorPtr& t : file.tensors) {
+        if (t->encoding) {
+            *error = QStringLiteral("%1: tensor %2 is %3; a PyTorch checkpoint of it cannot be "
+                                    "written")
+                         .arg(file.path, t->name, t->typeName());
+            return false;
+        }
         const QString problem = t->validate();
         if (!problem.isEmpty()) {
             *error = QStringLiteral("%1: %2").arg(file.path, problem);

@@ -12,9 +12,11 @@ namespace ws {
 /// Writes \a file as a PyTorch zip checkpoint to \a out.
 bool writePyTorch(const WeightFile& file, QIODevice* out, QString* error);
 
-/// Turns a legacy (pre-1.6) object pickle into the zip format's data.pkl: the
-/// legacy persistent ids are 6-tuples ending in a view-metadata None, the zip
-/// format's are 5-tuples. False with \a error when a pid is not of that shape.
+/// Turns a legacy (pre-1.6) object pickle of protocol 2 to 5 into the zip format's
+/// data.pkl in protocol 2's opcodes (see PyTorchPickleTranscode.cpp): the legacy
+/// persistent ids are 6-tuples ending in a view-metadata None, the zip format's are
+/// 5-tuples. False with \a error when a pid has view metadata or the pickle is
+/// malformed.
 bool legacyPickleToZip(const QByteArray& legacy, QByteArray* out, QString* error);
 
 /// A protocol-2 pickle of an OrderedDict of plain tensors (a state_dict) over

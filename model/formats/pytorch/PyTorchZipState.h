@@ -25,9 +25,10 @@ struct PyTorchRecord {
 /// Layout of a PyTorch checkpoint as read.
 class PyTorchZipState : public FormatState {
 public:
-    bool legacy = false; ///< the pre-1.6 format (not a zip)
-    QString topFolder;   ///< "my.model.v2", "archive" (zip only)
-    QByteArray dataPkl;  ///< the object pickle, byte for byte (legacy: the 4th pickle)
+    bool legacy = false;      ///< the pre-1.6 format (not a zip)
+    bool torchScript = false; ///< a torch.jit.save archive (code/ and constants.pkl records)
+    QString topFolder;        ///< "my.model.v2", "archive" (zip only)
+    QByteArray dataPkl;       ///< the object pickle, byte for byte (legacy: the 4th pickle)
     std::vector<PyTorchRecord> records; ///< zip order, or the legacy key order
 };
 

@@ -4,6 +4,7 @@
 #include "AtomicSave.h"
 #include "JsonMemberScan.h"
 #include "SafetensorsState.h"
+#include "ShardIndex.h"
 
 #include <QDir>
 #include <QFile>
@@ -73,96 +74,28 @@ std::unique_ptr<WeightFile> readSingle(const QString& path, QString* error) {
     return file;
 }
 
-// A shard name must stay inside the index's folder.
-bool isSafeShardName(const QString& name) {
-    if (name.isEmpty() || QDir::isAbsolutePath(name) || name.startsWith(QLatin1Char('/')) ||
-        name.startsWith(QLatin1Char('\\')) || name.contains(QLatin1Char(':')) ||
-        name.contains(QChar(0)))
-        return false;
-    const QStringList parts = name.split(QRegularExpression(QStringLiteral("[/\\\\]")));
-    for (const QString& p : parts)
-        if (p == QLatin1String("..")) return false;
-    return true;
-}
-
-QString metadataString(const QJsonValue& v) {
-    if (v.isString()) return v.toString();
-    if (v.isDouble()) {
-        const double d = v.toDouble();
-        if (d == double(qint64(d)) && std::abs(d) < 9007199254740992.0)
-            return QString::number(qint64(d));
-        return QString::number(d, 'g', 17);
-    }
-    if (v.isBool()) return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
-    if (v.isNull()) return QStringLiteral("null");
-    if (v.isArray())
-        return QString::fromUtf8(QJsonDocument(v.toArray()).toJson(QJsonDocument::Compact));
-    return QString::fromUtf8(QJsonDocument(v.toObject()).toJson(QJsonDocument::Compact));
-}
-
 std::unique_ptr<WeightFile> readSharded(const QString& path, QString* error,
                                         const ProgressFn& progress) {
     auto fail = [&](const QString& problem) {
         *error = QStringLiteral("%1: %2").arg(path, problem);
         return nullptr;
     };
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return fail(QStringLiteral("cannot open: %1").arg(f.errorString()));
-    if (f.size() > kSafetensorsMaxHeader)
-        return fail(QStringLiteral("index of %1 bytes is too large").arg(f.size()));
-    const QByteArray json = f.readAll();
-    QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
-    const QString decoded = utf8.decode(json);
-    Q_UNUSED(decoded);
-    if (utf8.hasError()) return fail(QStringLiteral("index is not valid UTF-8"));
-    QJsonParseError err;
-    const QJsonDocument doc = QJsonDocument::fromJson(json, &err);
-    if (err.error != QJsonParseError::NoError)
-        return fail(QStringLiteral("index is not valid JSON (%1 at byte %2)")
-                        .arg(err.errorString())
-                        .arg(err.offset));
-    if (!doc.isObject()) return fail(QStringLiteral("index is not a JSON object"));
-    const QJsonObject root = doc.object();
-    const QJsonValue weightMapValue = root.value(QLatin1String("weight_map"));
-    if (!weightMapValue.isObject()) return fail(QStringLiteral("index has no weight_map object"));
-    const QJsonObject weightMap = weightMapValue.toObject();
-
-    std::vector<JsonMemberSpan> top, names;
-    bool scanned = scanJsonObjectMembers(json, 0, json.size(), &top);
-    const JsonMemberSpan* mapSpan = nullptr;
-    for (const auto& m : top)
-        if (m.key == QLatin1String("weight_map")) mapSpan = &m; // the last one wins, as in Qt
-    if (!scanned || !mapSpan ||
-        !scanJsonObjectMembers(json, mapSpan->valueBegin, mapSpan->valueEnd, &names))
-        return fail(QStringLiteral("index JSON could not be scanned"));
-    if (qsizetype(names.size()) != weightMap.size())
-        return fail(QStringLiteral("weight_map names some tensor more than once"));
-
+    ShardIndex index;
+    if (!readShardIndex(path, &index, error)) return nullptr;
     auto state = std::make_shared<SafetensorsState>();
     state->sharded = true;
     state->indexPath = path;
-    state->indexJson = json;
+    state->indexJson = index.json;
     const QDir folder = QFileInfo(path).absoluteDir();
     QHash<QString, int> shardIndex;
-    std::vector<std::pair<QString, int>> order; // tensor name, shard
-    for (const auto& m : names) {
-        const QJsonValue v = weightMap.value(m.key);
-        if (!v.isString())
-            return fail(QStringLiteral("weight_map entry '%1' is not a file name").arg(m.key));
-        const QString shard = v.toString();
-        if (!isSafeShardName(shard))
-            return fail(QStringLiteral("shard '%1' of tensor '%2' is not a file name inside "
-                                       "the index's folder")
-                            .arg(shard, m.key));
-        auto it = shardIndex.find(shard);
-        if (it == shardIndex.end()) {
-            it = shardIndex.insert(shard, int(state->shards.size()));
-            state->shards.emplace_back();
-            state->shards.back().path = folder.filePath(shard);
-        }
-        order.emplace_back(m.key, it.value());
+    for (const QString& shard : index.shards) {
+        shardIndex.insert(shard, int(state->shards.size()));
+        state->shards.emplace_back();
+        state->shards.back().path = folder.filePath(shard);
     }
+    std::vector<std::pair<QString, int>> order; // tensor name, shard
+    for (const auto& [name, shard] : index.names)
+        order.emplace_back(name, shardIndex.value(shard));
 
     auto file = std::make_unique<WeightFile>();
     file->path = path;
@@ -184,9 +117,8 @@ std::unique_ptr<WeightFile> readSharded(const QString& path, QString* error,
         if (!h.damage.isEmpty()) file->otherEntries << damageNote(h);
         if (progress) progress(double(s + 1) / double(state->shards.size()));
     }
-    const QJsonObject meta = root.value(QLatin1String("metadata")).toObject();
-    for (auto it = meta.begin(); it != meta.end(); ++it)
-        file->metadata.insert(it.key(), metadataString(it.value()));
+    for (auto it = index.metadata.begin(); it != index.metadata.end(); ++it)
+        file->metadata.insert(it.key(), it.value());
 
     QSet<QString> listed;
     for (const auto& [name, s] : order) {
@@ -222,6 +154,8 @@ QStringList SafetensorsFormat::nameFilters() const {
 }
 
 int SafetensorsFormat::probe(const QByteArray& head, const QString& path) const {
+    const ShardIndexKind index = shardIndexKind(head, path);
+    if (index == ShardIndexKind::PyTorch) return 0; // pytorch_model.bin.index.json
     if (head.size() >= 9 && head.at(8) == '{') {
         quint64 n = 0;
         for (int i = 7; i >= 0; --i)
@@ -230,7 +164,7 @@ int SafetensorsFormat::probe(const QByteArray& head, const QString& path) const 
         if (n >= 2 && n <= quint64(kSafetensorsMaxHeader) && (size <= 0 || qint64(n) <= size - 8))
             return 2;
     }
-    if (isIndexName(path) && head.contains("\"weight_map\"")) return 2;
+    if (index == ShardIndexKind::Safetensors) return 2;
     if (path.endsWith(QLatin1String(".safetensors"), Qt::CaseInsensitive) ||
         path.endsWith(QLatin1String(".safetensors.index.json"), Qt::CaseInsensitive))
         return 1;
@@ -251,12 +185,8 @@ bool SafetensorsFormat::save(const WeightFile& file, const QString& path, QStrin
                      .arg(path);
         return false;
     }
-    // Phase 1: every shard that changes is written completely to a temporary file.
-    std::vector<std::unique_ptr<QSaveFile>> outs;
-    const auto cancelAll = [&outs] {
-        for (auto& o : outs)
-            o->cancelWriting();
-    };
+    // Every shard that changes is written completely before any is renamed into place.
+    std::vector<PendingFile> files;
     for (const SafetensorsHeader& h : state->shards) {
         bool edited = false;
         for (const SafetensorsEntry& e : h.entries) {
@@ -265,55 +195,21 @@ bool SafetensorsFormat::save(const WeightFile& file, const QString& path, QStrin
         }
         if (inPlace && !edited) continue; // untouched shards stay as they are
         const QString name = targetDir.filePath(sourceDir.relativeFilePath(h.path));
-        QDir().mkpath(QFileInfo(name).absolutePath());
-        outs.push_back(std::make_unique<QSaveFile>(name));
-        QSaveFile& out = *outs.back();
-        QString err;
-        if (!out.open(QIODevice::WriteOnly)) {
-            *error = QStringLiteral("%1: cannot write: %2").arg(name, out.errorString());
-            cancelAll();
-            return false;
-        }
-        if (!writeSafetensorsFaithful(file, h, &out, &err)) {
-            *error = saveFailure(name, err);
-            cancelAll();
-            return false;
-        }
-        if (!flushSaveFile(out, name, error)) {
-            cancelAll();
-            return false;
-        }
+        const SafetensorsHeader* header = &h;
+        files.push_back({name, [&file, header](QIODevice* out, QString* err) {
+                             return writeSafetensorsFaithful(file, *header, out, err);
+                         }});
     }
     if (!inPlace) { // the index as read, beside the new shards
-        outs.push_back(std::make_unique<QSaveFile>(path));
-        QSaveFile& out = *outs.back();
-        if (!out.open(QIODevice::WriteOnly) ||
-            out.write(state->indexJson) != state->indexJson.size()) {
-            *error = QStringLiteral("%1: cannot write: %2").arg(path, out.errorString());
-            cancelAll();
-            return false;
-        }
-        if (!flushSaveFile(out, path, error)) {
-            cancelAll();
-            return false;
-        }
+        const QByteArray json = state->indexJson;
+        files.push_back(
+            {path, [json, path](QIODevice* out, QString* err) {
+                 if (out->write(json) == json.size()) return true;
+                 *err = QStringLiteral("%1: cannot write: %2").arg(path, out->errorString());
+                 return false;
+             }});
     }
-    // Phase 2: rename them all into place, unless the model changed on disk meanwhile.
-    for (auto& out : outs)
-        if (!syncSaveFile(*out, out->fileName(), error)) {
-            cancelAll();
-            return false;
-        }
-    if (!sourceUnchanged(file, path, error)) {
-        cancelAll();
-        return false;
-    }
-    for (auto& out : outs)
-        if (!out->commit()) {
-            *error = QStringLiteral("%1: cannot save: %2").arg(out->fileName(), out->errorString());
-            return false;
-        }
-    return true;
+    return saveAllOrNothing(files, error, &file, path);
 }
 
 std::unique_ptr<WeightFile> SafetensorsFormat::read(const QString& path, QString* error,

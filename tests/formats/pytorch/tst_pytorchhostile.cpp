@@ -2,11 +2,17 @@
 // hand-made files (os.system REDUCE, short records, strides past the storage,
 // absurd shapes, deep nesting, bad memo indices, bad opcodes). Each must either
 // open or fail with a message naming the file; nothing may crash, hang or run.
+#include "Document.h"
 #include "PyTorchFormat.h"
 #include "TestUtil.h"
+#include "ZipWriter.h"
 
+#include "ZipArchive.h"
+
+#include <QBuffer>
 #include <QDirIterator>
 #include <QTemporaryDir>
+#include <cstring>
 #include <random>
 
 using namespace ws;
@@ -38,22 +44,28 @@ struct Record {
     QString name;
     QByteArray data;
     int method = 0;
+    qint64 uncompressed = -1; ///< the size the directory claims, if not data's
 };
 
-// A minimal zip writer (stored records, CRC left 0: the reader does not check it).
-// With \a zip64, offsets go through zip64 extras and the zip64 end records.
+// A minimal zip writer (stored records, CRC-32 of the bytes as written; the reader
+// checks the CRC of small stored storage records). With \a zip64, offsets go through
+// zip64 extras and the zip64 end records. \a uncompressed overrides the size of a
+// record (a lying directory).
 QByteArray makeZip(const QList<Record>& records, bool zip64 = false) {
     QByteArray out, cd;
     for (const Record& r : records) {
         const QByteArray name = r.name.toUtf8();
         const quint32 offset = quint32(out.size());
-        out += le32(0x04034b50) + le16(20) + le16(0) + le16(r.method) + le32(0) + le32(0) +
-               le32(quint32(r.data.size())) + le32(quint32(r.data.size())) + le16(name.size()) +
-               le16(0) + name + r.data;
+        const quint32 crc = crc32Update(0, r.data.constData(), r.data.size());
+        const quint32 usize =
+            r.uncompressed >= 0 ? quint32(r.uncompressed) : quint32(r.data.size());
+        out += le32(0x04034b50) + le16(20) + le16(0) + le16(r.method) + le32(0) + le32(crc) +
+               le32(quint32(r.data.size())) + le32(usize) + le16(name.size()) + le16(0) + name +
+               r.data;
         const QByteArray extra = zip64 ? le16(1) + le16(8) + le64(offset) : QByteArray();
         cd += le32(0x02014b50) + le16(45) + le16(45) + le16(0) + le16(r.method) + le32(0) +
-              le32(0) + le32(quint32(r.data.size())) + le32(quint32(r.data.size())) +
-              le16(name.size()) + le16(extra.size()) + le16(0) + le16(0) + le16(0) + le32(0) +
+              le32(crc) + le32(quint32(r.data.size())) + le32(usize) + le16(name.size()) +
+              le16(extra.size()) + le16(0) + le16(0) + le16(0) + le32(0) +
               le32(zip64 ? 0xffffffffu : offset) + name + extra;
     }
     const quint32 cdOffset = quint32(out.size());
@@ -90,6 +102,41 @@ QByteArray tensorPickle(qint64 numel, const std::vector<qint64>& size,
            str("storage") + "ctorch\n" + storageClass + "\n" + str("0") + str("cpu") + "\x8a\x08" +
            le64(quint64(numel)) + "tQ" + "\x8a\x08" + le64(quint64(offset)) + tuple(size) +
            tuple(stride) + "\x89" + "ccollections\nOrderedDict\n)RtRu.";
+}
+
+// ('storage', torch.<cls>, key, 'cpu', numel) as a BINPERSID
+QByteArray pid(const QByteArray& cls, const QByteArray& key, qint64 numel) {
+    return "(" + str("storage") + "ctorch\n" + cls + "\n" + str(key) + str("cpu") + "\x8a\x08" +
+           le64(quint64(numel)) + "tQ";
+}
+
+// _rebuild_tensor_v2(pid, 0, size, stride, False, OrderedDict())
+QByteArray rebuildV2(const QByteArray& cls, const QByteArray& key, qint64 numel,
+                     const std::vector<qint64>& size, const std::vector<qint64>& stride) {
+    return "ctorch._utils\n_rebuild_tensor_v2\n(" + pid(cls, key, numel) + "\x8a\x08" + le64(0) +
+           tuple(size) + tuple(stride) + "\x89" + "ccollections\nOrderedDict\n)RtR";
+}
+
+// {"q": per-channel quantized int8 tensor over data/0, scales data/1, zero points data/2}
+QByteArray perChannelPickle(qint64 qnumel, const std::vector<qint64>& size, qint64 scales,
+                            const std::vector<qint64>& scalesSize, qint64 zeros, qint64 axis) {
+    return QByteArray("\x80\x02}(") + str("q") + "ctorch._utils\n_rebuild_qtensor\n(" +
+           pid("QInt8Storage", "0", qnumel) + "\x8a\x08" + le64(0) + tuple(size) +
+           tuple(size.size() == 2 ? std::vector<qint64>{size[1], 1} : std::vector<qint64>{1}) +
+           "(ctorch\nper_channel_affine\n" +
+           rebuildV2("DoubleStorage", "1", scales, scalesSize, {1}) +
+           rebuildV2("LongStorage", "2", zeros, scalesSize, {1}) + "\x8a\x08" +
+           le64(quint64(axis)) + "t\x89" + "ccollections\nOrderedDict\n)RtRu.";
+}
+
+// {"s": sparse COO of dense size \a dense, indices [ndim, nnz] in data/0, values data/1}
+QByteArray sparsePickle(const std::vector<qint64>& dense, qint64 nnz) {
+    const qint64 ndim = qint64(dense.size());
+    return QByteArray("\x80\x02}(") + str("s") + "ctorch._utils\n_rebuild_sparse_tensor\n(" +
+           "ctorch.serialization\n_get_layout\n(" + str("torch.sparse_coo") + "tR(" +
+           rebuildV2("LongStorage", "0", ndim * nnz, {ndim, nnz}, {nnz, 1}) +
+           rebuildV2("FloatStorage", "1", nnz, {nnz}, {1}) + "ctorch\nSize\n(" + tuple(dense) +
+           "tRttRu.";
 }
 
 QByteArray checkpoint(const QByteArray& pickle, const QByteArray& storage = QByteArray(16, '\0'),
@@ -151,6 +198,12 @@ class TestPyTorchHostile : public QObject {
         while (it.hasNext())
             out << it.next();
         out.sort();
+        // the real-world shapes: quantized, sparse, complex, TorchScript, protocol 5
+        for (const char* rel :
+             {"quantized/quantized.pt", "quantized/quantized_legacy.pt", "sparse/sparse.pt",
+              "sparse/sparse_legacy.pt", "complex/complex_legacy.pt", "torchscript/traced.pt",
+              "legacy/legacy_protocol5.pt"})
+            out << wstest::fixture(QStringLiteral("realworld/") + QLatin1String(rel));
         return out;
     }
 
@@ -283,13 +336,13 @@ private Q_SLOTS:
 
     void unsupportedIsNoted() {
         const QString path =
-            write(checkpoint(tensorPickle(4, {4}, {1}, 0, "QInt8Storage"), QByteArray(16, 0)));
+            write(checkpoint(tensorPickle(4, {4}, {1}, 0, "QUInt4x2Storage"), QByteArray(16, 0)));
         QString err;
         auto file = PyTorchFormat().read(path, &err);
         QVERIFY2(file, qPrintable(err));
         QVERIFY(file->tensors.empty());
         QVERIFY(file->metadata.value(QStringLiteral("unsupported tensors"))
-                    .contains(QLatin1String("QInt8Storage")));
+                    .contains(QLatin1String("QUInt4x2Storage")));
     }
 
     void longNames() {
@@ -371,6 +424,137 @@ private Q_SLOTS:
         // not a checkpoint at all
         e = expectError("PK\x03\x04garbage");
         QVERIFY2(!e.isEmpty(), "garbage zip must fail");
+    }
+
+    // Per-channel quantized tensors: a sane one decodes as torch does; absurd scale
+    // counts, mismatched channels and a bad axis damage only that tensor, and nothing
+    // is allocated for what the pickle claims.
+    void quantizedPerChannel() {
+        const auto zip = [](const QByteArray& pkl, const QByteArray& scales,
+                            const QByteArray& zeros) {
+            const QByteArray q = QByteArray::fromHex("01020304fe06"); // 1 2 3 4 -2 6
+            return makeZip({{QStringLiteral("a/data.pkl"), pkl},
+                            {QStringLiteral("a/data/0"), q},
+                            {QStringLiteral("a/data/1"), scales},
+                            {QStringLiteral("a/data/2"), zeros},
+                            {QStringLiteral("a/version"), "3\n"}});
+        };
+        QByteArray scales, zeros;
+        for (double v : {0.5, 0.25}) {
+            quint64 bits;
+            std::memcpy(&bits, &v, 8);
+            scales += le64(bits);
+        }
+        zeros = le64(0) + le64(1);
+        const QString good = write(zip(perChannelPickle(6, {2, 3}, 2, {2}, 2, 0), scales, zeros));
+        QString err;
+        auto file = PyTorchFormat().read(good, &err);
+        QVERIFY2(file, qPrintable(err));
+        QCOMPARE(file->tensors[0]->typeName(), QStringLiteral("qint8"));
+        std::vector<double> v;
+        QVERIFY2(file->tensors[0]->valuesDouble(&v, &err), qPrintable(err));
+        QCOMPARE(v, (std::vector<double>{0.5, 1, 1.5, 0.75, -0.75, 1.25}));
+
+        const QString absurd = expectError(zip(
+            perChannelPickle(6, {2, 3}, qint64(1) << 40, {qint64(1) << 40}, 2, 0), scales, zeros));
+        QVERIFY2(absurd.contains(QLatin1String("scales")), qPrintable(absurd));
+        const QString mismatch =
+            expectError(zip(perChannelPickle(6, {2, 3}, 2, {2}, 2, 1), scales, zeros));
+        QVERIFY2(mismatch.contains(QLatin1String("channels")), qPrintable(mismatch));
+        const QString axis =
+            expectError(zip(perChannelPickle(6, {2, 3}, 2, {2}, 2, 7), scales, zeros));
+        QVERIFY2(axis.contains(QLatin1String("axis")), qPrintable(axis));
+        // nor can it be edited
+        auto again = PyTorchFormat().read(good, &err);
+        Document doc(std::move(again));
+        QVERIFY(!doc.edit(0, Region::whole(*doc.file().tensors[0]), EditOperation::set(1), &err));
+        QVERIFY2(err.contains(QLatin1String("cannot be edited")), qPrintable(err));
+    }
+
+    // Sparse COO tensors whose indices run past their size, or whose dense size is
+    // absurd, fail when read with a message; the dense form is never allocated.
+    void sparseIndicesPastSize() {
+        const auto zip = [](const QByteArray& pkl, const QByteArray& indices) {
+            return makeZip({{QStringLiteral("a/data.pkl"), pkl},
+                            {QStringLiteral("a/data/0"), indices},
+                            {QStringLiteral("a/data/1"), QByteArray(8, 0)},
+                            {QStringLiteral("a/version"), "3\n"}});
+        };
+        QCOMPARE(expectError(zip(sparsePickle({3}, 2), le64(0) + le64(2))), QString());
+        const QString past = expectError(zip(sparsePickle({3}, 2), le64(0) + le64(5)));
+        QVERIFY2(past.contains(QLatin1String("out of range")), qPrintable(past));
+        const QString negative =
+            expectError(zip(sparsePickle({3}, 2), le64(0) + le64(quint64(-1))));
+        QVERIFY2(negative.contains(QLatin1String("out of range")), qPrintable(negative));
+        QElapsedTimer timer;
+        timer.start();
+        const QString huge = expectError(
+            zip(sparsePickle({1 << 20, 1 << 20, 1 << 20}, 1), le64(0) + le64(0) + le64(0)));
+        QVERIFY2(huge.contains(QLatin1String("cannot be shown")), qPrintable(huge));
+        QVERIFY(timer.elapsed() < 5000);
+        // the indices say 2 values, the values record holds 2: a 1-D index tensor is not [1, nnz]
+        const QString shape = expectError(
+            makeZip({{QStringLiteral("a/data.pkl"), sparsePickle({3, 3}, 2)},
+                     {QStringLiteral("a/data/0"), le64(0) + le64(1) + le64(0) + le64(1)},
+                     {QStringLiteral("a/data/1"), QByteArray(4, 0)},
+                     {QStringLiteral("a/version"), "3\n"}}));
+        QVERIFY2(!shape.isEmpty(), "values shorter than nnz must fail");
+    }
+
+    // TorchScript archives whose code records lie (a size the deflate stream does not
+    // have, garbage instead of deflate, a stored record naming parameters) still open;
+    // the lying records are only not believed, and a save copies them as they are.
+    void torchScriptRecordsThatLie() {
+        const QByteArray pkl = QByteArray("\x80\x02"
+                                          "c__torch__.m\nNet\n)\x81}(") +
+                               str("w") + rebuildV2("FloatStorage", "0", 4, {4}, {1}) + str("b") +
+                               rebuildV2("FloatStorage", "1", 2, {2}, {1}) + "ub.";
+        const QByteArray code = "class Net(Module):\n  __parameters__ = [\"w\", ]\n";
+        const QByteArray zip =
+            makeZip({{QStringLiteral("a/data/0"), QByteArray(16, 0)},
+                     {QStringLiteral("a/data/1"), QByteArray(8, 0)},
+                     {QStringLiteral("a/data.pkl"), pkl},
+                     {QStringLiteral("a/code/__torch__/m.py"), code},
+                     {QStringLiteral("a/code/__torch__/x.py"), "\xff\xfe", 8, qint64(1) << 31},
+                     {QStringLiteral("a/code/__torch__/y.py"), "\x03\x00", 8, 99},
+                     {QStringLiteral("a/constants.pkl"), "\x80\x02).", 0},
+                     {QStringLiteral("a/version"), "1\n"}});
+        const QString path = write(zip);
+        QString err;
+        auto file = PyTorchFormat().read(path, &err);
+        QVERIFY2(file, qPrintable(err));
+        QCOMPARE(file->formatName, QStringLiteral("TorchScript archive"));
+        QCOMPARE(int(file->tensors.size()), 2);
+        QCOMPARE(file->tensors[0]->name, QStringLiteral("w"));
+        QVERIFY(file->tensors[0]->isParameter);
+        QVERIFY(!file->tensors[1]->isParameter);
+        std::vector<double> v;
+        QVERIFY2(file->tensors[0]->valuesDouble(&v, &err), qPrintable(err));
+        // the archive saves with every record as it was, lies included
+        QByteArray saved;
+        QBuffer out(&saved);
+        QVERIFY(out.open(QIODevice::WriteOnly));
+        QVERIFY2(PyTorchFormat().write(*file, &out, &err), qPrintable(err));
+        out.close();
+        const QString copy = write(saved);
+        QFile f(copy);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        ZipArchive before, after;
+        QFile g(path);
+        QVERIFY(g.open(QIODevice::ReadOnly));
+        QVERIFY(before.open(g, &err) && after.open(f, &err));
+        QCOMPARE(after.entries().size(), before.entries().size());
+        for (size_t i = 0; i < before.entries().size(); ++i) {
+            const ZipEntry &a = before.entries()[i], &b = after.entries()[i];
+            QCOMPARE(b.name, a.name);
+            QCOMPARE(b.method, a.method);
+            QCOMPARE(b.crc32, a.crc32);
+            QCOMPARE(b.uncompressedSize, a.uncompressedSize);
+            QCOMPARE(b.dataOffset % 64, qint64(0));
+            g.seek(a.dataOffset);
+            f.seek(b.dataOffset);
+            QCOMPARE(f.read(b.compressedSize), g.read(a.compressedSize));
+        }
     }
 
     void legacyBadCounts() {

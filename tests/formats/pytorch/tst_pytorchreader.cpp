@@ -132,8 +132,8 @@ private Q_SLOTS:
         auto file = open(QStringLiteral("checkpoint.tar"));
         QVERIFY(file);
         QVERIFY(file->find(QStringLiteral("model_state_dict.0.weight")));
-        QVERIFY(file->find(QStringLiteral("optimizer_state_dict.state.0.exp_avg")));
-        QVERIFY(file->find(QStringLiteral("optimizer_state_dict.state.0.step")));
+        QVERIFY(file->find(QStringLiteral("optimizer_state_dict.state[0].exp_avg")));
+        QVERIFY(file->find(QStringLiteral("optimizer_state_dict.state[0].step")));
         QVERIFY(file->find(QStringLiteral("history.1")));
     }
 
