@@ -1,5 +1,6 @@
 // The single place where formats are registered and detected.
 #include "FormatRegistry.h"
+#include "GgufFormat.h"
 #include "Hdf5Format.h"
 #include "NumpyFormat.h"
 #include "OnnxFormat.h"
@@ -17,8 +18,9 @@ const std::vector<const FileFormat*>& fileFormats() {
     static const Hdf5Format hdf5;
     static const NumpyFormat numpy;
     static const OnnxFormat onnx;
-    static const std::vector<const FileFormat*> all = {&safetensors, &numpy, &pytorch, &hdf5,
-                                                       &onnx};
+    static const GgufFormat gguf;
+    static const std::vector<const FileFormat*> all = {&safetensors, &numpy, &pytorch,
+                                                       &hdf5,        &onnx,  &gguf};
     return all;
 }
 
