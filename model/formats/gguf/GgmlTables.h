@@ -2,8 +2,8 @@
 // scripts/dev/make_ggml_tables.py from tests/fixtures/quant/ggml_tables.json; do not edit.
 // Origin: ggml-org/ggml src/ggml-common.h at d99724f2b141fed9e1a9f402213506c081433465
 // (sha256 af255601767325f087313fa84b9435cb77aeec37df6b61b98d9ecc65f29fb4a0).
-// Licence: MIT, Copyright,
-// c) 2023-2026 The ggml authors.
+// Licence: MIT, Copyright (c) 2023-2026 The ggml authors,
+// https://github.com/ggml-org/ggml/blob/master/LICENSE.
 // Copied verbatim for interoperability: a GGUF reader must decode with exactly these
 // values.
 #pragma once
