@@ -69,6 +69,7 @@ bool statsFor(const WeightFile& file, std::vector<TensorStats>* stats) {
     stats->resize(file.tensors.size());
     for (size_t i = 0; i < file.tensors.size(); ++i) {
         const Tensor& t = *file.tensors[i];
+        if (!t.problem.isEmpty()) continue; // listed, not read: its stats stay empty
         QString error;
         if (!computeStats(t, &(*stats)[i], &error)) {
             fail(BadInput,
@@ -80,10 +81,50 @@ bool statsFor(const WeightFile& file, std::vector<TensorStats>* stats) {
     return true;
 }
 
+// A typed metadata value: integers exact (64-bit ones too), floats shortest, arrays
+// and summaries of arrays as JSON arrays and objects.
+QString jsonValue(const QVariant& v) {
+    switch (v.typeId()) {
+    case QMetaType::ULongLong:
+    case QMetaType::UInt:
+        return QString::number(v.toULongLong());
+    case QMetaType::LongLong:
+    case QMetaType::Int:
+        return QString::number(v.toLongLong());
+    case QMetaType::Double:
+    case QMetaType::Float:
+        return jsonNumber(v.toDouble());
+    case QMetaType::Bool:
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    case QMetaType::QVariantList: {
+        QStringList items;
+        for (const QVariant& x : v.toList())
+            items << jsonValue(x);
+        return QLatin1Char('[') + items.join(QLatin1String(", ")) + QLatin1Char(']');
+    }
+    case QMetaType::QVariantMap: {
+        QStringList items;
+        const QVariantMap m = v.toMap();
+        for (auto it = m.begin(); it != m.end(); ++it)
+            items << jsonString(it.key()) + QLatin1String(": ") + jsonValue(it.value());
+        return QLatin1Char('{') + items.join(QLatin1String(", ")) + QLatin1Char('}');
+    }
+    default:
+        return jsonString(v.toString());
+    }
+}
+
 QString infoJson(const WeightFile& file, const LayerNode& root,
                  const std::vector<TensorStats>* stats) {
     QString o = QStringLiteral("{\n  \"format\": %1,\n").arg(jsonString(file.formatId));
-    if (!file.metadata.isEmpty()) {
+    if (!file.typedMetadata.empty()) {
+        QStringList items;
+        for (const auto& [key, value] : file.typedMetadata)
+            items << QLatin1String("    ") + jsonString(key) + QLatin1String(": ") +
+                         jsonValue(value);
+        o += QLatin1String("  \"metadata\": {\n") + items.join(QLatin1String(",\n")) +
+             QLatin1String("\n  },\n");
+    } else if (!file.metadata.isEmpty()) {
         QStringList items;
         for (auto it = file.metadata.begin(); it != file.metadata.end(); ++it)
             items << jsonString(it.key()) + QLatin1String(": ") + jsonString(it.value());
@@ -95,8 +136,14 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
         const Tensor& t = *file.tensors[i];
         QString item = QStringLiteral("    {\"name\": %1, \"shape\": %2, \"dtype\": %3, "
                                       "\"numel\": %4")
-                           .arg(jsonString(t.name), shapeJson(t), jsonString(dtypeName(t.dtype)))
+                           .arg(jsonString(t.name), shapeJson(t), jsonString(t.typeName()))
                            .arg(t.numel());
+        if (t.storage && t.storage->fileOffset() >= 0 && !t.storage->filePath().isEmpty())
+            item += QStringLiteral(", \"file_offset\": %1, \"bytes\": %2")
+                        .arg(t.storage->fileOffset())
+                        .arg(t.storage->byteSize());
+        if (!t.problem.isEmpty())
+            item += QStringLiteral(", \"problem\": %1").arg(jsonString(t.problem));
         if (stats) {
             const TensorStats& s = (*stats)[i];
             const bool none = s.count == 0;
@@ -182,8 +229,9 @@ QString infoText(const WeightFile& file, const LayerNode& root,
         const Tensor& t = *file.tensors[i];
         QString line = pad(t.name, nameWidth) + QLatin1String("  ") +
                        pad(t.shapeString(), shapeWidth) + QLatin1String("  ") +
-                       pad(dtypeName(t.dtype), 13) + QLatin1String("  ") +
+                       pad(t.typeName(), 13) + QLatin1String("  ") +
                        pad(QString::number(t.numel()), 12);
+        if (!t.problem.isEmpty()) line += QLatin1String("  (") + t.problem + QLatin1Char(')');
         if (stats) {
             const TensorStats& s = (*stats)[i];
             line += QLatin1String("  ") + pad(statText(s.min), 12) + QLatin1Char(' ') +
@@ -209,6 +257,9 @@ QString infoHelp() {
         "[{\"name\",\n"
         "             \"shape\", \"dtype\", \"numel\"}], \"layers\": [{\"path\", \"kind\", "
         "\"tensors\"}]}\n"
+        "             (dtype names an encoding such as \"q4_K\"; tensors lying in the file as-is\n"
+        "             add \"file_offset\" and \"bytes\"; unreadable ones a \"problem\"; GGUF\n"
+        "             metadata values are typed, arrays given as {length, first, type})\n"
         "  --stats    add min, max, mean and std of every tensor (reads all values;\n"
         "             NaN and infinity become null in JSON)\n"
         "  -h, --help show this help\n"

@@ -7,6 +7,7 @@
 #include "TensorEncoding.h"
 
 #include <memory>
+#include <utility>
 
 namespace ws {
 
@@ -32,6 +33,26 @@ public:
 
 private:
     const ggml::TypeTraits& m_type;
+};
+
+/// A GGUF tensor of a type we cannot decode (an unknown id, or a ggml type without a
+/// decoder here): it keeps its name ("q1_0", "ggml type 99") wherever a type is shown,
+/// and every read fails with the reason (also in Tensor::problem).
+class UnreadableGgmlEncoding : public TensorEncoding {
+public:
+    UnreadableGgmlEncoding(QString name, QString reason)
+        : m_name(std::move(name)), m_reason(std::move(reason)) {}
+    QString typeName() const override { return m_name; }
+    QString description() const override { return m_reason; }
+    QString validate(const Tensor&) const override { return m_reason; }
+    bool decode(const Tensor&, int64_t, int64_t, float*, QString* error) const override {
+        if (error) *error = m_reason;
+        return false;
+    }
+    QString readOnlyReason() const override { return m_reason; }
+
+private:
+    QString m_name, m_reason;
 };
 
 } // namespace ws

@@ -49,8 +49,13 @@ std::unique_ptr<WeightFile> readGguf(QIODevice* in, qint64 size, const QString& 
         } else if (info.problem.isEmpty()) {
             t->dtype = DType::Float32;
             t->encoding = GgmlEncoding::of(*ggml::typeTraits(info.type));
-        } else {
-            t->dtype = DType::UInt8; // unreadable: listed, kept byte for byte on save
+        } else { // listed with its type's name and the reason, kept byte for byte on save
+            const ggml::TypeTraits* type = ggml::typeTraits(info.type);
+            t->dtype = DType::Float32;
+            t->encoding = std::make_shared<UnreadableGgmlEncoding>(
+                type ? QString::fromLatin1(type->name)
+                     : QStringLiteral("ggml type %1").arg(info.type),
+                info.problem);
         }
         file->tensors.push_back(std::move(t));
     }
