@@ -56,7 +56,7 @@ QString GgmlEncoding::validate(const Tensor& t) const {
             .arg(m_type.blockElements)
             .arg(inner);
     if (!t.storage) return QStringLiteral("tensor %1: no storage").arg(t.name);
-    if (t.storageOffset != 0 || !t.isContiguous())
+    if (t.storageOffset != 0 || (n > 0 && !t.isContiguous()))
         return QStringLiteral("tensor %1: a %2 tensor must be its storage's blocks in order")
             .arg(t.name, typeName());
     const int64_t bytes = n / m_type.blockElements * m_type.blockBytes;

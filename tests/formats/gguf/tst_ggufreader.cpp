@@ -4,6 +4,7 @@
 #include "FormatRegistry.h"
 #include "GgufFormat.h"
 #include "GgufState.h"
+#include "GgufTestFile.h"
 #include "LayerTree.h"
 #include "TestUtil.h"
 
@@ -284,6 +285,24 @@ private Q_SLOTS:
         QCOMPARE(wf->tensors[0]->numel(), int64_t(0));
         QCOMPARE(wf->tensors[0]->shape, (std::vector<int64_t>{0, 4}));
         QCOMPARE(wf->tensors[1]->numel(), int64_t(8));
+    }
+
+    // A quantized tensor with no rows (found by the fuzzer): valid, nothing to decode.
+    void zeroSizeQuantizedTensor() {
+        QByteArray bytes = wstest::ggufTestFile({{"general.architecture", "llama"}},
+                                                {{"a.weight", {0, 3}, 2, QByteArray()},
+                                                 {"b.weight", {32, 1}, 8, QByteArray(34, '\0')}});
+        QBuffer buf(&bytes);
+        buf.open(QIODevice::ReadOnly);
+        QString error;
+        auto wf = readGguf(&buf, bytes.size(), QStringLiteral("zero.gguf"), &error);
+        QVERIFY2(wf, qPrintable(error));
+        const Tensor& a = *wf->tensors[0];
+        QCOMPARE(a.shape, (std::vector<int64_t>{3, 0}));
+        QCOMPARE(a.typeName(), QStringLiteral("q4_0"));
+        QVERIFY2(a.encoding->validate(a).isEmpty(), qPrintable(a.encoding->validate(a)));
+        QVERIFY(a.encoding->decode(a, 0, 0, nullptr, &error));
+        QCOMPARE(wf->tensors[1]->storage->byteSize(), qint64(34));
     }
 
     // Every prefix and many single-byte corruptions of a valid file: an error or a
