@@ -36,9 +36,21 @@ inline uint32_t floatToBits(float f) {
     return b;
 }
 
+/// IEEE half \a h as float32, exactly (inline: decoders call it once per block). Normal and
+/// subnormal halves are rebased by one exact multiplication by 2^112.
+inline float f16ToF32(uint16_t h) {
+    const uint32_t sign = uint32_t(h & 0x8000) << 16, em = h & 0x7FFFu;
+    if (em >= 0x7C00u) return bitsToFloat(sign | 0x7F800000u | (em & 0x3FFu) << 13); // inf, NaN
+    return bitsToFloat(sign | floatToBits(bitsToFloat(em << 13) * 0x1p112f));
+}
 /// The f16 at \a p as float32 (exact).
 inline float loadF16(const uint8_t* p) {
-    return halfToFloat(loadU16(p));
+    return f16ToF32(loadU16(p));
+}
+/// \a v with its sign flipped when \a negative: the same bits as v * -1.f, without a
+/// branch (sign bits are random in i-quant blocks).
+inline float flipSign(float v, bool negative) {
+    return bitsToFloat(floatToBits(v) ^ (uint32_t(negative) << 31));
 }
 /// Stores \a v as f16, rounded to nearest even (GGML_FP32_TO_FP16).
 inline void storeF16(uint8_t* p, float v) {

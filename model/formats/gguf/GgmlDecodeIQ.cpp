@@ -14,13 +14,14 @@ inline uint8_t gridByte(uint64_t g, int j) {
     return uint8_t(g >> (8 * j));
 }
 
-inline float sign(uint8_t signs, int j) {
-    return (signs & kmask_iq2xs[j]) ? -1.f : 1.f;
+// db * grid * (sign bit j set ? -1 : 1), as ggml computes it (the negation is exact).
+inline float signedValue(float db, uint8_t q, uint8_t signs, int bit) {
+    return flipSign(db * float(q), (signs >> bit) & 1);
 }
 
 } // namespace
 
-void decodeIQ2_XXS(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeIQ2_XXS(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 66) {
         const float d = loadF16(src);
         for (int ib = 0; ib < 8; ++ib) {
@@ -31,13 +32,13 @@ void decodeIQ2_XXS(const uint8_t* src, int64_t nBlocks, float* dst) {
                 const uint64_t g = iq2xxs_grid[q[l]];
                 const uint8_t signs = ksigns_iq2xs[(aux >> (7 * l)) & 127];
                 for (int j = 0; j < 8; ++j)
-                    dst[j] = db * float(gridByte(g, j)) * sign(signs, j);
+                    dst[j] = signedValue(db, gridByte(g, j), signs, j);
             }
         }
     }
 }
 
-void decodeIQ2_XS(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeIQ2_XS(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 74) {
         const float d = loadF16(src);
         const uint8_t* scales = src + 66;
@@ -49,13 +50,13 @@ void decodeIQ2_XS(const uint8_t* src, int64_t nBlocks, float* dst) {
                 const uint64_t g = iq2xs_grid[qs & 511];
                 const uint8_t signs = ksigns_iq2xs[qs >> 9];
                 for (int j = 0; j < 8; ++j)
-                    dst[j] = db[l / 2] * float(gridByte(g, j)) * sign(signs, j);
+                    dst[j] = signedValue(db[l / 2], gridByte(g, j), signs, j);
             }
         }
     }
 }
 
-void decodeIQ2_S(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeIQ2_S(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 82) {
         const float d = loadF16(src);
         const uint8_t* qs = src + 2;
@@ -68,13 +69,13 @@ void decodeIQ2_S(const uint8_t* src, int64_t nBlocks, float* dst) {
             for (int l = 0; l < 4; ++l, dst += 8) {
                 const uint64_t g = iq2s_grid[qs[l] | ((qh[ib] << (8 - 2 * l)) & 0x300)];
                 for (int j = 0; j < 8; ++j)
-                    dst[j] = db[l / 2] * float(gridByte(g, j)) * sign(signs[l], j);
+                    dst[j] = signedValue(db[l / 2], gridByte(g, j), signs[l], j);
             }
         }
     }
 }
 
-void decodeIQ3_XXS(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeIQ3_XXS(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 98) {
         const float d = loadF16(src);
         const uint8_t* qs = src + 2;
@@ -85,15 +86,15 @@ void decodeIQ3_XXS(const uint8_t* src, int64_t nBlocks, float* dst) {
                 const uint8_t signs = ksigns_iq2xs[(aux >> (7 * l)) & 127];
                 const uint32_t g1 = iq3xxs_grid[qs[2 * l]], g2 = iq3xxs_grid[qs[2 * l + 1]];
                 for (int j = 0; j < 4; ++j) {
-                    dst[j] = db * float(gridByte(g1, j)) * sign(signs, j);
-                    dst[j + 4] = db * float(gridByte(g2, j)) * sign(signs, j + 4);
+                    dst[j] = signedValue(db, gridByte(g1, j), signs, j);
+                    dst[j + 4] = signedValue(db, gridByte(g2, j), signs, j + 4);
                 }
             }
         }
     }
 }
 
-void decodeIQ3_S(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeIQ3_S(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 110) {
         const float d = loadF16(src);
         const uint8_t* qs = src + 2;
@@ -107,8 +108,8 @@ void decodeIQ3_S(const uint8_t* src, int64_t nBlocks, float* dst) {
                 const uint32_t g1 = iq3s_grid[qs[2 * l] | ((qh[ib] << (8 - 2 * l)) & 256)];
                 const uint32_t g2 = iq3s_grid[qs[2 * l + 1] | ((qh[ib] << (7 - 2 * l)) & 256)];
                 for (int j = 0; j < 4; ++j) {
-                    dst[j] = db * float(gridByte(g1, j)) * sign(signs[l], j);
-                    dst[j + 4] = db * float(gridByte(g2, j)) * sign(signs[l], j + 4);
+                    dst[j] = signedValue(db, gridByte(g1, j), signs[l], j);
+                    dst[j + 4] = signedValue(db, gridByte(g2, j), signs[l], j + 4);
                 }
             }
         }
@@ -119,7 +120,7 @@ namespace {
 constexpr float kIq1Delta = 0.125f;
 }
 
-void decodeIQ1_S(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeIQ1_S(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 50) {
         const float d = loadF16(src);
         const uint8_t* qs = src + 2;
@@ -136,7 +137,7 @@ void decodeIQ1_S(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeIQ1_M(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeIQ1_M(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 56) {
         const uint8_t* qs = src;
         const uint8_t* qh = src + 32;
@@ -145,7 +146,7 @@ void decodeIQ1_M(const uint8_t* src, int64_t nBlocks, float* dst) {
             sc[k] = loadU16(src + 48 + 2 * k);
         const uint16_t scale = uint16_t((sc[0] >> 12) | ((sc[1] >> 8) & 0x00F0) |
                                         ((sc[2] >> 4) & 0x0F00) | (sc[3] & 0xF000));
-        const float d = halfToFloat(scale);
+        const float d = f16ToF32(scale);
         for (int ib = 0; ib < 8; ++ib, qs += 4, qh += 2) {
             const float dl1 = d * float(2 * ((sc[ib / 2] >> (6 * (ib % 2))) & 7) + 1);
             const float dl2 = d * float(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 3)) & 7) + 1);

@@ -7,7 +7,7 @@
 
 namespace ws::ggml {
 
-void decodeQ2_K(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ2_K(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 84) {
         const uint8_t* scales = src;
         const float d = loadF16(src + 80), dmin = loadF16(src + 82);
@@ -50,7 +50,7 @@ inline void scaleMinK4(int j, const uint8_t* q, int* sc, int* m) {
 
 } // namespace
 
-void decodeQ3_K(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ3_K(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     int scales[16];
     for (int64_t b = 0; b < nBlocks; ++b, src += 110) {
         const uint8_t* hm = src;
@@ -75,7 +75,7 @@ void decodeQ3_K(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeQ4_K(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ4_K(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 144) {
         const float d = loadF16(src), dmin = loadF16(src + 2);
         const uint8_t* q = src + 16;
@@ -95,7 +95,7 @@ void decodeQ4_K(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeQ5_K(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ5_K(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 176) {
         const float d = loadF16(src), dmin = loadF16(src + 2);
         const uint8_t* qh = src + 16;
@@ -117,7 +117,7 @@ void decodeQ5_K(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeQ6_K(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ6_K(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 210, dst += 256) {
         const float d = loadF16(src + 208);
         const int8_t* sc = reinterpret_cast<const int8_t*>(src + 192);
@@ -141,7 +141,7 @@ void decodeQ6_K(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeQ8_K(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ8_K(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 292, dst += 256) {
         const float d = bitsToFloat(loadU32(src));
         const int8_t* qs = reinterpret_cast<const int8_t*>(src + 4);
@@ -150,7 +150,7 @@ void decodeQ8_K(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeIQ4_XS(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeIQ4_XS(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 136) {
         const float d = loadF16(src);
         const uint16_t scalesH = loadU16(src + 2);
@@ -168,7 +168,7 @@ void decodeIQ4_XS(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeTQ1_0(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeTQ1_0(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
     for (int64_t b = 0; b < nBlocks; ++b, src += 54) {
         const float d = loadF16(src + 52);
@@ -188,7 +188,7 @@ void decodeTQ1_0(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeTQ2_0(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeTQ2_0(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 66) {
         const float d = loadF16(src + 64);
         for (int h = 0; h < 2; ++h)

@@ -7,7 +7,7 @@
 
 namespace ws::ggml {
 
-void decodeQ4_0(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ4_0(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 18, dst += 32) {
         const float d = loadF16(src);
         const uint8_t* qs = src + 2;
@@ -18,7 +18,7 @@ void decodeQ4_0(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeQ4_1(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ4_1(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 20, dst += 32) {
         const float d = loadF16(src), m = loadF16(src + 2);
         const uint8_t* qs = src + 4;
@@ -29,7 +29,7 @@ void decodeQ4_1(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeQ5_0(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ5_0(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 22, dst += 32) {
         const float d = loadF16(src);
         const uint32_t qh = loadU32(src + 2);
@@ -42,7 +42,7 @@ void decodeQ5_0(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeQ5_1(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ5_1(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 24, dst += 32) {
         const float d = loadF16(src), m = loadF16(src + 2);
         const uint32_t qh = loadU32(src + 4);
@@ -55,7 +55,7 @@ void decodeQ5_1(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeQ8_0(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ8_0(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 34, dst += 32) {
         const float d = loadF16(src);
         const int8_t* qs = reinterpret_cast<const int8_t*>(src + 2);
@@ -66,7 +66,7 @@ void decodeQ8_0(const uint8_t* src, int64_t nBlocks, float* dst) {
 
 // Q8_1 (36 bytes: d, s = d * sum q, 32 x int8) is a dot-product intermediate that
 // files should not hold; decoded like Q8_0 if one does.
-void decodeQ8_1(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeQ8_1(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 36, dst += 32) {
         const float d = loadF16(src);
         const int8_t* qs = reinterpret_cast<const int8_t*>(src + 4);
@@ -75,7 +75,7 @@ void decodeQ8_1(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeIQ4_NL(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeIQ4_NL(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 18, dst += 32) {
         const float d = loadF16(src);
         const uint8_t* qs = src + 2;
@@ -86,7 +86,7 @@ void decodeIQ4_NL(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeMXFP4(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeMXFP4(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 17, dst += 32) {
         const float d = e8m0Half(src[0]);
         const uint8_t* qs = src + 1;
@@ -97,7 +97,7 @@ void decodeMXFP4(const uint8_t* src, int64_t nBlocks, float* dst) {
     }
 }
 
-void decodeNVFP4(const uint8_t* src, int64_t nBlocks, float* dst) {
+void decodeNVFP4(const uint8_t* __restrict src, int64_t nBlocks, float* __restrict dst) {
     for (int64_t b = 0; b < nBlocks; ++b, src += 36) {
         for (int s = 0; s < 4; ++s, dst += 16) {
             const float d = ue4m3Half(src[s]);
