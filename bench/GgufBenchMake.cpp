@@ -87,7 +87,7 @@ private:
 };
 
 int64_t rowBytes(const Spec& s) {
-    const ggml::TypeTraits* t = ggml::typeTraits(s.type);
+    const ws::ggml::TypeTraits* t = ws::ggml::typeTraits(s.type);
     return s.ne0 / t->blockElements * t->blockBytes;
 }
 
@@ -96,7 +96,7 @@ void encodeRows(const Spec& s, int64_t r0, int64_t r1, uint8_t* dst) {
     std::mt19937 rng(uint32_t(r0 * 7919 + s.ne0));
     std::normal_distribution<float> n(0.f, 0.02f);
     std::vector<float> x(size_t(s.ne0));
-    const ggml::TypeTraits* t = ggml::typeTraits(s.type);
+    const ws::ggml::TypeTraits* t = ws::ggml::typeTraits(s.type);
     for (int64_t r = r0; r < r1; ++r, dst += rowBytes(s)) {
         for (float& v : x)
             v = n(rng);

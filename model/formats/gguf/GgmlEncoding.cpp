@@ -83,27 +83,35 @@ bool GgmlEncoding::decode(const Tensor& t, int64_t first, int64_t count, float* 
                    .arg(t.numel());
         return false;
     }
+    if (count == 0) return true;
+    // One read per chunk of blocks; blocks wholly inside the range decode straight into
+    // dst, the partial ones at either end through a scratch block.
+    const int64_t end = first + count, b0 = first / B, b1 = (end - 1) / B + 1;
     const int64_t maxBlocks = std::max<int64_t>(1, kChunkBytes / BB);
-    std::vector<uint8_t> raw(size_t(std::min(maxBlocks, count / B + 2) * BB));
+    std::vector<uint8_t> raw(size_t(std::min(maxBlocks, b1 - b0) * BB));
     std::vector<float> partial;
-    const int64_t end = first + count;
-    for (int64_t e = first; e < end;) {
-        const int64_t block = e / B, offset = e - block * B;
-        if (offset != 0 || end - e < B) { // a partial block at either end
-            partial.resize(size_t(B));
-            if (!t.storage->readBytes(block * BB, BB, reinterpret_cast<char*>(raw.data()), err))
-                return false;
-            m_type.decode(raw.data(), 1, partial.data());
-            const int64_t n = std::min(B - offset, end - e);
-            std::memcpy(dst + (e - first), partial.data() + offset, size_t(n) * sizeof(float));
-            e += n;
-            continue;
-        }
-        const int64_t nb = std::min(maxBlocks, (end - e) / B);
-        if (!t.storage->readBytes(block * BB, nb * BB, reinterpret_cast<char*>(raw.data()), err))
+    for (int64_t cb = b0; cb < b1;) {
+        const int64_t nb = std::min(maxBlocks, b1 - cb);
+        if (!t.storage->readBytes(cb * BB, nb * BB, reinterpret_cast<char*>(raw.data()), err))
             return false;
-        m_type.decode(raw.data(), nb, dst + (e - first));
-        e += nb * B;
+        for (int64_t k = 0; k < nb;) {
+            const int64_t start = (cb + k) * B;
+            const int64_t lo = std::max(first, start), hi = std::min(end, start + B);
+            if (lo == start && hi == start + B) {
+                int64_t k2 = k + 1;
+                while (k2 < nb && (cb + k2 + 1) * B <= end)
+                    ++k2;
+                m_type.decode(raw.data() + k * BB, k2 - k, dst + (start - first));
+                k = k2;
+            } else {
+                partial.resize(size_t(B));
+                m_type.decode(raw.data() + k * BB, 1, partial.data());
+                std::memcpy(dst + (lo - first), partial.data() + (lo - start),
+                            size_t(hi - lo) * sizeof(float));
+                ++k;
+            }
+        }
+        cb += nb;
     }
     return true;
 }

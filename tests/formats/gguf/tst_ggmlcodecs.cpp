@@ -5,11 +5,13 @@
 #include "FormatRegistry.h"
 #include "GgmlEncoding.h"
 #include "GgmlTypes.h"
+#include "GgufTestFile.h"
 #include "TestUtil.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QTemporaryDir>
 #include <cmath>
 
 using namespace ws;
@@ -126,6 +128,42 @@ private Q_SLOTS:
             }
             std::vector<float> one(1);
             QVERIFY(!t->encoding->decode(*t, n, 1, one.data(), &error));
+        }
+    }
+
+    // Ranges that span several read chunks (256 KiB of blocks) decode like the blocks.
+    void decodesAcrossChunks() {
+        const ggml::TypeTraits& q4 = *ggml::typeTraits(2);
+        const int64_t nBlocks = 4096 / 32 * 160; // 368,640 bytes
+        QByteArray raw(int(nBlocks * 18), Qt::Uninitialized);
+        for (int i = 0; i < raw.size(); ++i)
+            raw[i] = char((i * 2654435761u) >> 13);
+        for (int64_t b = 0; b < nBlocks; ++b) { // d = 0.0101
+            raw[int(b * 18)] = char(0x1F);
+            raw[int(b * 18 + 1)] = char(0x21);
+        }
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("big.gguf"));
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(wstest::ggufTestFile({{"general.architecture", "llama"}},
+                                     {{"big.weight", {4096, 160}, 2, raw}}));
+        f.close();
+        QString error;
+        auto wf = openWeightFile(path, &error);
+        QVERIFY2(wf, qPrintable(error));
+        const Tensor& t = *wf->tensors[0];
+        std::vector<float> expected(size_t(nBlocks * 32));
+        q4.decode(reinterpret_cast<const uint8_t*>(raw.constData()), nBlocks, expected.data());
+        for (const auto& c : {std::pair<int64_t, int64_t>{0, t.numel()},
+                              {37, 600000},
+                              {262140, 10},
+                              {14563 * 32 - 5, 70},
+                              {t.numel() - 33, 33}}) {
+            std::vector<float> got(size_t(c.second));
+            QVERIFY2(t.encoding->decode(t, c.first, c.second, got.data(), &error),
+                     qPrintable(error));
+            QVERIFY(std::memcmp(got.data(), expected.data() + c.first, got.size() * 4) == 0);
         }
     }
 

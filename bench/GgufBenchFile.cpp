@@ -1,0 +1,2 @@
+#include "GgufBenchFile.h"
+namespace wsbench { int benchGgufFile(const QString&) { return 1; } }
