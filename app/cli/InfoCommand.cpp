@@ -81,10 +81,50 @@ bool statsFor(const WeightFile& file, std::vector<TensorStats>* stats) {
     return true;
 }
 
+// A typed metadata value: integers exact (64-bit ones too), floats shortest, arrays
+// and summaries of arrays as JSON arrays and objects.
+QString jsonValue(const QVariant& v) {
+    switch (v.typeId()) {
+    case QMetaType::ULongLong:
+    case QMetaType::UInt:
+        return QString::number(v.toULongLong());
+    case QMetaType::LongLong:
+    case QMetaType::Int:
+        return QString::number(v.toLongLong());
+    case QMetaType::Double:
+    case QMetaType::Float:
+        return jsonNumber(v.toDouble());
+    case QMetaType::Bool:
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    case QMetaType::QVariantList: {
+        QStringList items;
+        for (const QVariant& x : v.toList())
+            items << jsonValue(x);
+        return QLatin1Char('[') + items.join(QLatin1String(", ")) + QLatin1Char(']');
+    }
+    case QMetaType::QVariantMap: {
+        QStringList items;
+        const QVariantMap m = v.toMap();
+        for (auto it = m.begin(); it != m.end(); ++it)
+            items << jsonString(it.key()) + QLatin1String(": ") + jsonValue(it.value());
+        return QLatin1Char('{') + items.join(QLatin1String(", ")) + QLatin1Char('}');
+    }
+    default:
+        return jsonString(v.toString());
+    }
+}
+
 QString infoJson(const WeightFile& file, const LayerNode& root,
                  const std::vector<TensorStats>* stats) {
     QString o = QStringLiteral("{\n  \"format\": %1,\n").arg(jsonString(file.formatId));
-    if (!file.metadata.isEmpty()) {
+    if (!file.typedMetadata.empty()) {
+        QStringList items;
+        for (const auto& [key, value] : file.typedMetadata)
+            items << QLatin1String("    ") + jsonString(key) + QLatin1String(": ") +
+                         jsonValue(value);
+        o += QLatin1String("  \"metadata\": {\n") + items.join(QLatin1String(",\n")) +
+             QLatin1String("\n  },\n");
+    } else if (!file.metadata.isEmpty()) {
         QStringList items;
         for (auto it = file.metadata.begin(); it != file.metadata.end(); ++it)
             items << jsonString(it.key()) + QLatin1String(": ") + jsonString(it.value());
@@ -96,8 +136,12 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
         const Tensor& t = *file.tensors[i];
         QString item = QStringLiteral("    {\"name\": %1, \"shape\": %2, \"dtype\": %3, "
                                       "\"numel\": %4")
-                           .arg(jsonString(t.name), shapeJson(t), jsonString(dtypeName(t.dtype)))
+                           .arg(jsonString(t.name), shapeJson(t), jsonString(t.typeName()))
                            .arg(t.numel());
+        if (t.storage && t.storage->fileOffset() >= 0 && !t.storage->filePath().isEmpty())
+            item += QStringLiteral(", \"file_offset\": %1, \"bytes\": %2")
+                        .arg(t.storage->fileOffset())
+                        .arg(t.storage->byteSize());
         if (!t.problem.isEmpty())
             item += QStringLiteral(", \"problem\": %1").arg(jsonString(t.problem));
         if (stats) {
@@ -185,7 +229,7 @@ QString infoText(const WeightFile& file, const LayerNode& root,
         const Tensor& t = *file.tensors[i];
         QString line = pad(t.name, nameWidth) + QLatin1String("  ") +
                        pad(t.shapeString(), shapeWidth) + QLatin1String("  ") +
-                       pad(dtypeName(t.dtype), 13) + QLatin1String("  ") +
+                       pad(t.typeName(), 13) + QLatin1String("  ") +
                        pad(QString::number(t.numel()), 12);
         if (!t.problem.isEmpty()) {
             line += QStringLiteral(" (unreadable: %1)").arg(t.problem);
@@ -212,9 +256,11 @@ QString infoHelp() {
         "Options:\n"
         "  --json     print one JSON document: {\"format\", \"metadata\", \"tensors\": "
         "[{\"name\",\n"
-        "             \"shape\", \"dtype\", \"numel\", \"problem\" when unreadable}], "
-        "\"layers\":\n"
-        "             [{\"path\", \"kind\", \"tensors\"}]}\n"
+        "             \"shape\", \"dtype\", \"numel\"}], \"layers\": [{\"path\", \"kind\", "
+        "\"tensors\"}]}\n"
+        "             (dtype names an encoding such as \"q4_K\"; tensors lying in the file as-is\n"
+        "             add \"file_offset\" and \"bytes\"; unreadable ones a \"problem\"; GGUF\n"
+        "             metadata values are typed, arrays given as {length, first, type})\n"
         "  --stats    add min, max, mean and std of every tensor (reads all values;\n"
         "             NaN and infinity become null in JSON)\n"
         "  -h, --help show this help\n"

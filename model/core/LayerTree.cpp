@@ -42,6 +42,14 @@ bool looksLikeEmbedding(const QString& name) {
     return re.match(name).hasMatch();
 }
 
+// Mixture-of-experts weights stored as one 3-D tensor (n_expert, out, in): llama.cpp's
+// ffn_{gate,up,down}_exps, "experts" modules elsewhere.
+bool looksLikeExperts(const QString& name) {
+    static const QRegularExpression re(QStringLiteral("(^|_)exps$|experts"),
+                                       QRegularExpression::CaseInsensitiveOption);
+    return re.match(name).hasMatch();
+}
+
 // Infers kind and detail from the tensors held directly by a module.
 void inferKind(LayerNode* node, const WeightFile& file) {
     const Tensor* weight = nullptr;
@@ -92,6 +100,9 @@ void inferKind(LayerNode* node, const WeightFile& file) {
             node->kind = QStringLiteral("Conv1D");
             node->detail = QStringLiteral("in %1 -> out %2").arg(s[0]).arg(s[1]);
         }
+    } else if (s.size() == 3 && looksLikeExperts(node->name)) {
+        node->kind = QStringLiteral("Experts");
+        node->detail = QStringLiteral("%1 experts, in %2 -> out %3").arg(s[0]).arg(s[2]).arg(s[1]);
     } else if (s.size() >= 3 && s.size() <= 5 && (!bias || biasMatches)) {
         node->kind = QStringLiteral("Conv");
         QStringList kernel;

@@ -1,6 +1,7 @@
 // The single place where formats are registered and detected.
 #include "FormatRegistry.h"
 #include "AtomicSave.h"
+#include "GgufFormat.h"
 #include "Hdf5Format.h"
 #include "KerasArchive.h"
 #include "NumpyFormat.h"
@@ -20,8 +21,9 @@ const std::vector<const FileFormat*>& fileFormats() {
     static const NumpyFormat numpy;
     static const OnnxFormat onnx;
     static const KerasArchiveFormat keras;
-    static const std::vector<const FileFormat*> all = {&safetensors, &numpy, &pytorch,
-                                                       &hdf5,        &onnx,  &keras};
+    static const GgufFormat gguf;
+    static const std::vector<const FileFormat*> all = {&safetensors, &numpy, &pytorch, &hdf5,
+                                                       &onnx,        &keras, &gguf};
     return all;
 }
 
