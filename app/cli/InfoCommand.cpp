@@ -97,6 +97,12 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
                                       "\"numel\": %4")
                            .arg(jsonString(t.name), shapeJson(t), jsonString(dtypeName(t.dtype)))
                            .arg(t.numel());
+        // Quantized layers: the logical weight says how it is decoded and from what.
+        if (t.encoding)
+            item += QStringLiteral(", \"encoding\": %1").arg(jsonString(t.encoding->typeName()));
+        if (t.derived) item += QStringLiteral(", \"derived\": true");
+        if (!t.problem.isEmpty())
+            item += QStringLiteral(", \"problem\": %1").arg(jsonString(t.problem));
         if (stats) {
             const TensorStats& s = (*stats)[i];
             const bool none = s.count == 0;
@@ -118,9 +124,16 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
         QStringList names;
         for (int i : n->tensors)
             names << jsonString(file.tensors[size_t(i)]->name);
-        layers << QStringLiteral("    {\"path\": %1, \"kind\": %2, \"tensors\": [%3]}")
+        QStringList packed; // stored tensors its quantized weights are computed from
+        for (const auto& [by, held] : n->packed)
+            for (int i : held)
+                packed << jsonString(file.tensors[size_t(i)]->name);
+        layers << QStringLiteral("    {\"path\": %1, \"kind\": %2, \"tensors\": [%3]%4}")
                       .arg(jsonString(n->path), jsonString(n->kind),
-                           names.join(QLatin1String(", ")));
+                           names.join(QLatin1String(", ")),
+                           packed.isEmpty() ? QString()
+                                            : QStringLiteral(", \"packed\": [%1]")
+                                                  .arg(packed.join(QLatin1String(", "))));
     }
     o += QLatin1String("  \"layers\": [") +
          (layers.isEmpty()
@@ -182,7 +195,7 @@ QString infoText(const WeightFile& file, const LayerNode& root,
         const Tensor& t = *file.tensors[i];
         QString line = pad(t.name, nameWidth) + QLatin1String("  ") +
                        pad(t.shapeString(), shapeWidth) + QLatin1String("  ") +
-                       pad(dtypeName(t.dtype), 13) + QLatin1String("  ") +
+                       pad(t.typeName(), 13) + QLatin1String("  ") +
                        pad(QString::number(t.numel()), 12);
         if (stats) {
             const TensorStats& s = (*stats)[i];
@@ -209,6 +222,8 @@ QString infoHelp() {
         "[{\"name\",\n"
         "             \"shape\", \"dtype\", \"numel\"}], \"layers\": [{\"path\", \"kind\", "
         "\"tensors\"}]}\n"
+        "             (a quantized layer's weight adds \"encoding\" and \"derived\", its\n"
+        "             layer \"packed\": the stored tensors it is decoded from)\n"
         "  --stats    add min, max, mean and std of every tensor (reads all values;\n"
         "             NaN and infinity become null in JSON)\n"
         "  -h, --help show this help\n"
