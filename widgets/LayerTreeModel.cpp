@@ -167,7 +167,7 @@ QVariant LayerTreeModel::moduleData(const Item* item, int column, int role) cons
 
 QVariant LayerTreeModel::tensorData(const Item* item, int column, int role) const {
     const Tensor& t = *m_file->tensors[size_t(item->tensor)];
-    QStringList linked = m_byStorage.value(t.storage.get());
+    QStringList linked = t.derived ? QStringList() : m_byStorage.value(t.storage.get());
     linked.removeAll(t.name);
     if (role == TensorIndexRole) return item->tensor;
     if (role == PathRole) return t.name;
