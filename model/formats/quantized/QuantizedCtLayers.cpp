@@ -275,35 +275,55 @@ std::shared_ptr<LayerEncoding> makeFp4(LayerBuilder& b, const QString& prefix, c
     return std::make_shared<Fp4Encoding>(p, s, g, mx, group, R, C);
 }
 
-/// A config group's candidates for layer \a prefix, best first: groups whose targets
-/// name the layer (exactly or by a "re:" pattern) before those that name a class
-/// (which a state dict cannot tell).
-std::vector<QJsonObject> groupsFor(const QJsonObject& config, const QString& prefix) {
-    std::vector<std::pair<int, QJsonObject>> scored;
-    const QJsonObject groups = config.value(QLatin1String("config_groups")).toObject();
-    for (auto it = groups.begin(); it != groups.end(); ++it) {
-        const QJsonObject g = it.value().toObject();
-        int score = 0;
-        for (const QJsonValue& v : g.value(QLatin1String("targets")).toArray()) {
-            const QString t = v.toString();
-            if (t.startsWith(QLatin1String("re:")) && t.size() < 4096) {
-                const QRegularExpression re(QStringLiteral("\\A(?:%1)").arg(t.mid(3)));
-                if (re.isValid() && re.match(prefix).hasMatch()) score = std::max(score, 2);
-            } else if (t == prefix) {
-                score = std::max(score, 2);
-            } else if (!t.isEmpty() && !t.startsWith(QLatin1String("re:"))) {
-                score = std::max(score, 1);
+/// The config groups of a compressed-tensors config with their targets compiled once
+/// (a model has thousands of layers).
+class ConfigGroups {
+public:
+    explicit ConfigGroups(const QJsonObject& config) {
+        const QJsonObject groups = config.value(QLatin1String("config_groups")).toObject();
+        for (auto it = groups.begin(); it != groups.end(); ++it) {
+            Group g;
+            g.config = it.value().toObject();
+            for (const QJsonValue& v : g.config.value(QLatin1String("targets")).toArray()) {
+                const QString t = v.toString();
+                if (t.startsWith(QLatin1String("re:"))) {
+                    // As Python's re.match: anchored at the start only.
+                    QRegularExpression re(QStringLiteral("\\A(?:%1)").arg(t.mid(3)));
+                    if (t.size() < 4096 && re.isValid()) g.patterns.push_back(std::move(re));
+                } else if (!t.isEmpty()) {
+                    g.names << t;
+                }
             }
+            m_groups.push_back(std::move(g));
         }
-        if (score > 0) scored.emplace_back(score, g);
     }
-    std::stable_sort(scored.begin(), scored.end(),
-                     [](const auto& a, const auto& b) { return a.first > b.first; });
-    std::vector<QJsonObject> out;
-    for (auto& s : scored)
-        out.push_back(s.second);
-    return out;
-}
+
+    /// The candidates for layer \a prefix, best first: groups whose targets name the
+    /// layer (exactly or by a "re:" pattern) before those that name a module class
+    /// ("Linear"), which a state dict cannot tell.
+    std::vector<QJsonObject> forLayer(const QString& prefix) const {
+        std::vector<QJsonObject> named, byClass;
+        for (const Group& g : m_groups) {
+            bool hit = g.names.contains(prefix);
+            for (const QRegularExpression& re : g.patterns)
+                hit = hit || re.match(prefix).hasMatch();
+            if (hit)
+                named.push_back(g.config);
+            else if (!g.names.isEmpty())
+                byClass.push_back(g.config);
+        }
+        named.insert(named.end(), byClass.begin(), byClass.end());
+        return named;
+    }
+
+private:
+    struct Group {
+        QJsonObject config;
+        std::vector<QRegularExpression> patterns;
+        QStringList names;
+    };
+    std::vector<Group> m_groups;
+};
 
 ScaleArgs scaleArgsOf(const QJsonObject& w, const QString& source) {
     ScaleArgs a;
@@ -350,9 +370,10 @@ void buildScaled(LayerBuilder& b, const QString& scaleLeaf) {
 void buildCompressedTensors(LayerBuilder& b) {
     const QJsonObject& q = b.config->object;
     const QString topFormat = stringMember(q, QStringLiteral("format"));
+    const ConfigGroups configGroups(q);
     for (const QString& prefix : b.prefixesWith(QStringLiteral("weight_packed"))) {
         const TensorPtr main = b.find(prefix, QStringLiteral("weight_packed"));
-        const std::vector<QJsonObject> groups = groupsFor(q, prefix);
+        const std::vector<QJsonObject> groups = configGroups.forLayer(prefix);
         QString first;
         std::shared_ptr<LayerEncoding> enc;
         for (const QJsonObject& g : groups) {
@@ -382,7 +403,7 @@ void buildCompressedTensors(LayerBuilder& b) {
                     : first);
     }
     for (const QString& prefix : b.prefixesWith(QStringLiteral("weight_scale"))) {
-        const std::vector<QJsonObject> groups = groupsFor(q, prefix);
+        const std::vector<QJsonObject> groups = configGroups.forLayer(prefix);
         QString first;
         std::shared_ptr<LayerEncoding> enc;
         bool plain = false;
