@@ -94,6 +94,8 @@ private Q_SLOTS:
     void gIdxOutOfRange();
     void tensorsContradictConfig();
     void withoutConfig();
+    void olderConfigFiles();
+    void missingComponent();
 };
 
 void TstQuantizedHostile::configLies_data() {
@@ -337,6 +339,60 @@ void TstQuantizedHostile::withoutConfig() {
     QVERIFY2(problemOf(*f).contains(QLatin1String("no quantization config")),
              qPrintable(problemOf(*f)));
     QVERIFY(storedReadable(*f).isEmpty());
+}
+
+// AutoGPTQ's quantize_config.json alone, and AutoAWQ's quant_config.json (w_bit,
+// q_group_size, version "GEMM"), as older hub models ship them.
+void TstQuantizedHostile::olderConfigFiles() {
+    {
+        QTemporaryDir dir;
+        QVERIFY(copyFixture(QStringLiteral("gptq_4bit_g32_desc_act"), dir));
+        QVERIFY(QFile::remove(dir.filePath("config.json")));
+        auto f = openIn(dir);
+        QVERIFY(f);
+        const TensorPtr t = f->find(kLayer + ".weight");
+        QVERIFY2(t && t->problem.isEmpty(), qPrintable(problemOf(*f)));
+        QCOMPARE(t->typeName(), QStringLiteral("gptq int4 (g32, act-order)"));
+        QVERIFY(
+            t->encoding->description().endsWith(QLatin1String("layout from quantize_config.json")));
+    }
+    QTemporaryDir dir;
+    QVERIFY(QFile::copy(quantFixture("awq_gemm_4bit_g32/model.safetensors"),
+                        dir.filePath("model.safetensors")));
+    QFile c(dir.filePath("quant_config.json"));
+    QVERIFY(c.open(QIODevice::WriteOnly));
+    c.write("{\"zero_point\": true, \"q_group_size\": 32, \"w_bit\": 4, \"version\": \"GEMM\"}");
+    c.close();
+    auto f = openIn(dir);
+    QVERIFY(f);
+    const TensorPtr t = f->find(kLayer + ".weight");
+    QVERIFY2(t && t->problem.isEmpty(), qPrintable(problemOf(*f)));
+    QCOMPARE(t->typeName(), QStringLiteral("awq int4 (g32)"));
+    std::vector<float> got;
+    QString err;
+    QVERIFY2(decodeAll(*t, &got, &err), qPrintable(err));
+    const QJsonObject e = quantExpected(QStringLiteral("awq_gemm_4bit_g32"))["logical_tensors"]
+                              .toArray()[0]
+                              .toObject();
+    QCOMPARE(sha256Of(got), e["sha256_f32le"].toString());
+}
+
+// A layer whose qzeros or scales is missing (a shard left out of the map, a
+// truncated export) says which.
+void TstQuantizedHostile::missingComponent() {
+    for (const QString& leaf : {QStringLiteral("qzeros"), QStringLiteral("scales")}) {
+        QTemporaryDir dir;
+        QVERIFY(copyFixture(QStringLiteral("gptq_4bit_g32"), dir));
+        QString err;
+        auto f = formatById(QStringLiteral("safetensors"))
+                     ->read(dir.filePath(QStringLiteral("model.safetensors")), &err);
+        QVERIFY2(f, qPrintable(err));
+        f->tensors.erase(f->tensors.begin() + f->indexOf(kLayer + "." + leaf));
+        addLogicalTensors(*f, dir.path());
+        QVERIFY2(problemOf(*f).contains(
+                     QStringLiteral("GPTQ needs %1.%2 beside %1.qweight").arg(kLayer, leaf)),
+                 qPrintable(problemOf(*f)));
+    }
 }
 
 QTEST_GUILESS_MAIN(TstQuantizedHostile)
