@@ -142,6 +142,10 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
             item += QStringLiteral(", \"file_offset\": %1, \"bytes\": %2")
                         .arg(t.storage->fileOffset())
                         .arg(t.storage->byteSize());
+        // Quantized layers: the logical weight says how it is decoded and from what.
+        if (t.encoding)
+            item += QStringLiteral(", \"encoding\": %1").arg(jsonString(t.encoding->typeName()));
+        if (t.derived) item += QStringLiteral(", \"derived\": true");
         if (!t.problem.isEmpty())
             item += QStringLiteral(", \"problem\": %1").arg(jsonString(t.problem));
         if (stats) {
@@ -165,9 +169,16 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
         QStringList names;
         for (int i : n->tensors)
             names << jsonString(file.tensors[size_t(i)]->name);
-        layers << QStringLiteral("    {\"path\": %1, \"kind\": %2, \"tensors\": [%3]}")
+        QStringList packed; // stored tensors its quantized weights are computed from
+        for (const auto& [by, held] : n->packed)
+            for (int i : held)
+                packed << jsonString(file.tensors[size_t(i)]->name);
+        layers << QStringLiteral("    {\"path\": %1, \"kind\": %2, \"tensors\": [%3]%4}")
                       .arg(jsonString(n->path), jsonString(n->kind),
-                           names.join(QLatin1String(", ")));
+                           names.join(QLatin1String(", ")),
+                           packed.isEmpty() ? QString()
+                                            : QStringLiteral(", \"packed\": [%1]")
+                                                  .arg(packed.join(QLatin1String(", "))));
     }
     o += QLatin1String("  \"layers\": [") +
          (layers.isEmpty()
@@ -260,7 +271,8 @@ QString infoHelp() {
         "\"tensors\"}]}\n"
         "             (dtype names an encoding such as \"q4_K\"; tensors lying in the file as-is\n"
         "             add \"file_offset\" and \"bytes\"; unreadable ones a \"problem\"; GGUF\n"
-        "             metadata values are typed, arrays given as {length, first, type})\n"
+        "             metadata values are typed, arrays given as {length, first, type}; a quantized\n"
+        "             layer's weight adds \"encoding\" and \"derived\", its layer \"packed\")\n"
         "  --stats    add min, max, mean and std of every tensor (reads all values;\n"
         "             NaN and infinity become null in JSON)\n"
         "  -h, --help show this help\n"

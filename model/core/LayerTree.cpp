@@ -167,14 +167,31 @@ std::unique_ptr<LayerNode> buildLayerTree(const WeightFile& file) {
         for (const QString& part : m.path.split(file.separator))
             node = childOrNew(node, part, file.separator);
     }
+    // A tensor computed from others (a quantized layer's weight) holds them under it.
+    QHash<QString, int> computedFrom;
+    for (size_t i = 0; i < file.tensors.size(); ++i)
+        if (const auto& enc = file.tensors[i]->encoding)
+            for (const QString& source : enc->sources())
+                if (source != file.tensors[i]->name) computedFrom.insert(source, int(i));
+    std::vector<LayerNode*> nodeOf(file.tensors.size(), nullptr);
+    std::vector<int> held;
     for (size_t i = 0; i < file.tensors.size(); ++i) {
         const QString& name = file.tensors[i]->name;
+        if (computedFrom.contains(name)) {
+            held.push_back(int(i));
+            continue;
+        }
         QStringList parts = name.split(file.separator);
         parts.removeLast();
         LayerNode* node = root.get();
         for (const QString& part : parts)
             node = childOrNew(node, part, file.separator);
         node->tensors.push_back(int(i));
+        nodeOf[i] = node;
+    }
+    for (int i : held) {
+        const int by = computedFrom.value(file.tensors[size_t(i)]->name);
+        nodeOf[size_t(by)]->packed[by].push_back(i);
     }
     assignKinds(root.get(), file, modules);
     sumCounts(root.get(), file);

@@ -76,6 +76,8 @@ public:
     QString changedOnDisk() const;
     static FileStamp stampOf(const QString& path);
 
+    /// A shallow copy without the derived tensors (Tensor::derived): what is saved.
+    WeightFile storedOnly() const;
     /// The tensor named exactly \a name, or null.
     TensorPtr find(const QString& name) const;
     int indexOf(const QString& name) const;

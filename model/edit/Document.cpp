@@ -252,7 +252,9 @@ bool Document::save(const QString& path, QString* error, const FileFormat* forma
                      .arg(changed);
         return false;
     }
-    if (!format->save(*m_file, path, error)) return false;
+    // Derived tensors (a quantized layer's dequantized weight) are not stored: the
+    // writers see the file's own tensors, the layer's packed ones among them.
+    if (!format->save(m_file->storedOnly(), path, error)) return false;
     if (format != own) return true; // a converted copy; the document is unchanged
     QString reopenError;
     auto reread = format->read(path, &reopenError);

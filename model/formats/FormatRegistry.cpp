@@ -7,6 +7,7 @@
 #include "NumpyFormat.h"
 #include "OnnxFormat.h"
 #include "PyTorchFormat.h"
+#include "QuantizedLayers.h"
 #include "SafetensorsFormat.h"
 
 #include <QFile>
@@ -80,6 +81,10 @@ std::unique_ptr<WeightFile> openWeightFile(const QString& path, QString* error,
         file->formatId = format->id();
         file->format = format;
         if (file->formatName.isEmpty()) file->formatName = format->displayName();
+        // Quantized checkpoints: one logical weight per layer beside the stored tensors.
+        if (file->formatId == QLatin1String("safetensors") ||
+            file->formatId == QLatin1String("pytorch"))
+            addLogicalTensors(*file, QFileInfo(path).absolutePath());
     }
     return file;
 }
