@@ -4,6 +4,8 @@
 
 #include "CellTableView.h"
 #include "ColorMap.h"
+#include "FileInfoPanel.h"
+#include "FileInfoPanel.h"
 #include "FormatRegistry.h"
 #include "HeatmapWidget.h"
 #include "LayerTree.h"
@@ -64,6 +66,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_statsDock->setObjectName(QStringLiteral("statisticsDock"));
     m_statsDock->setWidget(m_stats);
     addDockWidget(Qt::RightDockWidgetArea, m_statsDock);
+    // The file's facts and metadata (a GGUF's architecture, heads, tokenizer), in a tab
+    // behind the statistics.
+    m_fileInfoPanel = new FileInfoPanel(this);
+    m_fileInfoDock = new QDockWidget(tr("File Info"), this);
+    m_fileInfoDock->setObjectName(QStringLiteral("fileInfoDock"));
+    m_fileInfoDock->setWidget(m_fileInfoPanel);
+    addDockWidget(Qt::RightDockWidgetArea, m_fileInfoDock);
+    tabifyDockWidget(m_statsDock, m_fileInfoDock);
+    m_statsDock->raise();
     // The side columns run the full height: the cell table below the heatmap then
     // takes its rows from the heatmap, not from the stacked side panels.
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
@@ -168,6 +179,7 @@ void MainWindow::createMenus() {
     view->addSeparator();
     view->addAction(m_treeDock->toggleViewAction());
     view->addAction(m_statsDock->toggleViewAction());
+    view->addAction(m_fileInfoDock->toggleViewAction());
     view->addAction(m_cellsDock->toggleViewAction());
     view->addAction(m_historyDock->toggleViewAction());
     view->addAction(m_editBar->toggleViewAction());

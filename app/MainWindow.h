@@ -36,6 +36,7 @@ class HistogramWidget;
 class SpectrumWidget;
 class LayerTreeView;
 class StatsPanel;
+class FileInfoPanel;
 class TensorView;
 
 /// The application's settings store.
@@ -86,6 +87,7 @@ public:
     LayerTreeView* layerTree() const { return m_tree; }
     TensorView* tensorView() const { return m_view; }
     StatsPanel* statsPanel() const { return m_stats; }
+    FileInfoPanel* fileInfoPanel() const { return m_fileInfoPanel; }
     QString readoutText() const { return m_readout->text(); }
     static QStringList recentFiles();
     HistogramWidget* histogram() const { return m_histogram; }
@@ -203,6 +205,8 @@ private:
     StatsPanel* m_stats = nullptr;
     QDockWidget* m_treeDock = nullptr;
     QDockWidget* m_statsDock = nullptr;
+    FileInfoPanel* m_fileInfoPanel = nullptr;
+    QDockWidget* m_fileInfoDock = nullptr;
     QMenu* m_recentMenu = nullptr;
     QToolBar* m_colorBar = nullptr;
     QComboBox* m_colorMapBox = nullptr;

@@ -5,6 +5,7 @@
 #include "BarChartWidget.h"
 #include "CellTableView.h"
 #include "EditExpression.h"
+#include "FileInfoPanel.h"
 #include "HeatmapWidget.h"
 #include "LayerTreeModel.h"
 #include "LayerTreeView.h"
@@ -221,6 +222,7 @@ void MainWindow::setDocument(std::unique_ptr<WeightFile> file) {
             d->deleteLater();
     });
     m_file = std::shared_ptr<WeightFile>(m_doc, &m_doc->file());
+    m_fileInfoPanel->setFile(*m_file);
     m_doc->setUndoBudget(qint64(undoBudgetMiB()) << 20);
     m_undoGroup->addStack(m_doc->undoStack());
     m_undoGroup->setActiveStack(m_doc->undoStack());

@@ -4,6 +4,8 @@
 // failure always comes with a message and that a safetensors header the parser
 // accepted has its data.
 #include "FuzzEntry.h"
+#include "GgmlEncoding.h"
+#include "GgufFormat.h"
 #include "Hdf5Format.h"
 #include "KerasArchive.h"
 #include "NpyHeader.h"
@@ -13,9 +15,11 @@
 #include "SafetensorsFormat.h"
 #include "SafetensorsState.h"
 
+#include <QBuffer>
 #include <QByteArray>
 #include <QDir>
 #include <QFile>
+#include <cmath>
 #include <cstdlib>
 #include <unistd.h>
 
@@ -77,6 +81,40 @@ Outcome readAndLoad(const FileFormat& format, const QString& path, bool mustLoad
 }
 
 } // namespace
+
+Outcome fuzzGguf(const uint8_t* data, size_t size) {
+    { // the header parser on its own, in memory
+        QByteArray bytes(reinterpret_cast<const char*>(data), qsizetype(size));
+        QBuffer buf(&bytes);
+        buf.open(QIODevice::ReadOnly);
+        QString error;
+        if (!readGguf(&buf, qint64(size), QStringLiteral("memory.gguf"), &error) &&
+            error.isEmpty())
+            return {false, {}, 0, 0, QStringLiteral("readGguf failed without a message")};
+    }
+    const QString path = writeScratch("gguf", QStringLiteral("input.gguf"), data, size);
+    Outcome o = readAndLoad(GgufFormat(), path);
+    if (!o.violation.isEmpty() || !o.opened) return o;
+    // Decoded blocks of every type with a reference quantizer re-quantize.
+    QString error;
+    auto file = GgufFormat().read(path, &error);
+    for (const auto& t : file ? file->tensors : std::vector<TensorPtr>{}) {
+        if (!t->problem.isEmpty() || !t->encoding || t->numel() > (int64_t(1) << 22)) continue;
+        const int64_t unit = t->encoding->unitElements();
+        if (unit <= 0 || !t->encoding->validate(*t).isEmpty()) continue;
+        std::vector<float> values(size_t(t->numel()));
+        if (!t->encoding->decode(*t, 0, t->numel(), values.data(), &error)) continue;
+        bool finite = true;
+        for (float v : values)
+            finite = finite && std::isfinite(v);
+        std::vector<char> blocks(size_t(t->numel() / unit * t->encoding->unitBytes()));
+        if (finite &&
+            !t->encoding->encodeUnits(values.data(), t->numel() / unit, blocks.data(), &error))
+            o.violation = QStringLiteral("tensor %1: decoded blocks do not re-quantize: %2")
+                              .arg(t->name, error);
+    }
+    return o;
+}
 
 Outcome fuzzHdf5(const uint8_t* data, size_t size) {
     // HDF5 loops forever on some damaged files; the reader gives up after this.

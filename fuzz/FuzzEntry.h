@@ -25,6 +25,7 @@ struct Outcome {
 
 using Entry = Outcome (*)(const uint8_t* data, size_t size);
 
+Outcome fuzzGguf(const uint8_t* data, size_t size);
 Outcome fuzzHdf5(const uint8_t* data, size_t size);
 Outcome fuzzKeras(const uint8_t* data, size_t size);
 Outcome fuzzNumpy(const uint8_t* data, size_t size);

@@ -23,8 +23,8 @@ void LayerTreeModel::setWeightFile(std::shared_ptr<const WeightFile> file) {
     m_byStorage.clear();
     m_tree.reset();
     if (m_file) {
-        for (const TensorPtr& t : m_file->tensors)
-            if (t->storage) m_byStorage[t->storage.get()] << t->name;
+        for (const TensorPtr& t : m_file->tensors) // a derived tensor only names its source's
+            if (t->storage && !t->derived) m_byStorage[t->storage.get()] << t->name;
         m_tree = buildLayerTree(*m_file);
         auto root = std::make_unique<Item>();
         root->node = m_tree.get();
@@ -42,6 +42,18 @@ void LayerTreeModel::build(Item* item) {
         child->parent = item;
         child->row = int(item->children.size());
         m_tensorItems.insert(t, child.get());
+        // The stored tensors it is computed from (qweight, scales...) as its children.
+        const auto packed = item->node->packed.find(t);
+        if (packed != item->node->packed.end())
+            for (int p : packed->second) {
+                auto leaf = std::make_unique<Item>();
+                leaf->tensor = p;
+                leaf->packed = true;
+                leaf->parent = child.get();
+                leaf->row = int(child->children.size());
+                m_tensorItems.insert(p, leaf.get());
+                child->children.push_back(std::move(leaf));
+            }
         item->children.push_back(std::move(child));
     }
     for (const auto& n : item->node->children) {
@@ -157,7 +169,7 @@ QVariant LayerTreeModel::moduleData(const Item* item, int column, int role) cons
 
 QVariant LayerTreeModel::tensorData(const Item* item, int column, int role) const {
     const Tensor& t = *m_file->tensors[size_t(item->tensor)];
-    QStringList linked = m_byStorage.value(t.storage.get());
+    QStringList linked = t.derived ? QStringList() : m_byStorage.value(t.storage.get());
     linked.removeAll(t.name);
     if (role == TensorIndexRole) return item->tensor;
     if (role == PathRole) return t.name;
@@ -189,6 +201,7 @@ QVariant LayerTreeModel::tensorData(const Item* item, int column, int role) cons
         return edited ? QStringLiteral("● ") + shortName : shortName;
     }
     case KindColumn:
+        if (item->packed) return tr("packed");
         return linked.isEmpty() ? QString() : tr("⇄ linked");
     case ShapeColumn:
         return t.shapeString();

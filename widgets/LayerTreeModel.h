@@ -48,6 +48,7 @@ private:
     struct Item {
         const LayerNode* node = nullptr; ///< for module rows
         int tensor = -1;                 ///< for tensor rows
+        bool packed = false;             ///< a stored tensor its parent row is computed from
         Item* parent = nullptr;
         int row = 0;
         std::vector<std::unique_ptr<Item>> children;

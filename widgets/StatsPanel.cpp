@@ -20,6 +20,7 @@ struct FieldDef {
 const FieldDef kFields[] = {
     {"shape", QT_TRANSLATE_NOOP("ws::StatsPanel", "Shape")},
     {"dtype", QT_TRANSLATE_NOOP("ws::StatsPanel", "DType")},
+    {"encoding", QT_TRANSLATE_NOOP("ws::StatsPanel", "Encoding")},
     {"elements", QT_TRANSLATE_NOOP("ws::StatsPanel", "Elements")},
     {"min", QT_TRANSLATE_NOOP("ws::StatsPanel", "Min")},
     {"max", QT_TRANSLATE_NOOP("ws::StatsPanel", "Max")},
@@ -80,10 +81,15 @@ void StatsPanel::showHeader(const WeightFile& file, const TensorPtr& tensor) {
     if (!tensor) return;
     m_name->setText(tensor->name);
     set(QStringLiteral("shape"), tensor->shapeString());
-    set(QStringLiteral("dtype"),
-        tensor->encoding
-            ? QStringLiteral("%1 (%2)").arg(tensor->typeName(), tensor->encoding->description())
-            : tensor->typeName());
+    set(QStringLiteral("dtype"), tensor->typeName());
+    // How stored blocks become the values shown (block size, scales, bits per weight),
+    // so that a user can trust what they see; or why the tensor cannot be read.
+    if (!tensor->problem.isEmpty())
+        set(QStringLiteral("encoding"), tensor->problem);
+    else if (tensor->encoding)
+        set(QStringLiteral("encoding"), tensor->encoding->description());
+    else
+        set(QStringLiteral("encoding"), tr("plain %1 values").arg(dtypeName(tensor->dtype)));
     set(QStringLiteral("elements"), QLocale::c().toString(qlonglong(tensor->numel())));
     const QStringList linked = file.linkedTo(*tensor);
     set(QStringLiteral("linked"), linked.isEmpty() ? tr("none") : linked.join(QLatin1String(", ")));

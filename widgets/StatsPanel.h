@@ -24,8 +24,8 @@ public:
     void showError(const WeightFile& file, const TensorPtr& tensor, const QString& error);
     void clear();
 
-    /// The text shown for \a key: "shape", "dtype", "elements", "min", "max", "mean",
-    /// "std", "l2", "zeros", "nan", "linked".
+    /// The text shown for \a key: "shape", "dtype", "encoding", "elements", "min", "max",
+    /// "mean", "std", "l2", "zeros", "nan", "linked".
     QString value(const QString& key) const;
 
 private:

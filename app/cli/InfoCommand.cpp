@@ -81,10 +81,50 @@ bool statsFor(const WeightFile& file, std::vector<TensorStats>* stats) {
     return true;
 }
 
+// A typed metadata value: integers exact (64-bit ones too), floats shortest, arrays
+// and summaries of arrays as JSON arrays and objects.
+QString jsonValue(const QVariant& v) {
+    switch (v.typeId()) {
+    case QMetaType::ULongLong:
+    case QMetaType::UInt:
+        return QString::number(v.toULongLong());
+    case QMetaType::LongLong:
+    case QMetaType::Int:
+        return QString::number(v.toLongLong());
+    case QMetaType::Double:
+    case QMetaType::Float:
+        return jsonNumber(v.toDouble());
+    case QMetaType::Bool:
+        return v.toBool() ? QStringLiteral("true") : QStringLiteral("false");
+    case QMetaType::QVariantList: {
+        QStringList items;
+        for (const QVariant& x : v.toList())
+            items << jsonValue(x);
+        return QLatin1Char('[') + items.join(QLatin1String(", ")) + QLatin1Char(']');
+    }
+    case QMetaType::QVariantMap: {
+        QStringList items;
+        const QVariantMap m = v.toMap();
+        for (auto it = m.begin(); it != m.end(); ++it)
+            items << jsonString(it.key()) + QLatin1String(": ") + jsonValue(it.value());
+        return QLatin1Char('{') + items.join(QLatin1String(", ")) + QLatin1Char('}');
+    }
+    default:
+        return jsonString(v.toString());
+    }
+}
+
 QString infoJson(const WeightFile& file, const LayerNode& root,
                  const std::vector<TensorStats>* stats) {
     QString o = QStringLiteral("{\n  \"format\": %1,\n").arg(jsonString(file.formatId));
-    if (!file.metadata.isEmpty()) {
+    if (!file.typedMetadata.empty()) {
+        QStringList items;
+        for (const auto& [key, value] : file.typedMetadata)
+            items << QLatin1String("    ") + jsonString(key) + QLatin1String(": ") +
+                         jsonValue(value);
+        o += QLatin1String("  \"metadata\": {\n") + items.join(QLatin1String(",\n")) +
+             QLatin1String("\n  },\n");
+    } else if (!file.metadata.isEmpty()) {
         QStringList items;
         for (auto it = file.metadata.begin(); it != file.metadata.end(); ++it)
             items << jsonString(it.key()) + QLatin1String(": ") + jsonString(it.value());
@@ -98,8 +138,14 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
                                       "\"numel\": %4")
                            .arg(jsonString(t.name), shapeJson(t), jsonString(t.typeName()))
                            .arg(t.numel());
+        if (t.storage && t.storage->fileOffset() >= 0 && !t.storage->filePath().isEmpty())
+            item += QStringLiteral(", \"file_offset\": %1, \"bytes\": %2")
+                        .arg(t.storage->fileOffset())
+                        .arg(t.storage->byteSize());
+        // An encoded tensor says how it is decoded (a quantized layer: from what).
         if (t.encoding)
             item += QStringLiteral(", \"encoding\": %1").arg(jsonString(t.encoding->description()));
+        if (t.derived) item += QStringLiteral(", \"derived\": true");
         if (!t.problem.isEmpty())
             item += QStringLiteral(", \"problem\": %1").arg(jsonString(t.problem));
         if (stats) {
@@ -123,9 +169,16 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
         QStringList names;
         for (int i : n->tensors)
             names << jsonString(file.tensors[size_t(i)]->name);
-        layers << QStringLiteral("    {\"path\": %1, \"kind\": %2, \"tensors\": [%3]}")
+        QStringList packed; // stored tensors its quantized weights are computed from
+        for (const auto& [by, held] : n->packed)
+            for (int i : held)
+                packed << jsonString(file.tensors[size_t(i)]->name);
+        layers << QStringLiteral("    {\"path\": %1, \"kind\": %2, \"tensors\": [%3]%4}")
                       .arg(jsonString(n->path), jsonString(n->kind),
-                           names.join(QLatin1String(", ")));
+                           names.join(QLatin1String(", ")),
+                           packed.isEmpty() ? QString()
+                                            : QStringLiteral(", \"packed\": [%1]")
+                                                  .arg(packed.join(QLatin1String(", "))));
     }
     o += QLatin1String("  \"layers\": [") +
          (layers.isEmpty()
@@ -234,7 +287,11 @@ QString infoHelp() {
         "[{\"name\",\n"
         "             \"shape\", \"dtype\", \"numel\"}], \"layers\": [{\"path\", \"kind\", "
         "\"tensors\"}]}\n"
-        "             (a tensor stored encoded adds \"encoding\", an unreadable one \"problem\")\n"
+        "             (dtype names an encoding such as \"q4_K\", described by \"encoding\";\n"
+        "             tensors lying in the file as-is add \"file_offset\" and \"bytes\";\n"
+        "             unreadable ones a \"problem\"; a quantized layer's weight adds \"derived\",\n"
+        "             its layer \"packed\"; GGUF metadata values are typed, arrays given as\n"
+        "             {length, first, type})\n"
         "  --stats    add min, max, mean and std of every tensor (reads all values;\n"
         "             NaN and infinity become null in JSON)\n"
         "  -h, --help show this help\n"

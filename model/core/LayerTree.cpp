@@ -41,6 +41,14 @@ bool looksLikeEmbedding(const QString& name) {
     return re.match(name).hasMatch();
 }
 
+// Mixture-of-experts weights stored as one 3-D tensor (n_expert, out, in): llama.cpp's
+// ffn_{gate,up,down}_exps, "experts" modules elsewhere.
+bool looksLikeExperts(const QString& name) {
+    static const QRegularExpression re(QStringLiteral("(^|_)exps$|experts"),
+                                       QRegularExpression::CaseInsensitiveOption);
+    return re.match(name).hasMatch();
+}
+
 // Infers kind and detail from the tensors held directly by a module.
 void inferKind(LayerNode* node, const WeightFile& file) {
     const Tensor* weight = nullptr;
@@ -91,6 +99,9 @@ void inferKind(LayerNode* node, const WeightFile& file) {
             node->kind = QStringLiteral("Conv1D");
             node->detail = QStringLiteral("in %1 -> out %2").arg(s[0]).arg(s[1]);
         }
+    } else if (s.size() == 3 && looksLikeExperts(node->name)) {
+        node->kind = QStringLiteral("Experts");
+        node->detail = QStringLiteral("%1 experts, in %2 -> out %3").arg(s[0]).arg(s[2]).arg(s[1]);
     } else if (s.size() >= 3 && s.size() <= 5 && (!bias || biasMatches)) {
         node->kind = QStringLiteral("Conv");
         QStringList kernel;
@@ -189,14 +200,31 @@ std::unique_ptr<LayerNode> buildLayerTree(const WeightFile& file) {
         for (const QString& part : splitName(m.path, file.separator))
             node = childOrNew(node, part, file.separator);
     }
+    // A tensor computed from others (a quantized layer's weight) holds them under it.
+    QHash<QString, int> computedFrom;
+    for (size_t i = 0; i < file.tensors.size(); ++i)
+        if (const auto& enc = file.tensors[i]->encoding)
+            for (const QString& source : enc->sources())
+                if (source != file.tensors[i]->name) computedFrom.insert(source, int(i));
+    std::vector<LayerNode*> nodeOf(file.tensors.size(), nullptr);
+    std::vector<int> held;
     for (size_t i = 0; i < file.tensors.size(); ++i) {
         const QString& name = file.tensors[i]->name;
+        if (computedFrom.contains(name)) {
+            held.push_back(int(i));
+            continue;
+        }
         QStringList parts = splitName(name, file.separator);
         parts.removeLast();
         LayerNode* node = root.get();
         for (const QString& part : parts)
             node = childOrNew(node, part, file.separator);
         node->tensors.push_back(int(i));
+        nodeOf[i] = node;
+    }
+    for (int i : held) {
+        const int by = computedFrom.value(file.tensors[size_t(i)]->name);
+        nodeOf[size_t(by)]->packed[by].push_back(i);
     }
     assignKinds(root.get(), file, modules);
     sumCounts(root.get(), file);

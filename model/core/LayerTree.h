@@ -6,6 +6,7 @@
 
 #include <QString>
 #include <QStringList>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -18,6 +19,10 @@ struct LayerNode {
     QString kind;   ///< "Linear", "Conv", "Norm", "Embedding", a pickled class name, or ""
     QString detail; ///< "in 10 -> out 20", "3 -> 16, 3x3", ...
     std::vector<int> tensors; ///< indices into WeightFile::tensors held directly here
+    /// Stored tensors that another tensor of this node is computed from (its encoding's
+    /// sources(): a quantized layer's qweight, scales, FP8 codes...), by that tensor's
+    /// index: listed under it, and not counted in parameterCount (it is).
+    std::map<int, std::vector<int>> packed;
     std::vector<std::unique_ptr<LayerNode>> children;
     LayerNode* parent = nullptr;
     int64_t parameterCount = 0; ///< elements of every tensor in this subtree

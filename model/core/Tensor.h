@@ -38,6 +38,10 @@ public:
     /// tensor is listed with this reason, never shown or edited, and a save keeps its
     /// bytes exactly as they were. Empty for a readable tensor.
     QString problem;
+    /// Computed from other tensors of the file, not stored in it: a quantized layer's
+    /// dequantized weight, whose encoding reads the stored tensors it lists in
+    /// sources(). Writers skip derived tensors; the stored ones are saved as they are.
+    bool derived = false;
 
     /// Sets \a shape and C-contiguous strides.
     void setContiguousShape(std::vector<int64_t> newShape);

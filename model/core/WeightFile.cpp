@@ -3,6 +3,7 @@
 #include "LayerTree.h"
 
 #include <QFileInfo>
+#include <QSet>
 #include <QStringList>
 
 namespace ws {
@@ -54,10 +55,25 @@ int WeightFile::indexOf(const QString& name) const {
     return -1;
 }
 
+WeightFile WeightFile::storedOnly() const {
+    WeightFile copy = *this;
+    copy.tensors.clear();
+    for (const TensorPtr& t : tensors)
+        if (!t->derived) copy.tensors.push_back(t);
+    return copy;
+}
+
 int64_t WeightFile::parameterCount() const {
-    std::vector<int> all(tensors.size());
-    for (size_t i = 0; i < all.size(); ++i)
-        all[i] = int(i);
+    // Stored tensors that another one is computed from (packed quantized weights) are
+    // counted as that one.
+    QSet<QString> sources;
+    for (const auto& t : tensors)
+        if (t->encoding)
+            for (const QString& s : t->encoding->sources())
+                if (s != t->name) sources.insert(s);
+    std::vector<int> all;
+    for (size_t i = 0; i < tensors.size(); ++i)
+        if (!sources.contains(tensors[i]->name)) all.push_back(int(i));
     return distinctElementCount(*this, all);
 }
 

@@ -8,8 +8,10 @@
 #include <QMap>
 #include <QString>
 #include <QStringList>
+#include <QVariant>
 #include <map>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace ws {
@@ -44,6 +46,13 @@ public:
     std::vector<TensorPtr> tensors;
     std::vector<ModuleInfo> modules; ///< empty unless the file pickles modules
     QMap<QString, QString> metadata; ///< e.g. safetensors __metadata__
+    /// The same metadata with typed values in file order, for formats whose metadata
+    /// is typed (GGUF): qulonglong, qlonglong, double, bool, QString, and arrays
+    /// summarised as a QVariantMap {type, length, first}. `info --json` prints these.
+    std::vector<std::pair<QString, QVariant>> typedMetadata;
+    /// Headline facts about the model for the file-info panel, in display order
+    /// ("Architecture" -> "llama", "Context length" -> "4096").
+    std::vector<std::pair<QString, QString>> summary;
     std::shared_ptr<FormatState> state;
     /// What separates module names in tensor names: '.' (PyTorch), '/' (HDF5 paths).
     QChar separator = QLatin1Char('.');
@@ -67,6 +76,8 @@ public:
     QString changedOnDisk() const;
     static FileStamp stampOf(const QString& path);
 
+    /// A shallow copy without the derived tensors (Tensor::derived): what is saved.
+    WeightFile storedOnly() const;
     /// The tensor named exactly \a name, or null.
     TensorPtr find(const QString& name) const;
     int indexOf(const QString& name) const;

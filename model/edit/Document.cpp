@@ -255,14 +255,16 @@ bool Document::save(const QString& path, QString* error, const FileFormat* forma
                      .arg(changed);
         return false;
     }
+    // Derived tensors (a quantized layer's dequantized weight) are not stored: the
+    // writers see the file's own tensors, the layer's packed ones among them.
+    WeightFile stored = m_file->storedOnly();
     if (format != own) { // a converted copy; the document is unchanged
         // other formats get encoded tensors (quantized, sparse) as the values they show
-        WeightFile plain = *m_file;
-        for (TensorPtr& t : plain.tensors)
+        for (TensorPtr& t : stored.tensors)
             if (t->encoding) t = decodedTensor(*t);
-        return format->save(plain, path, error);
+        return format->save(stored, path, error);
     }
-    if (!format->save(*m_file, path, error)) return false;
+    if (!format->save(stored, path, error)) return false;
     QString reopenError;
     auto reread = format->read(path, &reopenError);
     if (!reread) {

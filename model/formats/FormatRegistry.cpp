@@ -1,11 +1,13 @@
 // The single place where formats are registered and detected.
 #include "FormatRegistry.h"
 #include "AtomicSave.h"
+#include "GgufFormat.h"
 #include "Hdf5Format.h"
 #include "KerasArchive.h"
 #include "NumpyFormat.h"
 #include "OnnxFormat.h"
 #include "PyTorchFormat.h"
+#include "QuantizedLayers.h"
 #include "SafetensorsFormat.h"
 
 #include <QFile>
@@ -20,8 +22,9 @@ const std::vector<const FileFormat*>& fileFormats() {
     static const NumpyFormat numpy;
     static const OnnxFormat onnx;
     static const KerasArchiveFormat keras;
-    static const std::vector<const FileFormat*> all = {&safetensors, &numpy, &pytorch,
-                                                       &hdf5,        &onnx,  &keras};
+    static const GgufFormat gguf;
+    static const std::vector<const FileFormat*> all = {&safetensors, &numpy, &pytorch, &hdf5,
+                                                       &onnx,        &keras, &gguf};
     return all;
 }
 
@@ -78,6 +81,10 @@ std::unique_ptr<WeightFile> openWeightFile(const QString& path, QString* error,
         file->formatId = format->id();
         file->format = format;
         if (file->formatName.isEmpty()) file->formatName = format->displayName();
+        // Quantized checkpoints: one logical weight per layer beside the stored tensors.
+        if (file->formatId == QLatin1String("safetensors") ||
+            file->formatId == QLatin1String("pytorch"))
+            addLogicalTensors(*file, QFileInfo(path).absolutePath());
     }
     return file;
 }
