@@ -175,6 +175,8 @@ void MainWindow::createMenus() {
     createAnalysisActions(file, menuBar()->actions().at(1)->menu(), view);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* keys = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    keys->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About WeightScope"), this, [this] {
         QMessageBox::about(this, tr("About WeightScope"),
                            tr("WeightScope %1\nInspect the weights of neural-network files.")
