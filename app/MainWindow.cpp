@@ -18,6 +18,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -311,10 +312,17 @@ void MainWindow::onOpenFinished(const QString& path, QFutureWatcher<OpenResult>*
     const QString name = QFileInfo(path).fileName();
     updateTitle();
     const size_t n = m_file->tensors.size();
-    m_fileInfo->setText(QStringLiteral("%1 · %2 · %3")
-                            .arg(m_file->formatName,
-                                 n == 1 ? tr("1 tensor") : tr("%1 tensors").arg(n),
-                                 tr("%1 parameters").arg(formatCount(m_file->parameterCount()))));
+    int64_t params = 0, buffers = 0;
+    countParametersAndBuffers(*m_file, &params, &buffers);
+    QString info = QStringLiteral("%1 · %2 · %3")
+                       .arg(m_file->formatName, n == 1 ? tr("1 tensor") : tr("%1 tensors").arg(n),
+                            tr("%1 parameters").arg(formatCount(params)));
+    if (buffers > 0)
+        info += QStringLiteral(" · ") + tr("%1 buffer values").arg(formatCount(buffers));
+    m_fileInfo->setText(info);
+    m_fileInfo->setToolTip(tr("%1 parameters; buffers (running statistics) counted apart: %2")
+                               .arg(QLocale::c().toString(qlonglong(params)))
+                               .arg(QLocale::c().toString(qlonglong(buffers))));
     addRecent(path);
     Q_EMIT fileLoaded();
     if (m_file->tensors.empty())

@@ -88,6 +88,8 @@ public:
     TensorView* tensorView() const { return m_view; }
     StatsPanel* statsPanel() const { return m_stats; }
     QString readoutText() const { return m_readout->text(); }
+    /// The status bar's summary of the open file: format, tensors, parameters, buffers.
+    QString fileInfoText() const { return m_fileInfo->text(); }
     static QStringList recentFiles();
     HistogramWidget* histogram() const { return m_histogram; }
     SpectrumWidget* spectrum() const { return m_spectrum; }

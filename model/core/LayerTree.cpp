@@ -123,9 +123,12 @@ void collectTensors(const LayerNode* node, std::vector<int>* out) {
 }
 
 void sumCounts(LayerNode* node, const WeightFile& file) {
-    std::vector<int> all;
+    std::vector<int> all, params, buffers;
     collectTensors(node, &all);
-    node->parameterCount = distinctElementCount(file, all);
+    for (int i : all)
+        (isBufferTensor(file, i) ? buffers : params).push_back(i);
+    node->parameterCount = distinctElementCount(file, params);
+    node->bufferCount = distinctElementCount(file, buffers);
     for (auto& c : node->children)
         sumCounts(c.get(), file);
 }
@@ -186,6 +189,22 @@ std::vector<const LayerNode*> flattenLayers(const LayerNode& root) {
     for (const auto& c : root.children)
         flatten(*c, &out);
     return out;
+}
+
+bool isBufferTensor(const WeightFile& file, int index) {
+    static const QStringList buffers = {
+        QStringLiteral("running_mean"), QStringLiteral("running_var"),
+        QStringLiteral("num_batches_tracked"), QStringLiteral("moving_mean"),
+        QStringLiteral("moving_variance")};
+    return buffers.contains(leafName(file.tensors[size_t(index)]->name, file.separator));
+}
+
+void countParametersAndBuffers(const WeightFile& file, int64_t* parameters, int64_t* buffers) {
+    std::vector<int> params, bufs;
+    for (int i = 0; i < int(file.tensors.size()); ++i)
+        (isBufferTensor(file, i) ? bufs : params).push_back(i);
+    *parameters = distinctElementCount(file, params);
+    *buffers = distinctElementCount(file, bufs);
 }
 
 int64_t distinctElementCount(const WeightFile& file, const std::vector<int>& indices) {

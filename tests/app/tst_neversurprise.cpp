@@ -9,8 +9,10 @@
 #include "EditUndoCommand.h"
 #include "FormatRegistry.h"
 #include "HeatmapWidget.h"
+#include "LayerTreeModel.h"
 #include "LayerTreeView.h"
 #include "MainWindow.h"
+#include "StatsPanel.h"
 #include "TensorView.h"
 #include "TestUtil.h"
 
@@ -49,6 +51,7 @@ private Q_SLOTS:
     void reinitializeNamesInitializer();
     void helpListsEveryShortcut();
     void changedFileWaitsForWriter();
+    void buffersCountedApartAndShortNames();
 
 private:
     QString copyFixture(const QString& rel);
@@ -558,6 +561,46 @@ void TestNeverSurprise::changedFileWaitsForWriter() {
     QVERIFY(box()->text().contains(QStringLiteral("changed by another program")));
     box()->button(QMessageBox::Ignore)->click();
     MainWindow::setChangePollInterval(300);
+}
+
+void TestNeverSurprise::buffersCountedApartAndShortNames() {
+    {
+        const QString path = makeLayersFile();
+        QVERIFY(!path.isEmpty());
+        MainWindow w;
+        QVERIFY(open(w, path));
+        // lin 16x6 + 6, ln 6 + 6, embed 200x16, bn 6 + 6: parameters; bn's running_mean,
+        // running_var and num_batches_tracked (6 + 6 + 1) are buffers, as in PyTorch.
+        QVERIFY2(w.fileInfoText().endsWith(QStringLiteral("· 3326 parameters · 13 buffer values")),
+                 qPrintable(w.fileInfoText()));
+        LayerTreeModel* m = w.layerTree()->model();
+        const QModelIndex root = m->index(0, LayerTreeModel::ParamsColumn);
+        QCOMPARE(root.data().toString(), QStringLiteral("3326"));
+        const QModelIndex bnWeight =
+            m->indexOfTensor(w.weightFile()->indexOf(QStringLiteral("bn.weight")));
+        const QModelIndex bn = m->index(bnWeight.parent().row(), LayerTreeModel::ParamsColumn,
+                                        bnWeight.parent().parent());
+        QCOMPARE(bn.data().toString(), QStringLiteral("12"));
+        QCOMPARE(bn.data(Qt::ToolTipRole).toString(),
+                 QStringLiteral("12 parameters, 13 buffer values"));
+    }
+    // Keras: short names in the tree, the full path in the tooltip; a kernel shown
+    // (out, in) is a view of itself, never "shared storage" with itself.
+    MainWindow w;
+    QVERIFY(open(w, copyFixture(QStringLiteral("hdf5/keras2_model.h5"))));
+    const int kernel =
+        w.weightFile()->indexOf(QStringLiteral("model_weights/dense/dense/kernel:0"));
+    QVERIFY2(kernel >= 0, qPrintable(w.weightFile()->tensors[0]->name));
+    const QModelIndex item = w.layerTree()->model()->indexOfTensor(kernel);
+    QCOMPARE(item.data().toString(), QStringLiteral("kernel:0"));
+    QCOMPARE(item.data(Qt::ToolTipRole).toString(),
+             QStringLiteral("model_weights/dense/dense/kernel:0"));
+    QVERIFY(show(w, QStringLiteral("model_weights/dense/dense/kernel:0")));
+    QTRY_VERIFY(!w.statsPanel()->value(QStringLiteral("linked")).isEmpty());
+    QCOMPARE(w.statsPanel()->value(QStringLiteral("linked")), QStringLiteral("none"));
+    // Keras's moving statistics are buffers too.
+    QVERIFY2(w.fileInfoText().contains(QStringLiteral("· 10 buffer values")),
+             qPrintable(w.fileInfoText()));
 }
 
 QTEST_MAIN(TestNeverSurprise)
