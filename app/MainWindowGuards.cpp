@@ -53,8 +53,10 @@ void collectShortcuts(const QMenu* menu, const QString& prefix, QStringList* row
         QString text = a->text().remove(QLatin1Char('&'));
         const int tab = text.indexOf(QLatin1Char('\t'));
         if (tab >= 0) text.truncate(tab);
-        rows->append(QStringLiteral("%1\t%2%3")
-                         .arg(a->shortcut().toString(QKeySequence::NativeText), prefix, text));
+        QStringList keys;
+        for (const QKeySequence& k : a->shortcuts())
+            keys << k.toString(QKeySequence::NativeText);
+        rows->append(QStringLiteral("%1\t%2%3").arg(keys.join(QLatin1String(", ")), prefix, text));
     }
 }
 
@@ -71,10 +73,11 @@ bool MainWindow::confirmWholeTensor(const QString& what) {
     if (!settings().value(kConfirmKey, true).toBool()) return true;
     QMessageBox box(QMessageBox::Question, tr("Change the Whole Tensor?"), what,
                     QMessageBox::Ok | QMessageBox::Cancel, this);
-    box.setInformativeText(tr("Nothing is selected, so this changes all %1 values of %2. "
-                              "Undo (Ctrl+Z) puts them back.")
-                               .arg(m_displayed->numel())
-                               .arg(m_displayed->name));
+    box.setInformativeText(
+        tr("Nothing is selected, so this changes all %1 values of %2. "
+           "Undo (%3) puts them back.")
+            .arg(m_displayed->numel())
+            .arg(m_displayed->name, m_undoAction->shortcut().toString(QKeySequence::NativeText)));
     box.setDefaultButton(QMessageBox::Cancel);
     auto* dontAsk = new QCheckBox(tr("Don't ask again"), &box);
     dontAsk->setObjectName(QStringLiteral("dontAskAgain"));
