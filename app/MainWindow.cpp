@@ -4,6 +4,7 @@
 
 #include "CellTableView.h"
 #include "ColorMap.h"
+#include "FigureOptions.h"
 #include "FormatRegistry.h"
 #include "HeatmapWidget.h"
 #include "LayerTree.h"
@@ -382,6 +383,9 @@ void MainWindow::showDisplayed() {
         m_stats->showError(*m_file, t, error);
         return;
     }
+    // GPT-2's Conv1D keeps its weight (in, out): shown as stored, labelled so.
+    m_view->heatmap()->setStoredInOut(m_order.empty() && t->rank() == 2 &&
+                                      layerKindOf(*m_file, t->name) == QLatin1String("Conv1D"));
     if (m_diffAction->isChecked()) {
         const TensorPtr original = m_doc ? m_doc->originalView(m_shownIndex, *t, &error) : nullptr;
         if (!original) {

@@ -42,6 +42,12 @@ bool looksLikeEmbedding(const QString& name) {
     return re.match(name).hasMatch();
 }
 
+// transformers' GPT-2 family names its Conv1D modules c_attn, c_proj and c_fc.
+bool isGpt2Conv1DName(const QString& name) {
+    return name == QLatin1String("c_attn") || name == QLatin1String("c_proj") ||
+           name == QLatin1String("c_fc");
+}
+
 // Infers kind and detail from the tensors held directly by a module.
 void inferKind(LayerNode* node, const WeightFile& file) {
     const Tensor* weight = nullptr;
@@ -84,6 +90,11 @@ void inferKind(LayerNode* node, const WeightFile& file) {
         if (!bias && looksLikeEmbedding(node->path)) {
             node->kind = QStringLiteral("Embedding");
             node->detail = QStringLiteral("%1 x %2").arg(s[0]).arg(s[1]);
+        } else if (bias && bias->rank() == 1 && bias->shape[0] == s[1] && s[0] == s[1] &&
+                   isGpt2Conv1DName(node->name)) {
+            // A square Conv1D (GPT-2's attn.c_proj) fits both readings: the name decides.
+            node->kind = QStringLiteral("Conv1D");
+            node->detail = QStringLiteral("in %1 -> out %2").arg(s[0]).arg(s[1]);
         } else if (!bias || biasMatches) {
             node->kind = QStringLiteral("Linear");
             node->detail = QStringLiteral("in %1 -> out %2").arg(s[1]).arg(s[0]);

@@ -7,11 +7,14 @@
 // file-changed question waits for the other writer.
 #include "CellTableView.h"
 #include "EditUndoCommand.h"
+#include "FigureOptions.h"
 #include "FormatRegistry.h"
 #include "HeatmapWidget.h"
+#include "HistogramWidget.h"
 #include "LayerTreeModel.h"
 #include "LayerTreeView.h"
 #include "MainWindow.h"
+#include "SpectrumWidget.h"
 #include "StatsPanel.h"
 #include "TensorView.h"
 #include "TestUtil.h"
@@ -52,6 +55,9 @@ private Q_SLOTS:
     void helpListsEveryShortcut();
     void changedFileWaitsForWriter();
     void buffersCountedApartAndShortNames();
+    void gpt2Conv1DShownAsStored();
+    void viewsFollowUndoAndTensor();
+    void bigTensorShowsRefining();
 
 private:
     QString copyFixture(const QString& rel);
@@ -615,6 +621,106 @@ void TestNeverSurprise::buffersCountedApartAndShortNames() {
     // Keras's moving statistics are buffers too.
     QVERIFY2(w.fileInfoText().contains(QStringLiteral("· 10 buffer values")),
              qPrintable(w.fileInfoText()));
+}
+
+void TestNeverSurprise::gpt2Conv1DShownAsStored() {
+    // transformers' GPT-2 blocks: Conv1D weights stored (in, out); attn.c_proj is square.
+    const QString path = m_dir.filePath(QStringLiteral("gpt2_like.pt"));
+    const QString script = QStringLiteral(
+        "import sys, torch\n"
+        "sd = {}\n"
+        "for name, i, o in [('attn.c_attn', 8, 24), ('attn.c_proj', 8, 8), ('mlp.c_fc', 8, 32),\n"
+        "                   ('mlp.c_proj', 32, 8)]:\n"
+        "    sd['h.0.%s.weight' % name] = torch.randn(i, o)\n"
+        "    sd['h.0.%s.bias' % name] = torch.randn(o)\n"
+        "torch.save(sd, sys.argv[1])\n");
+    QString out;
+    QVERIFY2(wstest::runPython({QStringLiteral("-c"), script, path}, &out) == 0, qPrintable(out));
+    MainWindow w;
+    QVERIFY(open(w, path));
+    for (const char* name :
+         {"h.0.attn.c_attn", "h.0.attn.c_proj", "h.0.mlp.c_fc", "h.0.mlp.c_proj"})
+        QCOMPARE(
+            layerKindOf(*w.weightFile(), QString::fromLatin1(name) + QStringLiteral(".weight")),
+            QStringLiteral("Conv1D"));
+    QVERIFY(show(w, QStringLiteral("h.0.attn.c_attn.weight")));
+    HeatmapWidget* h = w.tensorView()->heatmap();
+    // Shown as stored: 8 rows (inputs) x 24 columns (outputs), labelled so.
+    const TensorPtr cAttn = w.weightFile()->find(QStringLiteral("h.0.attn.c_attn.weight"));
+    QVERIFY2(h->readoutAt(7, 23).startsWith(QStringLiteral("row 7, column 23: ") +
+                                            cAttn->elementText(7 * 24 + 23)),
+             qPrintable(h->readoutAt(7, 23)));
+    QCOMPARE(h->yAxis->label(), QStringLiteral("input features"));
+    QCOMPARE(h->xAxis->label(), QStringLiteral("output features"));
+    QVERIFY(show(w, QStringLiteral("h.0.attn.c_proj.weight")));
+    QCOMPARE(h->yAxis->label(), QStringLiteral("input features"));
+    // The export's default labels say the same.
+    QString x, y;
+    defaultAxisLabels(*w.weightFile()->find(QStringLiteral("h.0.attn.c_proj.weight")),
+                      QStringLiteral("Conv1D"), &x, &y);
+    QCOMPARE(x, QStringLiteral("out"));
+    QCOMPARE(y, QStringLiteral("in"));
+    // A Linear next to them is still (out, in).
+    const QString lin = makeLayersFile();
+    QVERIFY(open(w, lin));
+    QVERIFY(show(w, QStringLiteral("lin.weight")));
+    QCOMPARE(h->xAxis->label(), QStringLiteral("input features"));
+    QCOMPARE(h->yAxis->label(), QStringLiteral("output features"));
+}
+
+void TestNeverSurprise::viewsFollowUndoAndTensor() {
+    MainWindow w;
+    QVERIFY(open(w, copyFixture(QStringLiteral("pytorch/mlp_state_dict.pt"))));
+    QVERIFY(show(w, QStringLiteral("0.weight")));
+    HeatmapWidget* h = w.tensorView()->heatmap();
+    const QCPRange before = h->colorRange();
+    // The colour range follows an edit, its undo and its redo.
+    w.setSelection(2, 1, 1, 1);
+    QVERIFY(w.applyOperation(EditOperation::set(100)));
+    QTRY_VERIFY(h->colorRange().upper >= 100);
+    w.document()->undoStack()->undo();
+    QTRY_COMPARE(h->colorRange().upper, before.upper);
+    QCOMPARE(h->colorRange().lower, before.lower);
+    w.document()->undoStack()->redo();
+    QTRY_VERIFY(h->colorRange().upper >= 100);
+    w.document()->undoStack()->undo();
+
+    // The spectrum of a matrix, then a 1-D tensor: no spectrum, nothing stale.
+    w.spectrumDock()->show();
+    w.spectrumDock()->raise();
+    w.clearSelection();
+    QTRY_VERIFY(!w.spectrum()->plot()->graph(0)->data()->isEmpty());
+    QVERIFY(show(w, QStringLiteral("0.bias")));
+    QTRY_VERIFY(w.spectrum()->plot()->graph(0)->data()->isEmpty());
+    QCOMPARE(w.statsPanel()->value(QStringLiteral("shape")), QStringLiteral("[8]"));
+    // The histogram is 0.bias's.
+    w.histogramDock()->raise();
+    auto* title = qobject_cast<QCPTextElement*>(w.histogram()->plotLayout()->element(0, 0));
+    QVERIFY(title);
+    QTRY_COMPARE(title->text(), QStringLiteral("0.bias (8 values)"));
+}
+
+void TestNeverSurprise::bigTensorShowsRefining() {
+    // 2048 x 4096 floats: more than the heatmap draws at once.
+    const QString path = m_dir.filePath(QStringLiteral("big.npy"));
+    QString out;
+    QVERIFY2(wstest::runPython({QStringLiteral("-c"),
+                                QStringLiteral("import sys, numpy as np\n"
+                                               "np.save(sys.argv[1], np.random.default_rng(0)"
+                                               ".standard_normal((2048, 4096), np.float32))\n"),
+                                path},
+                               &out) == 0,
+             qPrintable(out));
+    MainWindow w;
+    bool refiningWhenShown = false;
+    connect(&w, &MainWindow::tensorShown, &w,
+            [&] { refiningWhenShown = w.tensorView()->heatmap()->isRefining(); });
+    QSignalSpy refined(w.tensorView()->heatmap(), &HeatmapWidget::refined);
+    QVERIFY(open(w, path));
+    // A coarse preview first, marked as refining; then the full view.
+    QVERIFY(refiningWhenShown);
+    QVERIFY(refined.count() > 0 || refined.wait(60000));
+    QVERIFY(!w.tensorView()->heatmap()->isRefining());
 }
 
 QTEST_MAIN(TestNeverSurprise)
