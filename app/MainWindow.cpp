@@ -4,7 +4,7 @@
 
 #include "CellTableView.h"
 #include "ColorMap.h"
-#include "FileInfoPanel.h"
+#include "FigureOptions.h"
 #include "FileInfoPanel.h"
 #include "FormatRegistry.h"
 #include "HeatmapWidget.h"
@@ -20,6 +20,7 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
@@ -187,6 +188,8 @@ void MainWindow::createMenus() {
     createAnalysisActions(file, menuBar()->actions().at(1)->menu(), view);
 
     QMenu* help = menuBar()->addMenu(tr("&Help"));
+    QAction* keys = help->addAction(tr("&Keyboard Shortcuts"), this, &MainWindow::showShortcuts);
+    keys->setShortcut(QKeySequence::HelpContents);
     help->addAction(tr("&About WeightScope"), this, [this] {
         QMessageBox::about(this, tr("About WeightScope"),
                            tr("WeightScope %1\nInspect the weights of neural-network files.")
@@ -321,10 +324,17 @@ void MainWindow::onOpenFinished(const QString& path, QFutureWatcher<OpenResult>*
     const QString name = QFileInfo(path).fileName();
     updateTitle();
     const size_t n = m_file->tensors.size();
-    m_fileInfo->setText(QStringLiteral("%1 · %2 · %3")
-                            .arg(m_file->formatName,
-                                 n == 1 ? tr("1 tensor") : tr("%1 tensors").arg(n),
-                                 tr("%1 parameters").arg(formatCount(m_file->parameterCount()))));
+    int64_t params = 0, buffers = 0;
+    countParametersAndBuffers(*m_file, &params, &buffers);
+    QString info = QStringLiteral("%1 · %2 · %3")
+                       .arg(m_file->formatName, n == 1 ? tr("1 tensor") : tr("%1 tensors").arg(n),
+                            tr("%1 parameters").arg(formatCount(params)));
+    if (buffers > 0)
+        info += QStringLiteral(" · ") + tr("%1 buffer values").arg(formatCount(buffers));
+    m_fileInfo->setText(info);
+    m_fileInfo->setToolTip(tr("%1 parameters; buffers (running statistics) counted apart: %2")
+                               .arg(QLocale::c().toString(qlonglong(params)))
+                               .arg(QLocale::c().toString(qlonglong(buffers))));
     addRecent(path);
     Q_EMIT fileLoaded();
     if (m_file->tensors.empty())
@@ -384,6 +394,9 @@ void MainWindow::showDisplayed() {
         m_stats->showError(*m_file, t, error);
         return;
     }
+    // GPT-2's Conv1D keeps its weight (in, out): shown as stored, labelled so.
+    m_view->heatmap()->setStoredInOut(m_order.empty() && t->rank() == 2 &&
+                                      layerKindOf(*m_file, t->name) == QLatin1String("Conv1D"));
     if (m_diffAction->isChecked()) {
         const TensorPtr original = m_doc ? m_doc->originalView(m_shownIndex, *t, &error) : nullptr;
         if (!original) {

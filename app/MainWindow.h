@@ -8,6 +8,7 @@
 #include "Statistics.h"
 #include "WeightFile.h"
 
+#include <QDateTime>
 #include <QFileSystemWatcher>
 #include <QFutureWatcher>
 #include <QLabel>
@@ -89,6 +90,8 @@ public:
     StatsPanel* statsPanel() const { return m_stats; }
     FileInfoPanel* fileInfoPanel() const { return m_fileInfoPanel; }
     QString readoutText() const { return m_readout->text(); }
+    /// The status bar's summary of the open file: format, tensors, parameters, buffers.
+    QString fileInfoText() const { return m_fileInfo->text(); }
     static QStringList recentFiles();
     HistogramWidget* histogram() const { return m_histogram; }
     SpectrumWidget* spectrum() const { return m_spectrum; }
@@ -104,6 +107,32 @@ public:
     /// Matrices with more elements get their spectrum only on request (the Compute
     /// button); 16M by default.
     static void setSpectrumAutoLimit(int64_t elements);
+
+    /// The selection (or the whole shown tensor, up to a million cells) as tab-separated
+    /// rows of exact values, on the clipboard; false (reason in the status bar) if not.
+    bool copyValues();
+    /// Pastes a tab-separated block at the selection's top-left cell as one undo step;
+    /// every value is checked first, so a refusal changes nothing.
+    bool pasteValues(const QString& text);
+    /// The undo history up to the current step as a `weightscope edit` command line
+    /// that reproduces it; steps the expression language cannot write are listed as
+    /// `#` comments after it (\a skipped counts them).
+    QString historyCommand(int* skipped = nullptr) const;
+    /// Every shortcut of the window's actions, as the Help window lists them.
+    QString shortcutsText() const;
+    /// The initializer Re-initialize uses for tensor \a index ("kaiming_uniform(a=√5)"),
+    /// or empty when it is not defined there (norm layers, unknown kinds).
+    QString initializerName(int tensorIndex) const;
+    /// Called by a timer after the file changed on disk: the question is asked once
+    /// the file's size and time have stayed the same over two polls.
+    void pollChangedFile();
+    /// Milliseconds between those polls (300 by default).
+    static void setChangePollInterval(int ms);
+    QAction* copyValuesAction() const { return m_copyValuesAction; }
+    QAction* pasteValuesAction() const { return m_pasteValuesAction; }
+    QAction* copyHistoryAction() const { return m_copyHistoryAction; }
+    QAction* reinitAction() const { return m_reinitAction; }
+    QAction* zeroAction() const { return m_zeroAction; }
 
 Q_SIGNALS:
     void fileLoaded();
@@ -145,6 +174,14 @@ private:
     void showAnalysis(const AnalysisResult& result);
     void showSelection();
     void askAndApply(EditOperation::Kind kind);
+    /// A set, fill or re-initialize of the whole shown tensor (more than one row) asks
+    /// first, unless the user said not to ask again; true to go on.
+    bool confirmWholeTensor(const QString& what);
+    /// Edit-menu actions of the clipboard and the history, and Help's shortcut list.
+    void createClipboardActions(QMenu* edit);
+    void showShortcuts();
+    /// Logical element index of cell (\a row, \a col) of the 2-D or slice view.
+    bool cellRegion(int64_t row, int64_t col, Region* out, int64_t* logical) const;
     void showPreferences();
     /// Asks Save / Discard / Cancel when there are unsaved changes; true to go on.
     bool maybeSave();
@@ -152,6 +189,7 @@ private:
     void watchFile();
     /// Another program changed or removed the open file: offer to reload it.
     void onFileChangedOnDisk(const QString& path);
+    void askAboutChangedFile(const QString& path);
     void createColorToolBar();
     void addScaleControls();
     void applyRangeChoice();
@@ -194,6 +232,15 @@ private:
     QAction* m_diffAction = nullptr;
     QAction* m_saveAction = nullptr;
     QAction* m_saveAsAction = nullptr;
+    QAction* m_copyValuesAction = nullptr;
+    QAction* m_pasteValuesAction = nullptr;
+    QAction* m_copyHistoryAction = nullptr;
+    QAction* m_reinitAction = nullptr;
+    QAction* m_zeroAction = nullptr;
+    QTimer* m_changePoll = nullptr;
+    qint64 m_changeSize = -2; ///< size and time at the last poll (-2: none yet)
+    QDateTime m_changeTime;
+    static int s_changePollMs;
     QList<QAction*> m_editActions;
     QToolBar* m_editBar = nullptr;
     QLabel* m_selectionLabel = nullptr;

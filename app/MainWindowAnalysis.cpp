@@ -209,7 +209,12 @@ void MainWindow::createAnalysisDocks() {
     m_featuresDock->setObjectName(QStringLiteral("featuresDock"));
     m_featuresDock->setWidget(m_features);
     addDockWidget(Qt::RightDockWidgetArea, m_featuresDock);
+    // The plots share a tab too: the window fits a 1366 x 768 screen (minimum height
+    // under 700) and opening one of them never makes it grow.
+    tabifyDockWidget(m_histogramDock, m_spectrumDock);
+    tabifyDockWidget(m_histogramDock, m_featuresDock);
     m_featuresDock->hide();
+    m_histogramDock->raise();
 
     m_compare = new CompareWidget(this);
     m_compareDock = new QDockWidget(tr("Comparison"), this);

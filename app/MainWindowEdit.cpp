@@ -28,6 +28,7 @@
 #include <QToolBar>
 #include <QUndoGroup>
 #include <QUndoView>
+#include <random>
 
 namespace ws {
 
@@ -45,6 +46,11 @@ bool askNumbers(QWidget* parent, const QString& title, const QStringList& labels
         e->setPlaceholderText(QStringLiteral("e.g. 0.5, -1e-3, nan"));
         form->addRow(labels[i], e);
         edits << e;
+    }
+    // A pre-filled number is replaced by what is typed, not appended to.
+    if (!edits.isEmpty()) {
+        edits.first()->selectAll();
+        edits.first()->setFocus();
     }
     auto* error = new QLabel(&dialog);
     error->setStyleSheet(QStringLiteral("color: #b00020"));
@@ -90,10 +96,10 @@ void MainWindow::createDocks() {
 
 void MainWindow::createEditMenu(QMenu* edit) {
     m_undoAction = m_undoGroup->createUndoAction(this, tr("&Undo"));
-    m_undoAction->setShortcut(QKeySequence::Undo);
+    m_undoAction->setShortcuts(QKeySequence::Undo);
     m_undoAction->setIcon(style()->standardIcon(QStyle::SP_ArrowBack));
     m_redoAction = m_undoGroup->createRedoAction(this, tr("&Redo"));
-    m_redoAction->setShortcut(QKeySequence::Redo);
+    m_redoAction->setShortcuts(QKeySequence::Redo); // Ctrl+Shift+Z and Ctrl+Y
     m_redoAction->setIcon(style()->standardIcon(QStyle::SP_ArrowForward));
     edit->addAction(m_undoAction);
     edit->addAction(m_redoAction);
@@ -130,16 +136,20 @@ void MainWindow::createEditMenu(QMenu* edit) {
     add(tr("&Add…"), tr("Add a number to the selection"), [this] { askAndApply(K::Add); });
     add(tr("&Multiply…"), tr("Multiply the selection by a number"),
         [this] { askAndApply(K::Multiply); });
-    add(tr("Set to &Zero"), tr("Set the selection to zero"),
-        [this] { applyOperation(EditOperation::set(0)); });
+    m_zeroAction = add(tr("Set to &Zero"), tr("Set the selection to zero"), [this] {
+        if (confirmWholeTensor(tr("Set every value of %1 to zero?")
+                                   .arg(m_displayed ? m_displayed->name : QString())))
+            applyOperation(EditOperation::set(0));
+    });
     add(tr("&Clamp to Range…"), tr("Clamp the selection to [min, max]"),
         [this] { askAndApply(K::Clamp); });
-    add(tr("Re-&initialize"),
-        tr("Draw new values from U(-1/√fan_in, 1/√fan_in), as nn.Linear.reset_parameters"),
-        [this] { reinitialize(); });
+    m_reinitAction = add(tr("Re-&initialize"),
+                         tr("Draw new values as PyTorch's reset_parameters does for the layer"),
+                         [this] { reinitialize(); });
     add(tr("&Restore Original"), tr("Put back the values the file holds"),
         [this] { applyOperation(EditOperation::restore()); });
     edit->addSeparator();
+    createClipboardActions(edit);
     QAction* none = edit->addAction(tr("Select &None"), this, &MainWindow::clearSelection);
     none->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_A));
     edit->addSeparator();
@@ -255,6 +265,18 @@ void MainWindow::updateActions() {
     const bool canEdit = m_doc && m_shownIndex >= 0;
     for (QAction* a : std::as_const(m_editActions))
         a->setEnabled(canEdit);
+    // Re-initialize exists only where PyTorch defines an initializer, and names it.
+    const QString init = canEdit ? initializerName(m_shownIndex) : QString();
+    m_reinitAction->setEnabled(!init.isEmpty());
+    m_reinitAction->setText(init.isEmpty() ? tr("Re-&initialize")
+                                           : tr("Re-&initialize (%1)").arg(init));
+    m_reinitAction->setToolTip(
+        init.isEmpty()
+            ? tr("Re-initialize is defined for Linear, Conv and Embedding weights "
+                 "and biases")
+            : tr("Draw new values with %1, as PyTorch's reset_parameters does").arg(init));
+    if (m_copyValuesAction) m_copyValuesAction->setEnabled(canEdit);
+    if (m_pasteValuesAction) m_pasteValuesAction->setEnabled(canEdit);
     if (m_saveAction) m_saveAction->setEnabled(m_doc != nullptr);
     if (m_saveAsAction) m_saveAsAction->setEnabled(m_doc != nullptr);
 }
@@ -425,8 +447,30 @@ bool MainWindow::applyOperation(const EditOperation& op) {
 bool MainWindow::reinitialize() {
     Region region;
     if (!targetRegion(&region)) return false;
+    const QString init = initializerName(m_shownIndex);
+    if (init.isEmpty()) {
+        statusBar()->showMessage(
+            tr("Not changed: %1 has no initializer in PyTorch (Linear, Conv and Embedding "
+               "layers have)")
+                .arg(m_displayed->name),
+            8000);
+        return false;
+    }
+    if (!confirmWholeTensor(
+            tr("Re-initialize every value of %1 with %2?").arg(m_displayed->name, init)))
+        return false;
     QString error;
-    if (!m_doc->resetParameters(m_shownIndex, toBase(region), &error)) {
+    // Embedding: normal(0, 1); Linear and Conv weights (kaiming_uniform with a = √5)
+    // and biases both come out U(-1/√fan_in, 1/√fan_in).
+    bool ok = false;
+    if (init.startsWith(QLatin1String("normal"))) {
+        static std::random_device device;
+        const uint64_t seed = (uint64_t(device()) << 32) ^ device();
+        ok = m_doc->edit(m_shownIndex, toBase(region), EditOperation::normal(0, 1, seed), &error);
+    } else {
+        ok = m_doc->resetParameters(m_shownIndex, toBase(region), &error);
+    }
+    if (!ok) {
         QMessageBox::warning(this, tr("Cannot Re-initialize"), error);
         return false;
     }
@@ -471,6 +515,9 @@ void MainWindow::askAndApply(EditOperation::Kind kind) {
             QMessageBox::warning(this, title, error);
             return;
         }
+        if (!confirmWholeTensor(
+                tr("Set every value of %1 to %2?").arg(t.name, QString::number(value, 'g', 17))))
+            return;
         applyOperation(EditOperation::set(value));
     } else {
         applyOperation(kind == K::Add ? EditOperation::add(v[0]) : EditOperation::multiply(v[0]));

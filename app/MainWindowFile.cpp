@@ -15,6 +15,7 @@
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStatusBar>
+#include <QTimer>
 
 namespace ws {
 
@@ -153,6 +154,22 @@ void MainWindow::onFileChangedOnDisk(const QString& path) {
     // A replaced file (our own save renames over it, so do most programs) ends the watch.
     if (!m_fileWatcher->files().contains(path) && QFileInfo::exists(path))
         m_fileWatcher->addPath(path);
+    if (m_changedBox || m_doc->file().changedOnDisk().isEmpty()) return;
+    // Another program may be in the middle of writing: ask once its size and time
+    // have stayed the same over two polls (pollChangedFile).
+    if (!m_changePoll) {
+        m_changePoll = new QTimer(this);
+        m_changePoll->setSingleShot(true);
+        connect(m_changePoll, &QTimer::timeout, this, &MainWindow::pollChangedFile);
+    }
+    if (!m_changePoll->isActive()) {
+        m_changeSize = -2;
+        m_changePoll->start(s_changePollMs);
+    }
+}
+
+void MainWindow::askAboutChangedFile(const QString& path) {
+    if (!m_doc || path != m_doc->file().path) return;
     const QString changed = m_doc->file().changedOnDisk();
     if (changed.isEmpty() || m_changedBox) return; // our own save, or asked already
     const QString name = QFileInfo(path).fileName();

@@ -23,7 +23,7 @@ QCustomPlot* makePlot(QWidget* parent, const QString& x) {
     bars->setWidth(0.9);
     plot->xAxis->setLabel(x);
     plot->yAxis->setLabel(QObject::tr("L2 norm"));
-    plot->setMinimumSize(200, 120);
+    plot->setMinimumSize(200, 90);
     plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     plot->axisRect()->setRangeZoom(Qt::Horizontal);
     plot->axisRect()->setRangeDrag(Qt::Horizontal);

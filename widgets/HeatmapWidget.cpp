@@ -262,6 +262,9 @@ void HeatmapWidget::chooseAxisTitles() {
     if (rank == 2 && isEmbeddingName(name)) {
         xAxis->setLabel(tr("embedding dimensions"));
         yAxis->setLabel(tr("index (token / position)"));
+    } else if (rank == 2 && isWeightName(name) && (m_storedInOut || m_tensor->inputMajor)) {
+        xAxis->setLabel(tr("output features"));
+        yAxis->setLabel(tr("input features"));
     } else if (rank == 2 && isWeightName(name)) {
         xAxis->setLabel(tr("input features"));
         yAxis->setLabel(tr("output features"));

@@ -116,6 +116,9 @@ public:
     void refreshValues(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
     /// Shows values as differences: diverging colours centred at zero, "Δ" readout.
     void setDifferenceMode(bool on);
+    /// The next 2-D weight shown is stored (in, out), as GPT-2's Conv1D keeps it: its
+    /// rows are labelled input features and its columns output features.
+    void setStoredInOut(bool on) { m_storedInOut = on; }
     bool differenceMode() const { return m_diff; }
     /// Outlines cell (\a row, \a col); a negative row hides the outline.
     void setCurrentCell(int64_t row, int64_t col);
@@ -216,6 +219,7 @@ private:
     QTimer m_gridTimer;
     bool m_clamping = false;
     bool m_diff = false;
+    bool m_storedInOut = false;
     QCPItemRect* m_currentItem = nullptr;
     QCPItemRect* m_selectionItem = nullptr;
     QPointF m_pressPos;

@@ -43,7 +43,7 @@ HistogramWidget::HistogramWidget(QWidget* parent) : QCustomPlot(parent) {
     setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
     axisRect()->setRangeZoom(Qt::Horizontal);
     axisRect()->setRangeDrag(Qt::Horizontal);
-    setMinimumSize(200, 150);
+    setMinimumSize(200, 110);
 }
 
 std::pair<Histogram, Histogram> HistogramWidget::compute(const float* values, int64_t n,

@@ -141,11 +141,17 @@ QVariant LayerTreeModel::data(const QModelIndex& index, int role) const {
 QVariant LayerTreeModel::moduleData(const Item* item, int column, int role) const {
     const LayerNode* node = item->node;
     const bool isRoot = node == m_tree.get();
-    const int64_t params = isRoot ? m_file->parameterCount() : node->parameterCount;
+    // Buffers (running_mean, ...) are state, not parameters: counted apart, as PyTorch does.
+    int64_t params = node->parameterCount, buffers = node->bufferCount;
+    if (isRoot) countParametersAndBuffers(*m_file, &params, &buffers);
     if (role == TensorIndexRole) return -1;
     if (role == PathRole) return node->path;
     if (role == LinkedRole) return QStringList();
     if (role == Qt::ToolTipRole) {
+        if (column == ParamsColumn && buffers > 0)
+            return tr("%1 parameters, %2 buffer values")
+                .arg(QLocale::c().toString(qlonglong(params)),
+                     QLocale::c().toString(qlonglong(buffers)));
         if (column == ParamsColumn)
             return tr("%1 parameters").arg(QLocale::c().toString(qlonglong(params)));
         if (column == KindColumn) return moduleData(item, column, Qt::DisplayRole);
@@ -197,6 +203,7 @@ QVariant LayerTreeModel::tensorData(const Item* item, int column, int role) cons
     if (role != Qt::DisplayRole) return {};
     switch (column) {
     case NameColumn: {
+        // The leaf ("kernel:0" of Keras's "dense/dense/kernel:0"); the tooltip has the path.
         const QString shortName = splitName(t.name, m_file->separator).last();
         return edited ? QStringLiteral("● ") + shortName : shortName;
     }

@@ -4,6 +4,7 @@
 #include "LayerTreeModel.h"
 
 #include <QHeaderView>
+#include <QKeyEvent>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -16,6 +17,7 @@ LayerTreeView::LayerTreeView(QWidget* parent) : QWidget(parent) {
     m_filter = new QLineEdit(this);
     m_filter->setPlaceholderText(tr("Filter by name…"));
     m_filter->setClearButtonEnabled(true);
+    m_filter->installEventFilter(this);
     m_tree = new QTreeView(this);
     m_model = new LayerTreeModel(this);
     m_proxy = new QSortFilterProxyModel(this);
@@ -75,6 +77,35 @@ void LayerTreeView::setFilterText(const QString& text) {
 void LayerTreeView::onFilterChanged(const QString& text) {
     m_proxy->setFilterFixedString(text.trimmed());
     expandDefault();
+}
+
+bool LayerTreeView::eventFilter(QObject* watched, QEvent* event) {
+    if (watched != m_filter || event->type() != QEvent::ShortcutOverride)
+        return QWidget::eventFilter(watched, event);
+    // An accepted ShortcutOverride keeps the key in the line edit; an ignored one lets
+    // the window's shortcut run. The box keeps editing keys and its own undo/redo while
+    // it has something to undo/redo; Ctrl+letter bindings (Emacs-style Ctrl+E, ...)
+    // mean nothing in a filter and go to the window.
+    auto* key = static_cast<QKeyEvent*>(event);
+    auto pass = [event] {
+        event->ignore();
+        return true;
+    };
+    if (key->matches(QKeySequence::Undo)) {
+        if (m_filter->isUndoAvailable()) return QWidget::eventFilter(watched, event);
+        return pass();
+    }
+    if (key->matches(QKeySequence::Redo)) {
+        if (m_filter->isRedoAvailable()) return QWidget::eventFilter(watched, event);
+        return pass();
+    }
+    for (QKeySequence::StandardKey k :
+         {QKeySequence::Copy, QKeySequence::Cut, QKeySequence::Paste, QKeySequence::SelectAll})
+        if (key->matches(k)) return QWidget::eventFilter(watched, event);
+    const Qt::KeyboardModifiers mods = key->modifiers() & ~Qt::KeypadModifier;
+    if ((mods & Qt::ControlModifier) && key->key() >= Qt::Key_A && key->key() <= Qt::Key_Z)
+        return pass();
+    return QWidget::eventFilter(watched, event);
 }
 
 bool LayerTreeView::selectTensor(int tensorIndex) {

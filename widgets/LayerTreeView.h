@@ -1,5 +1,7 @@
 // The layer tree with a filter box: modules and their tensors; selecting a
-// tensor row emits its index in the weight file.
+// tensor row emits its index in the weight file. The filter box keeps only the
+// shortcuts a one-line filter needs: the window's (export, undo when the box has
+// nothing to undo) work while it has focus.
 #pragma once
 
 #include "WeightFile.h"
@@ -34,6 +36,9 @@ public:
 
 Q_SIGNALS:
     void tensorSelected(int tensorIndex);
+
+protected:
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void onFilterChanged(const QString& text);

@@ -26,7 +26,7 @@ SpectrumWidget::SpectrumWidget(QWidget* parent) : QWidget(parent) {
     m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTicker>(new QCPAxisTickerLog));
     m_plot->xAxis->setLabel(tr("index"));
     m_plot->yAxis->setLabel(tr("singular value"));
-    m_plot->setMinimumSize(200, 150);
+    m_plot->setMinimumSize(200, 110);
     layout->addWidget(m_plot, 1);
     m_text = new QLabel(this);
     m_text->setWordWrap(true);

@@ -91,7 +91,10 @@ void StatsPanel::showHeader(const WeightFile& file, const TensorPtr& tensor) {
     else
         set(QStringLiteral("encoding"), tr("plain %1 values").arg(dtypeName(tensor->dtype)));
     set(QStringLiteral("elements"), QLocale::c().toString(qlonglong(tensor->numel())));
-    const QStringList linked = file.linkedTo(*tensor);
+    // The shown tensor may be a view of itself (Keras kernels shown (out, in)): never
+    // "shared with" its own name.
+    QStringList linked = file.linkedTo(*tensor);
+    linked.removeAll(tensor->name);
     set(QStringLiteral("linked"), linked.isEmpty() ? tr("none") : linked.join(QLatin1String(", ")));
 }
 

@@ -49,6 +49,12 @@ bool looksLikeExperts(const QString& name) {
     return re.match(name).hasMatch();
 }
 
+// transformers' GPT-2 family names its Conv1D modules c_attn, c_proj and c_fc.
+bool isGpt2Conv1DName(const QString& name) {
+    return name == QLatin1String("c_attn") || name == QLatin1String("c_proj") ||
+           name == QLatin1String("c_fc");
+}
+
 // Infers kind and detail from the tensors held directly by a module.
 void inferKind(LayerNode* node, const WeightFile& file) {
     const Tensor* weight = nullptr;
@@ -91,6 +97,11 @@ void inferKind(LayerNode* node, const WeightFile& file) {
         if (!bias && looksLikeEmbedding(node->path)) {
             node->kind = QStringLiteral("Embedding");
             node->detail = QStringLiteral("%1 x %2").arg(s[0]).arg(s[1]);
+        } else if (bias && bias->rank() == 1 && bias->shape[0] == s[1] && s[0] == s[1] &&
+                   isGpt2Conv1DName(node->name)) {
+            // A square Conv1D (GPT-2's attn.c_proj) fits both readings: the name decides.
+            node->kind = QStringLiteral("Conv1D");
+            node->detail = QStringLiteral("in %1 -> out %2").arg(s[0]).arg(s[1]);
         } else if (!bias || biasMatches) {
             node->kind = QStringLiteral("Linear");
             node->detail = QStringLiteral("in %1 -> out %2").arg(s[1]).arg(s[0]);
@@ -133,9 +144,12 @@ void collectTensors(const LayerNode* node, std::vector<int>* out) {
 }
 
 void sumCounts(LayerNode* node, const WeightFile& file) {
-    std::vector<int> all;
+    std::vector<int> all, params, buffers;
     collectTensors(node, &all);
-    node->parameterCount = distinctElementCount(file, all);
+    for (int i : all)
+        (isBufferTensor(file, i) ? buffers : params).push_back(i);
+    node->parameterCount = distinctElementCount(file, params);
+    node->bufferCount = distinctElementCount(file, buffers);
     for (auto& c : node->children)
         sumCounts(c.get(), file);
 }
@@ -247,6 +261,22 @@ std::vector<const LayerNode*> flattenLayers(const LayerNode& root) {
     for (const auto& c : root.children)
         flatten(*c, &out);
     return out;
+}
+
+bool isBufferTensor(const WeightFile& file, int index) {
+    static const QStringList buffers = {
+        QStringLiteral("running_mean"), QStringLiteral("running_var"),
+        QStringLiteral("num_batches_tracked"), QStringLiteral("moving_mean"),
+        QStringLiteral("moving_variance")};
+    return buffers.contains(leafName(file.tensors[size_t(index)]->name, file.separator));
+}
+
+void countParametersAndBuffers(const WeightFile& file, int64_t* parameters, int64_t* buffers) {
+    std::vector<int> params, bufs;
+    for (int i = 0; i < int(file.tensors.size()); ++i)
+        (isBufferTensor(file, i) ? bufs : params).push_back(i);
+    *parameters = distinctElementCount(file, params);
+    *buffers = distinctElementCount(file, bufs);
 }
 
 int64_t distinctElementCount(const WeightFile& file, const std::vector<int>& indices) {

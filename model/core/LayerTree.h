@@ -25,7 +25,8 @@ struct LayerNode {
     std::map<int, std::vector<int>> packed;
     std::vector<std::unique_ptr<LayerNode>> children;
     LayerNode* parent = nullptr;
-    int64_t parameterCount = 0; ///< elements of every tensor in this subtree
+    int64_t parameterCount = 0; ///< elements of the parameters in this subtree (not buffers)
+    int64_t bufferCount = 0;    ///< elements of the buffers (running_mean, ...) in it
 
     /// Leaf name of tensor \a i within this node ("weight").
     const LayerNode* child(const QString& name) const;
@@ -44,6 +45,13 @@ std::unique_ptr<LayerNode> buildLayerTree(const WeightFile& file);
 /// Depth-first list of nodes that are modules (hold tensors or have a pickled class),
 /// root excluded; for `info` output.
 std::vector<const LayerNode*> flattenLayers(const LayerNode& root);
+
+/// True when tensor \a index is a module's buffer, state that is not a parameter:
+/// BatchNorm's running_mean, running_var, num_batches_tracked (Keras: moving_mean,
+/// moving_variance).
+bool isBufferTensor(const WeightFile& file, int index);
+/// Elements of the file's parameters and of its buffers, each distinct view once.
+void countParametersAndBuffers(const WeightFile& file, int64_t* parameters, int64_t* buffers);
 
 /// Elements of the tensors \a indices, each distinct view counted once.
 int64_t distinctElementCount(const WeightFile& file, const std::vector<int>& indices);

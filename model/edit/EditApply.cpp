@@ -19,10 +19,24 @@ template <typename T> void store(char* p, T v) {
     std::memcpy(p, &v, sizeof v);
 }
 
+// Draws the values of a random operation: U(-a, a) or N(a, b^2).
+class RandomDraw {
+public:
+    explicit RandomDraw(const EditOperation& op)
+        : m_normal(op.kind == EditOperation::Kind::Normal), m_uniform(-op.a.re, op.a.re),
+          m_gauss(op.a.re, op.kind == EditOperation::Kind::Normal ? op.b.re : 1.0) {}
+    double operator()(std::mt19937_64& rng) { return m_normal ? m_gauss(rng) : m_uniform(rng); }
+
+private:
+    bool m_normal;
+    std::uniform_real_distribution<double> m_uniform;
+    std::normal_distribution<double> m_gauss;
+};
+
 template <typename T>
 void applyFloat(const EditOperation& op, char* bytes, int64_t n, std::mt19937_64* rng) {
-    if (op.kind == EditOperation::Kind::Uniform) {
-        std::uniform_real_distribution<double> dist(-op.a.re, op.a.re);
+    if (op.isRandom()) {
+        RandomDraw dist(op);
         for (int64_t i = 0; i < n; ++i)
             store(bytes + i * int64_t(sizeof(T)), T(dist(*rng)));
         return;
@@ -44,12 +58,11 @@ bool applyNarrowFloat(const EditOperation& op, DType dt, char* bytes, int64_t n,
         rounded.a.re = roundTrip(dt, op.a.re);
         rounded.b.re = roundTrip(dt, op.b.re);
     }
-    std::uniform_real_distribution<double> dist(-op.a.re, op.a.re);
+    RandomDraw dist(op);
     for (int64_t i = 0; i < n; ++i) {
         char* p = bytes + i * es;
         const float v = float(readElement(p, dt));
-        const float out =
-            op.kind == EditOperation::Kind::Uniform ? float(dist(*rng)) : rounded.applyIn<float>(v);
+        const float out = op.isRandom() ? float(dist(*rng)) : rounded.applyIn<float>(v);
         writeElement(p, dt, out);
         if (fp8 && std::isfinite(out) && !std::isfinite(readElement(p, dt))) {
             *error =
@@ -209,8 +222,8 @@ bool applyToStored(const EditOperation& op, DType dt, char* bytes, int64_t n, st
 }
 
 void applyToFloats(const EditOperation& op, float* values, int64_t n, std::mt19937_64* rng) {
-    if (op.kind == EditOperation::Kind::Uniform) {
-        std::uniform_real_distribution<double> dist(-op.a.re, op.a.re);
+    if (op.isRandom()) {
+        RandomDraw dist(op);
         for (int64_t i = 0; i < n; ++i)
             values[i] = float(dist(*rng));
         return;

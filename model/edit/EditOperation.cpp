@@ -154,7 +154,7 @@ QString EditOperation::refusal(DType dtype) const {
     if (kind == Kind::Restore) return QString();
     if (isComplex(dtype)) {
         if (kind == Kind::Clamp) return QStringLiteral("clamp is not defined for complex values");
-        if (kind == Kind::Uniform)
+        if (isRandom())
             return QStringLiteral("re-initialising %1 tensors is not supported").arg(type);
         return QString();
     }
@@ -166,7 +166,7 @@ QString EditOperation::refusal(DType dtype) const {
         return QString();
     }
     if (isInteger(dtype)) {
-        if (kind == Kind::Uniform)
+        if (isRandom())
             return QStringLiteral("re-initialising %1 tensors is not supported").arg(type);
         if (kind == Kind::Divide)
             return QStringLiteral("true division of a %1 tensor gives floats, which PyTorch "
@@ -229,6 +229,7 @@ double EditOperation::apply(double v) const {
         if (std::isnan(v)) return v;
         return std::min(std::max(v, a.re), b.re);
     case Kind::Uniform:
+    case Kind::Normal:
     case Kind::Restore:
         break;
     }
@@ -244,6 +245,9 @@ QString EditOperation::describe() const {
         return QStringLiteral("clamp to [%1, %2]").arg(a.text(), b.text());
     case Kind::Uniform:
         return QStringLiteral("re-initialise U(-%1, %1)").arg(QString::number(a.re, 'g', 8));
+    case Kind::Normal:
+        return QStringLiteral("re-initialise N(%1, %2²)")
+            .arg(QString::number(a.re, 'g', 8), QString::number(b.re, 'g', 8));
     case Kind::Restore:
         return QStringLiteral("restore original");
     default:
@@ -265,6 +269,7 @@ QString EditOperation::expression() const {
         return QStringLiteral("/= ") + a.text();
     case Kind::Clamp:
     case Kind::Uniform:
+    case Kind::Normal:
     case Kind::Restore:
         break;
     }

@@ -43,6 +43,7 @@ struct EditOperation {
         Clamp,    ///< x = clamp(x, a, b)
         Uniform,  ///< x ~ U(-a, a), seeded: nn.Linear.reset_parameters with a = 1/sqrt(fan_in)
         Restore,  ///< x = the value as loaded from the file
+        Normal,   ///< x ~ N(a, b^2), seeded: nn.Embedding.reset_parameters with a = 0, b = 1
     };
     Kind kind = Kind::Set;
     Scalar a, b;
@@ -57,6 +58,9 @@ struct EditOperation {
     static EditOperation uniform(double bound, uint64_t seed) {
         return {Kind::Uniform, bound, 0.0, seed};
     }
+    static EditOperation normal(double mean, double std, uint64_t seed) {
+        return {Kind::Normal, mean, std, seed};
+    }
     static EditOperation restore() { return {Kind::Restore, 0.0, 0.0, 0}; }
 
     /// Empty when the operation can be applied to a tensor of \a dtype, else why not,
@@ -66,6 +70,8 @@ struct EditOperation {
     QString refusal(DType dtype) const;
     /// The new value of \a v computed in double (Set .. Clamp; real operands).
     double apply(double v) const;
+    /// True for the operations that draw random values (Uniform, Normal).
+    bool isRandom() const { return kind == Kind::Uniform || kind == Kind::Normal; }
     /// The same computed in \a M, PyTorch's "opmath" type: float for float32/float16/
     /// bfloat16 tensors, double for float64, so that results match PyTorch's bit for bit.
     template <typename M> M applyIn(M v) const {

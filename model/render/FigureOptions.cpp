@@ -54,12 +54,15 @@ QString layerKindOf(const WeightFile& file, const QString& name) {
 void defaultAxisLabels(const Tensor& t, const QString& layerKind, QString* xLabel,
                        QString* yLabel) {
     // Whole-module pickles name the class ("Linear", "NonDynamicallyQuantizableLinear").
-    const bool linear =
-        layerKind.endsWith(QLatin1String("Linear")) || layerKind == QLatin1String("Dense");
+    // GPT-2's Conv1D is a Linear whose weight is stored (in, out).
+    const bool conv1d = layerKind == QLatin1String("Conv1D");
+    const bool linear = layerKind.endsWith(QLatin1String("Linear")) ||
+                        layerKind == QLatin1String("Dense") || conv1d;
     if (t.rank() == 2 && linear) {
         // Drawn as stored: rows are outputs, unless the kernel is stored (in, out).
-        *xLabel = t.inputMajor ? QStringLiteral("out") : QStringLiteral("in");
-        *yLabel = t.inputMajor ? QStringLiteral("in") : QStringLiteral("out");
+        const bool inOut = t.inputMajor || conv1d;
+        *xLabel = inOut ? QStringLiteral("out") : QStringLiteral("in");
+        *yLabel = inOut ? QStringLiteral("in") : QStringLiteral("out");
         return;
     }
     *yLabel = QStringLiteral("dim 0");
