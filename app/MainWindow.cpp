@@ -83,6 +83,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->addPermanentWidget(m_selectionLabel);
     statusBar()->addPermanentWidget(m_fileInfo);
     statusBar()->addPermanentWidget(m_progress);
+    m_transferLabel = new QLabel(this);
+    m_transferLabel->setVisible(false);
+    statusBar()->addPermanentWidget(m_transferLabel);
+    m_transferTimer = new QTimer(this);
+    m_transferTimer->setInterval(500);
+    connect(m_transferTimer, &QTimer::timeout, this, &MainWindow::updateTransferLabel);
 
     connect(m_view, &TensorView::hoverText, m_readout, &QLabel::setText);
     connect(m_tree, &LayerTreeView::tensorSelected, this, &MainWindow::showTensor);
@@ -124,6 +130,7 @@ void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::openDialog);
     open->setShortcut(QKeySequence::Open);
+    file->addAction(tr("Open &URL…"), this, &MainWindow::openUrlDialog);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     rebuildRecentMenu();
@@ -235,7 +242,7 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::addRecent(const QString& path) {
-    const QString abs = QFileInfo(path).absoluteFilePath();
+    const QString abs = isUrl(path) ? path : QFileInfo(path).absoluteFilePath();
     QStringList files = recentFiles();
     files.removeAll(abs);
     files.prepend(abs);
@@ -243,7 +250,7 @@ void MainWindow::addRecent(const QString& path) {
         files.removeLast();
     QSettings s = settings();
     s.setValue(QStringLiteral("recentFiles"), files);
-    s.setValue(QStringLiteral("lastDirectory"), QFileInfo(abs).absolutePath());
+    if (!isUrl(path)) s.setValue(QStringLiteral("lastDirectory"), QFileInfo(abs).absolutePath());
 }
 
 void MainWindow::openDialog() {
@@ -259,6 +266,7 @@ bool MainWindow::openFile(const QString& path) {
     m_progress->setValue(0);
     m_progress->setVisible(true);
     m_readout->setText(tr("Opening %1…").arg(QFileInfo(path).fileName()));
+    if (isUrl(path)) updateTransferLabel(); // shows it and starts the timer
 
     auto* watcher = new QFutureWatcher<OpenResult>(this);
     connect(watcher, &QFutureWatcherBase::finished, this,

@@ -31,7 +31,7 @@ TensorPtr makeTensor(const SafetensorsHeader& h, const SafetensorsEntry& e) {
     t->dtype = e.dtype;
     t->setContiguousShape(e.shape);
     if (e.problem.isEmpty()) {
-        t->storage = Storage::fromFileRange(h.path, h.fileOffset(e), e.end - e.begin, e.name);
+        t->storage = Storage::fromSource(h.source, h.fileOffset(e), e.end - e.begin, e.name);
         return t;
     }
     t->problem = e.problem;
@@ -106,12 +106,19 @@ std::unique_ptr<WeightFile> readSharded(const QString& path, QString* error,
         *error = QStringLiteral("%1: %2").arg(path, problem);
         return nullptr;
     };
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return fail(QStringLiteral("cannot open: %1").arg(f.errorString()));
-    if (f.size() > kSafetensorsMaxHeader)
-        return fail(QStringLiteral("index of %1 bytes is too large").arg(f.size()));
-    const QByteArray json = f.readAll();
+    QString openError;
+    const ByteSourcePtr source = openByteSource(path, &openError);
+    if (!source) {
+        *error = openError;
+        return nullptr;
+    }
+    if (source->size() > kSafetensorsMaxHeader)
+        return fail(QStringLiteral("index of %1 bytes is too large").arg(source->size()));
+    QByteArray json(qsizetype(source->size()), Qt::Uninitialized);
+    if (!source->read(0, json.size(), json.data(), &openError)) {
+        *error = openError;
+        return nullptr;
+    }
     QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     const QString decoded = utf8.decode(json);
     Q_UNUSED(decoded);
@@ -143,7 +150,6 @@ std::unique_ptr<WeightFile> readSharded(const QString& path, QString* error,
     state->sharded = true;
     state->indexPath = path;
     state->indexJson = json;
-    const QDir folder = QFileInfo(path).absoluteDir();
     QHash<QString, int> shardIndex;
     std::vector<std::pair<QString, int>> order; // tensor name, shard
     for (const auto& m : names) {
@@ -159,7 +165,8 @@ std::unique_ptr<WeightFile> readSharded(const QString& path, QString* error,
         if (it == shardIndex.end()) {
             it = shardIndex.insert(shard, int(state->shards.size()));
             state->shards.emplace_back();
-            state->shards.back().path = folder.filePath(shard);
+            state->shards.back().path = resolveRelative(path, shard);
+            state->shards.back().relativeName = shard;
         }
         order.emplace_back(m.key, it.value());
     }
@@ -172,7 +179,7 @@ std::unique_ptr<WeightFile> readSharded(const QString& path, QString* error,
     for (size_t s = 0; s < state->shards.size(); ++s) {
         SafetensorsHeader& h = state->shards[s];
         const QString shardPath = h.path;
-        if (!QFileInfo::exists(shardPath))
+        if (!isUrl(shardPath) && !QFileInfo::exists(shardPath))
             return fail(QStringLiteral("shard %1 is missing").arg(shardPath));
         QString shardError;
         if (!readSafetensorsHeader(shardPath, &h, &shardError))
@@ -264,7 +271,8 @@ bool SafetensorsFormat::save(const WeightFile& file, const QString& path, QStrin
             edited = edited || (t && t->storage && t->storage->isDirty());
         }
         if (inPlace && !edited) continue; // untouched shards stay as they are
-        const QString name = targetDir.filePath(sourceDir.relativeFilePath(h.path));
+        const QString name = targetDir.filePath(
+            h.relativeName.isEmpty() ? sourceDir.relativeFilePath(h.path) : h.relativeName);
         QDir().mkpath(QFileInfo(name).absolutePath());
         outs.push_back(std::make_unique<QSaveFile>(name));
         QSaveFile& out = *outs.back();
