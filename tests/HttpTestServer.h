@@ -82,24 +82,30 @@ public:
         }
         return out;
     }
-    /// The log once it holds at least \a count requests (nginx logs a request when it
-    /// ends, which for an aborted transfer may be a moment after the client gave up).
-    QList<ServedRequest> accessLog(int count) const {
+    /// Requests whose URI starts with \a prefix, once there are at least \a atLeast.
+    QList<ServedRequest> served(const QString& prefix, int atLeast = 0) const {
         QElapsedTimer timer;
         timer.start();
-        QList<ServedRequest> log = accessLog();
-        while (log.size() < count && timer.elapsed() < 5000) {
+        for (;;) {
+            QList<ServedRequest> out;
+            for (const ServedRequest& r : accessLog())
+                if (r.uri.startsWith(prefix)) out << r;
+            if (out.size() >= atLeast || timer.elapsed() > 5000) return out;
             QThread::msleep(20);
-            log = accessLog();
         }
-        return log;
     }
-    /// Bytes sent for requests whose URI starts with \a prefix (all with an empty one).
-    qint64 bytesSent(const QString& prefix = QString()) const {
-        qint64 total = 0;
-        for (const ServedRequest& r : accessLog())
-            if (r.uri.startsWith(prefix)) total += r.bytesSent;
-        return total;
+    /// Bytes sent for requests whose URI starts with \a prefix (all with an empty one),
+    /// once at least \a atLeast (what the client received) are logged.
+    qint64 bytesSent(const QString& prefix = QString(), qint64 atLeast = 0) const {
+        QElapsedTimer timer;
+        timer.start();
+        for (;;) {
+            qint64 total = 0;
+            for (const ServedRequest& r : accessLog())
+                if (r.uri.startsWith(prefix)) total += r.bytesSent;
+            if (total >= atLeast || timer.elapsed() > 5000) return total;
+            QThread::msleep(20);
+        }
     }
     void clearLog() const {
         QFile f(m_tmp.filePath(QStringLiteral("access.log")));

@@ -86,12 +86,12 @@ private Q_SLOTS:
         qputenv("WS_HTTP_STATS", "1");
         m_server->clearLog();
         const RunResult info = runWeightscope({"info", url("big.safetensors")});
-        const qint64 infoLog = m_server->bytesSent();
+        const qint64 infoLog = m_server->bytesSent("/files/big", 64 * 1024);
         m_server->clearLog();
         QTemporaryDir out;
         const RunResult exported = runWeightscope(
             {"export", url("big.safetensors"), "embed", "-o", out.filePath("embed.png")});
-        const qint64 exportLog = m_server->bytesSent();
+        const qint64 exportLog = m_server->bytesSent("/files/big", 1000 * 256 * 4);
         qunsetenv("WS_HTTP_STATS");
         QVERIFY2(info.code == 0, qPrintable(info.err));
         QVERIFY2(exported.code == 0, qPrintable(exported.err));
