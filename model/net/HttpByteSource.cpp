@@ -46,12 +46,13 @@ std::shared_ptr<HttpByteSource> HttpByteSource::open(const QString& url, const H
     // Without a version the disk cache could serve another file's bytes: no disk cache.
     if (s->m_options.diskCacheBytes > 0 && (!r.etag.isEmpty() || !r.lastModified.isEmpty())) {
         s->m_disk = DiskBlockCache::at(s->m_options.diskCacheDir, s->m_options.diskCacheBytes);
-        s->m_diskKey = DiskBlockCache::versionKey(url, r.etag, r.lastModified, s->m_size);
+        s->m_diskKey = DiskBlockCache::versionKey(url, r.etag, r.lastModified, s->m_size,
+                                                  s->m_options.blockSize);
     }
     if (s->m_size > 0) {
         std::lock_guard<std::mutex> lock(s->m_mutex);
         s->keep(0, r.body);
-        if (s->m_disk) s->m_disk->write(s->m_diskKey, 0, r.body);
+        if (s->m_disk) s->m_disk->write(s->m_diskKey, 0, s->m_options.blockSize, r.body);
     }
     return s;
 }
@@ -99,7 +100,8 @@ bool HttpByteSource::fetchRun(qint64 first, qint64 count, std::vector<QByteArray
     std::vector<bool> have(size_t(count), false);
     if (m_disk)
         for (qint64 i = 0; i < count; ++i)
-            if (m_disk->read(m_diskKey, first + i, blockLength(first + i), &(*blocks)[size_t(i)])) {
+            if (m_disk->read(m_diskKey, first + i, m_options.blockSize, blockLength(first + i),
+                             &(*blocks)[size_t(i)])) {
                 have[size_t(i)] = true;
                 ++m_counters.diskHits;
             }
@@ -139,7 +141,7 @@ bool HttpByteSource::fetchRun(qint64 first, qint64 count, std::vector<QByteArray
         for (qint64 k = i; k < j; ++k) {
             const qint64 at = (k - i) * m_options.blockSize;
             QByteArray block = r.body.mid(at, blockLength(first + k));
-            if (m_disk) m_disk->write(m_diskKey, first + k, block);
+            if (m_disk) m_disk->write(m_diskKey, first + k, m_options.blockSize, block);
             (*blocks)[size_t(k)] = std::move(block);
         }
         i = j;

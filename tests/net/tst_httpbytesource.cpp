@@ -133,6 +133,20 @@ private Q_SLOTS:
         QCOMPARE(s->counters().diskHits.load(), 5);             // blocks 3-7 from disk
         QCOMPARE(s->counters().bytesFetched.load(), 64 * 1024); // only the opening block
         QCOMPARE(s->counters().requests.load(), 1);
+        s.reset();
+        // A damaged block on disk (a torn write) fails its CRC and is fetched again.
+        const QStringList dirs = QDir(cacheDir.path()).entryList(QDir::Dirs | QDir::NoDotAndDotDot);
+        QCOMPARE(dirs.size(), 1);
+        QFile data(cacheDir.filePath(dirs[0] + "/data"));
+        QVERIFY(data.open(QIODevice::ReadWrite) && data.seek(4 * 64 * 1024 + 10));
+        data.write("garbage");
+        data.close();
+        s = HttpByteSource::open(url, o, &error);
+        QVERIFY2(s, qPrintable(error));
+        QVERIFY(s->read(200000, 300000, again.data(), &error));
+        QCOMPARE(again, m_data.mid(200000, 300000));
+        QCOMPARE(s->counters().diskHits.load(), 4);
+        QCOMPARE(s->counters().bytesFetched.load(), 2 * 64 * 1024);
     }
 
     void diskCacheKeepsItsLimit() {
