@@ -6,6 +6,7 @@
 #include "ColorMap.h"
 #include "FormatRegistry.h"
 #include "HeatmapWidget.h"
+#include "HttpTransfer.h"
 #include "LayerTree.h"
 #include "LayerTreeView.h"
 #include "StatsPanel.h"
@@ -118,7 +119,9 @@ void MainWindow::showEvent(QShowEvent* event) {
 }
 
 MainWindow::~MainWindow() {
-    // Workers post progress to this window; let them finish before it goes away.
+    // Workers post progress to this window; let them finish before it goes away (a
+    // remote file being read stops at once rather than after its timeouts).
+    if (!findChildren<QFutureWatcherBase*>().isEmpty()) cancelAllHttpTransfers();
     for (QFutureWatcherBase* w : findChildren<QFutureWatcherBase*>())
         w->waitForFinished();
     m_table->cellModel()->setTensor(nullptr, -1);

@@ -63,7 +63,8 @@ struct Exchange {
     HttpResponse* response = nullptr;
     HttpCounters* counters = nullptr;
     const std::atomic<bool>* cancel = nullptr;
-    qint64 expected = -1; ///< body bytes asked for (-1: any)
+    quint64 generation = 0; ///< g_cancelGeneration when the request began
+    qint64 expected = -1;   ///< body bytes asked for (-1: any)
     bool rangeAsked = true;
     bool tooLong = false;
     QByteArray reason;     ///< the status line's reason phrase
@@ -135,9 +136,11 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
     return n;
 }
 
+std::atomic<quint64> g_cancelGeneration{0}; // bumped by cancelAllHttpTransfers()
+
 int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-    auto* x = static_cast<Exchange*>(user);
-    return x->cancel && x->cancel->load() ? 1 : 0;
+    const auto* x = static_cast<Exchange*>(user);
+    return x->generation != g_cancelGeneration.load() || (x->cancel && x->cancel->load()) ? 1 : 0;
 }
 
 bool retryable(CURLcode code) {
@@ -172,6 +175,10 @@ HttpOptions HttpOptions::fromEnvironment() {
     return o;
 }
 
+void cancelAllHttpTransfers() {
+    ++g_cancelGeneration;
+}
+
 HttpCounters& httpTotals() {
     static HttpCounters totals;
     return totals;
@@ -200,6 +207,10 @@ bool httpGetRange(const QString& url, qint64 begin, qint64 length, const HttpOpt
     const QByteArray authorization = "Authorization: Bearer " + token;
     qint64 delay = options.retryDelayMs;
     QString problem;
+    const quint64 generation = g_cancelGeneration.load();
+    const auto cancelled = [&] {
+        return generation != g_cancelGeneration.load() || (cancel && cancel->load());
+    };
     for (int attempt = 0; attempt <= options.retries; ++attempt) {
         if (attempt > 0) {
             QThread::msleep(quint64(delay));
@@ -207,7 +218,7 @@ bool httpGetRange(const QString& url, qint64 begin, qint64 length, const HttpOpt
             ++counters->retries;
             ++httpTotals().retries;
         }
-        if (cancel && cancel->load()) break;
+        if (cancelled()) break;
         *response = HttpResponse();
         response->attempts = attempt + 1;
         if (length > 0) response->body.reserve(qsizetype(length));
@@ -215,6 +226,7 @@ bool httpGetRange(const QString& url, qint64 begin, qint64 length, const HttpOpt
         x.response = response;
         x.counters = counters;
         x.cancel = cancel;
+        x.generation = generation;
         x.expected = length;
         CURL* h = pool().take();
         if (!h) {
@@ -322,7 +334,7 @@ bool httpGetRange(const QString& url, qint64 begin, qint64 length, const HttpOpt
         }
         return true;
     }
-    if (cancel && cancel->load()) problem = QStringLiteral("cancelled");
+    if (cancelled()) problem = QStringLiteral("cancelled");
     *error = QStringLiteral("%1: %2%3")
                  .arg(shown, problem,
                       response->attempts > 1

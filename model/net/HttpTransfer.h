@@ -57,6 +57,9 @@ bool httpGetRange(const QString& url, qint64 begin, qint64 length, const HttpOpt
 
 /// Counters of every request of this process (for a progress indicator).
 HttpCounters& httpTotals();
+/// Stops every transfer in flight (a window closing while a slow server is read);
+/// transfers started later run as usual.
+void cancelAllHttpTransfers();
 
 /// "1.5 MB" style sizes for messages.
 QString byteCountText(qint64 bytes);

@@ -201,6 +201,26 @@ private Q_SLOTS:
                  qPrintable(error));
     }
 
+    void cancelStopsTransfersInFlight() {
+        HttpOptions o = options();
+        o.transferTimeoutMs = 60000; // the slow server needs 32 s for the first block
+        QString error;
+        std::shared_ptr<HttpByteSource> s;
+        const qint64 before = httpTotals().requests.load();
+        std::thread opener(
+            [&] { s = HttpByteSource::open(m_server->url("slow", "data.bin"), o, &error); });
+        for (int i = 0; i < 500 && httpTotals().requests.load() == before; ++i)
+            QThread::msleep(10);
+        QThread::msleep(200); // the request is under way (its body trickles for 32 s)
+        cancelAllHttpTransfers();
+        opener.join();
+        QVERIFY(!s);
+        QVERIFY2(error.contains("cancelled"), qPrintable(error));
+        // Only what was in flight: a new transfer runs.
+        QVERIFY2(HttpByteSource::open(m_server->url("files", "data.bin"), options(), &error),
+                 qPrintable(error));
+    }
+
     void bearerTokenFromTheEnvironment() {
         const QString url = m_server->url("private", "data.bin");
         QString error;
