@@ -64,6 +64,8 @@ private Q_SLOTS:
             QVERIFY(copyInto(fixture(QStringLiteral("numpy/") + f),
                              m_root.filePath(QStringLiteral("npy/") + f)));
         QVERIFY(copyInto(fixture("numpy/stored.npz"), m_root.filePath("npy/stored.npz")));
+        QVERIFY(
+            copyInto(fixture("pytorch/mlp_state_dict.pt"), m_root.filePath("mlp_state_dict.pt")));
         // A 100 MB sharded model: two 50 MB shards of 8 MB layers and a 1 MB tensor.
         QDir().mkpath(m_root.filePath("big"));
         QVERIFY(writeSafetensors(m_root.filePath("big/a.safetensors"), {{"embed", {512, 512}},
