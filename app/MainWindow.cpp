@@ -8,6 +8,7 @@
 #include "FileInfoPanel.h"
 #include "FormatRegistry.h"
 #include "HeatmapWidget.h"
+#include "HttpTransfer.h"
 #include "LayerTree.h"
 #include "LayerTreeView.h"
 #include "StatsPanel.h"
@@ -95,6 +96,12 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     statusBar()->addPermanentWidget(m_selectionLabel);
     statusBar()->addPermanentWidget(m_fileInfo);
     statusBar()->addPermanentWidget(m_progress);
+    m_transferLabel = new QLabel(this);
+    m_transferLabel->setVisible(false);
+    statusBar()->addPermanentWidget(m_transferLabel);
+    m_transferTimer = new QTimer(this);
+    m_transferTimer->setInterval(500);
+    connect(m_transferTimer, &QTimer::timeout, this, &MainWindow::updateTransferLabel);
 
     connect(m_view, &TensorView::hoverText, m_readout, &QLabel::setText);
     connect(m_tree, &LayerTreeView::tensorSelected, this, &MainWindow::showTensor);
@@ -124,7 +131,9 @@ void MainWindow::showEvent(QShowEvent* event) {
 }
 
 MainWindow::~MainWindow() {
-    // Workers post progress to this window; let them finish before it goes away.
+    // Workers post progress to this window; let them finish before it goes away (a
+    // remote file being read stops at once rather than after its timeouts).
+    if (!findChildren<QFutureWatcherBase*>().isEmpty()) cancelAllHttpTransfers();
     for (QFutureWatcherBase* w : findChildren<QFutureWatcherBase*>())
         w->waitForFinished();
     m_table->cellModel()->setTensor(nullptr, -1);
@@ -136,6 +145,7 @@ void MainWindow::createMenus() {
     QMenu* file = menuBar()->addMenu(tr("&File"));
     QAction* open = file->addAction(tr("&Open…"), this, &MainWindow::openDialog);
     open->setShortcut(QKeySequence::Open);
+    file->addAction(tr("Open &URL…"), this, &MainWindow::openUrlDialog);
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     connect(m_recentMenu, &QMenu::aboutToShow, this, &MainWindow::rebuildRecentMenu);
     rebuildRecentMenu();
@@ -250,7 +260,7 @@ void MainWindow::rebuildRecentMenu() {
 }
 
 void MainWindow::addRecent(const QString& path) {
-    const QString abs = QFileInfo(path).absoluteFilePath();
+    const QString abs = isUrl(path) ? path : QFileInfo(path).absoluteFilePath();
     QStringList files = recentFiles();
     files.removeAll(abs);
     files.prepend(abs);
@@ -258,7 +268,7 @@ void MainWindow::addRecent(const QString& path) {
         files.removeLast();
     QSettings s = settings();
     s.setValue(QStringLiteral("recentFiles"), files);
-    s.setValue(QStringLiteral("lastDirectory"), QFileInfo(abs).absolutePath());
+    if (!isUrl(path)) s.setValue(QStringLiteral("lastDirectory"), QFileInfo(abs).absolutePath());
 }
 
 void MainWindow::openDialog() {
@@ -274,6 +284,7 @@ bool MainWindow::openFile(const QString& path) {
     m_progress->setValue(0);
     m_progress->setVisible(true);
     m_readout->setText(tr("Opening %1…").arg(QFileInfo(path).fileName()));
+    if (isUrl(path)) updateTransferLabel(); // shows it and starts the timer
 
     auto* watcher = new QFutureWatcher<OpenResult>(this);
     connect(watcher, &QFutureWatcherBase::finished, this,

@@ -92,6 +92,7 @@ public:
     QString readoutText() const { return m_readout->text(); }
     /// The status bar's summary of the open file: format, tensors, parameters, buffers.
     QString fileInfoText() const { return m_fileInfo->text(); }
+    QString transferText() const { return m_transferLabel->text(); }
     static QStringList recentFiles();
     HistogramWidget* histogram() const { return m_histogram; }
     SpectrumWidget* spectrum() const { return m_spectrum; }
@@ -198,6 +199,11 @@ private:
     void exportImage();
     void copyImage();
     void openDialog();
+    /// File > Open URL…: asks for an http(s) URL and opens it.
+    void openUrlDialog();
+    /// The status bar's transfer label: bytes fetched over HTTP and the rate, shown
+    /// while a remote file is open or opening (MainWindowRemote.cpp).
+    void updateTransferLabel();
     void rebuildRecentMenu();
     void addRecent(const QString& path);
     void onOpenFinished(const QString& path, QFutureWatcher<OpenResult>* watcher,
@@ -279,6 +285,10 @@ private:
     QLabel* m_readout = nullptr;
     QLabel* m_fileInfo = nullptr;
     QProgressBar* m_progress = nullptr;
+    QLabel* m_transferLabel = nullptr;
+    QTimer* m_transferTimer = nullptr;
+    qint64 m_transferBytes = 0;  ///< bytes fetched at the last tick
+    qint64 m_transferTickMs = 0; ///< when that was (ms since the epoch)
     quint64 m_openGeneration = 0;
     QFileSystemWatcher* m_fileWatcher = nullptr;
     QMessageBox* m_changedBox = nullptr; ///< the open "changed on disk" question

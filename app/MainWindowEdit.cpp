@@ -18,6 +18,7 @@
 #include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QFileInfo>
+#include <QUrl>
 #include <QFormLayout>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -256,8 +257,14 @@ void MainWindow::updateTitle() {
         return;
     }
     const QString path = m_doc->file().path;
-    setWindowTitle(QStringLiteral("WeightScope — %1[*]").arg(QFileInfo(path).fileName()));
-    setWindowFilePath(path);
+    if (isUrl(path)) { // where it came from, read-only
+        setWindowTitle(QStringLiteral("WeightScope — %1 (remote, read-only)[*]")
+                           .arg(QUrl(path).toDisplayString(QUrl::RemoveUserInfo)));
+        setWindowFilePath(QString());
+    } else {
+        setWindowTitle(QStringLiteral("WeightScope — %1[*]").arg(QFileInfo(path).fileName()));
+        setWindowFilePath(path);
+    }
     setWindowModified(m_doc->isModified());
 }
 

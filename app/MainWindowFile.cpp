@@ -10,6 +10,7 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QUrl>
 #include <QFormLayout>
 #include <QMessageBox>
 #include <QPushButton>
@@ -112,7 +113,11 @@ bool MainWindow::saveAs() {
         return false;
     }
     if (selected.isEmpty()) selected = filters.first();
-    QString path = QFileDialog::getSaveFileName(this, tr("Save Weight File As"), m_doc->file().path,
+    QString start = m_doc->file().path;
+    if (isUrl(start)) // a local copy, in the folder last used
+        start = QDir(settings().value(QStringLiteral("lastDirectory")).toString())
+                    .filePath(QUrl(start).fileName());
+    QString path = QFileDialog::getSaveFileName(this, tr("Save Weight File As"), start,
                                                 filters.join(QLatin1String(";;")), &selected);
     if (path.isEmpty()) return false;
     // The extension picks the format; without a known one, the chosen filter does.

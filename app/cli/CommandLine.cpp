@@ -3,6 +3,7 @@
 #include "CliSupport.h"
 #include "EditCommand.h"
 #include "FormatRegistry.h"
+#include "HttpTransfer.h"
 #include "StatsCommand.h"
 
 #include <QFileInfo>
@@ -35,6 +36,11 @@ QString generalHelp() {
                "  export   write one tensor as an image (.png .svg .pdf) or values (.npy .csv)\n"
                "  edit     apply PyTorch-style edits ('fc.weight[0:5, :] = 0.1') and save\n\n"
                "Formats: %1\n"
+               "FILE may be an http(s) URL of a safetensors file, a sharded model's\n"
+               "*.safetensors.index.json or a .npy: only the bytes needed are fetched, with\n"
+               "range requests. Environment: WS_HTTP_TOKEN (a bearer token, never printed),\n"
+               "WS_HTTP_TIMEOUT_MS, WS_HTTP_RETRIES, WS_HTTP_CACHE_MB (disk cache, 0: none),\n"
+               "WS_HTTP_STATS=1 (print the bytes fetched when done).\n"
                "Exit codes: 0 success, 1 bad usage, 2 unreadable file or unknown tensor.\n")
         .arg(formats.join(QLatin1String(", ")));
 }
@@ -45,6 +51,22 @@ QStringList argumentsFrom(int argc, char** argv, int first) {
         list << QString::fromLocal8Bit(argv[i]);
     return list;
 }
+
+} // namespace
+
+namespace {
+
+// With WS_HTTP_STATS set, says on stderr what a command fetched over HTTP.
+struct HttpStatsReport {
+    ~HttpStatsReport() {
+        const HttpCounters& c = httpTotals();
+        if (qEnvironmentVariableIsEmpty("WS_HTTP_STATS") || c.requests.load() == 0) return;
+        cli::err(QStringLiteral("weightscope: fetched %1 bytes in %2 requests (%3 retries)\n")
+                     .arg(c.bytesFetched.load())
+                     .arg(c.requests.load())
+                     .arg(c.retries.load()));
+    }
+};
 
 } // namespace
 
@@ -94,6 +116,7 @@ int runCommandLine(int argc, char** argv) {
                                                        "commands are info, stats, export and edit")
                                             .arg(rest.first()));
     }
+    const HttpStatsReport report;
     if (command == QLatin1String("info")) return cli::runInfo(rest);
     if (command == QLatin1String("stats")) return cli::runStats(rest);
     if (command == QLatin1String("export")) return cli::runExport(rest, argc, argv);

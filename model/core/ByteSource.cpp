@@ -3,8 +3,10 @@
 // space (file pages stay in the page cache, not in the process's resident memory).
 #include "ByteSource.h"
 
+#include <QDir>
 #include <QFileInfo>
 #include <QHash>
+#include <QUrl>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -129,6 +131,44 @@ ByteSourcePtr openLocalFile(const QString& path, QString* error) {
 
 ByteSourcePtr memoryByteSource(QByteArray bytes, const QString& name) {
     return std::make_shared<const MemoryBytes>(std::move(bytes), name);
+}
+
+namespace {
+std::mutex g_openerMutex;
+UrlOpener g_urlOpener;
+} // namespace
+
+bool isUrl(const QString& name) {
+    return name.startsWith(QLatin1String("http://"), Qt::CaseInsensitive) ||
+           name.startsWith(QLatin1String("https://"), Qt::CaseInsensitive);
+}
+
+void setUrlOpener(UrlOpener opener) {
+    std::lock_guard<std::mutex> lock(g_openerMutex);
+    g_urlOpener = std::move(opener);
+}
+
+ByteSourcePtr openByteSource(const QString& pathOrUrl, QString* error) {
+    if (!isUrl(pathOrUrl)) return openLocalFile(pathOrUrl, error);
+    UrlOpener opener;
+    {
+        std::lock_guard<std::mutex> lock(g_openerMutex);
+        opener = g_urlOpener;
+    }
+    if (!opener) {
+        if (error) *error = QStringLiteral("%1: this program cannot open URLs").arg(pathOrUrl);
+        return nullptr;
+    }
+    return opener(pathOrUrl, error);
+}
+
+QString resolveRelative(const QString& base, const QString& name) {
+    if (isUrl(base)) {
+        QUrl relative;
+        relative.setPath(name); // a shard named "a#b.safetensors" is a path, not a fragment
+        return QUrl(base).resolved(relative).toString();
+    }
+    return QFileInfo(base).absoluteDir().filePath(name);
 }
 
 } // namespace ws

@@ -5,6 +5,7 @@
 
 #include <QByteArray>
 #include <QString>
+#include <functional>
 #include <memory>
 
 namespace ws {
@@ -32,5 +33,18 @@ using ByteSourcePtr = std::shared_ptr<const ByteSource>;
 ByteSourcePtr openLocalFile(const QString& path, QString* error);
 /// Bytes in memory, named \a name in messages.
 ByteSourcePtr memoryByteSource(QByteArray bytes, const QString& name);
+
+/// True when \a name is an http:// or https:// URL rather than a file path.
+bool isUrl(const QString& name);
+/// Opens a URL as a ByteSource; null with \a error when it cannot be opened.
+using UrlOpener = std::function<ByteSourcePtr(const QString& url, QString* error)>;
+/// Installs the opener of URLs (model/net provides it; core knows no network code).
+void setUrlOpener(UrlOpener opener);
+/// A local file (openLocalFile) or a URL (through the installed opener): readers that
+/// read through this open files and URLs alike.
+ByteSourcePtr openByteSource(const QString& pathOrUrl, QString* error);
+/// \a name resolved against \a base: a URL relative to a URL, a path relative to the
+/// folder of a path (a shard named by an index).
+QString resolveRelative(const QString& base, const QString& name);
 
 } // namespace ws

@@ -35,6 +35,8 @@ public:
     /// Reads the file's structure (not the tensor bytes, which load lazily).
     virtual std::unique_ptr<WeightFile> read(const QString& path, QString* error,
                                              const ProgressFn& progress = {}) const = 0;
+    /// True when read() accepts http(s) URLs (it reads through openByteSource()).
+    virtual bool readsUrls() const { return false; }
     /// True when write() is implemented.
     virtual bool canWrite() const { return false; }
     /// Writes \a file with its current values to \a out (the caller makes it atomic).

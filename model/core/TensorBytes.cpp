@@ -25,6 +25,20 @@ bool writeAll(QIODevice* out, const char* data, qint64 size, const QString& what
 
 bool copyFileRange(const QString& path, qint64 offset, qint64 size, QIODevice* out,
                    QString* error) {
+    if (isUrl(path)) { // a remote file: through its source, a few MB at a time
+        const ByteSourcePtr source = openByteSource(path, error);
+        if (!source) return false;
+        QByteArray chunk;
+        for (qint64 done = 0; done < size;) {
+            const qint64 n = std::min<qint64>(size - done, 8 << 20);
+            chunk.resize(qsizetype(n));
+            if (!source->read(offset + done, n, chunk.data(), error) ||
+                !writeAll(out, chunk.constData(), n, path, error))
+                return false;
+            done += n;
+        }
+        return true;
+    }
     QFile in(path);
     if (!in.open(QIODevice::ReadOnly)) {
         *error = QStringLiteral("%1: cannot read: %2").arg(path, in.errorString());

@@ -238,6 +238,12 @@ void Document::enforceBudget() {
 }
 
 bool Document::save(const QString& path, QString* error, const FileFormat* format) {
+    if (isUrl(path)) { // a remote file is read-only: edits go to a local copy
+        *error = QStringLiteral("%1: a file opened by URL is read-only; use Save As to write "
+                                "a local copy")
+                     .arg(path);
+        return false;
+    }
     const FileFormat* own = m_file->format;
     if (!format) format = own;
     if (!format || !format->canWrite()) {

@@ -3,6 +3,7 @@
 #include "AtomicSave.h"
 #include "GgufFormat.h"
 #include "Hdf5Format.h"
+#include "HttpByteSource.h"
 #include "KerasArchive.h"
 #include "NumpyFormat.h"
 #include "OnnxFormat.h"
@@ -12,6 +13,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <algorithm>
 
 namespace ws {
 
@@ -34,22 +36,9 @@ const FileFormat* formatById(const QString& id) {
     return nullptr;
 }
 
-const FileFormat* detectFormat(const QString& path, QString* error) {
-    QFile file(path);
-    QFileInfo info(path);
-    if (!info.exists()) {
-        *error = QStringLiteral("%1: no such file").arg(path);
-        return nullptr;
-    }
-    if (info.isDir()) {
-        *error = QStringLiteral("%1: is a folder, not a weight file").arg(path);
-        return nullptr;
-    }
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
-        return nullptr;
-    }
-    const QByteArray head = file.read(4096);
+namespace {
+
+const FileFormat* bestFormat(const QByteArray& head, const QString& path, QString* error) {
     const FileFormat* best = nullptr;
     int bestScore = 0;
     for (const FileFormat* f : fileFormats()) {
@@ -67,11 +56,55 @@ const FileFormat* detectFormat(const QString& path, QString* error) {
     return best;
 }
 
+// A URL is probed with its first bytes, fetched by range (its name alone, without
+// the query, tells the format where the head does not).
+const FileFormat* detectRemoteFormat(const QString& url, ByteSourcePtr* keep, QString* error) {
+    installHttpOpener();
+    ByteSourcePtr source = openByteSource(url, error);
+    if (!source) return nullptr;
+    QByteArray head(qsizetype(std::min<qint64>(source->size(), 4096)), Qt::Uninitialized);
+    if (!source->read(0, head.size(), head.data(), error)) return nullptr;
+    *keep = source;
+    return bestFormat(head, url, error);
+}
+
+} // namespace
+
+const FileFormat* detectFormat(const QString& path, QString* error) {
+    if (isUrl(path)) {
+        ByteSourcePtr source;
+        return detectRemoteFormat(path, &source, error);
+    }
+    QFile file(path);
+    QFileInfo info(path);
+    if (!info.exists()) {
+        *error = QStringLiteral("%1: no such file").arg(path);
+        return nullptr;
+    }
+    if (info.isDir()) {
+        *error = QStringLiteral("%1: is a folder, not a weight file").arg(path);
+        return nullptr;
+    }
+    if (!file.open(QIODevice::ReadOnly)) {
+        *error = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
+        return nullptr;
+    }
+    return bestFormat(file.read(4096), path, error);
+}
+
 std::unique_ptr<WeightFile> openWeightFile(const QString& path, QString* error,
                                            const ProgressFn& progress) {
-    const FileFormat* format = detectFormat(path, error);
+    ByteSourcePtr remote; // kept open while the format reads it (one source per URL)
+    const FileFormat* format =
+        isUrl(path) ? detectRemoteFormat(path, &remote, error) : detectFormat(path, error);
     if (!format) return nullptr;
-    removeStaleTempFiles(path); // what a save killed midway left beside it
+    if (!remote) removeStaleTempFiles(path); // what a save killed midway left beside it
+    if (remote && !format->readsUrls()) {
+        *error = QStringLiteral("%1: %2 files cannot be opened by URL yet; download it and "
+                                "open it locally")
+                     .arg(path, format->displayName());
+        return nullptr;
+    }
     // Stamped before reading: a change while it is read shows up as a change.
     const WeightFile::FileStamp before = WeightFile::stampOf(path);
     auto file = format->read(path, error, progress);

@@ -33,9 +33,10 @@ ALLOWED = {
     "edit": {"core"},
     "analysis": {"core"},
     "render": {"core", "analysis"},
+    "net": {"core"},
     "session": {"core", "edit", "analysis", "render"},
     "format:container": {"core"},
-    "registry": {"core", "format:*"},
+    "registry": {"core", "net", "format:*"},
     "widgets": {"core", "edit", "analysis", "render", "session", "registry", "format:*"},
     "app": {"*"},
 }

@@ -7,14 +7,15 @@ WS_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # the HDF5 helper; hdf5-filter-plugin: the lz4 and bzip2 filters libhdf5 loads itself).
 WS_BUILD_PACKAGES=(cmake ninja-build g++ pkg-config qt6-base-dev qt6-svg-dev
     libqcustomplot-dev libeigen3-dev zlib1g-dev libgl-dev libhdf5-dev liblzf-dev
-    hdf5-filter-plugin libonnx-dev libprotobuf-dev python3 ccache)
+    hdf5-filter-plugin libonnx-dev libprotobuf-dev python3 ccache libcurl4-openssl-dev)
 
 # Packages the tests, fixture generators and benchmarks need: the real tools our
 # files are loaded back with (scripts/dev/check_installs.py keeps this complete),
 # poppler's pdfinfo/pdftotext/pdfimages/pdffonts/pdftoppm that read exported figures
-# as a PDF reader does, and the DejaVu fonts figures share with matplotlib.
+# as a PDF reader does, the DejaVu fonts figures share with matplotlib, nginx (the
+# HTTP server of the remote-file tests, tests/net/nginx.conf.in) and curl (bench/).
 WS_TEST_PACKAGES=(python3-torch python3-numpy python3-h5py python3-onnx python3-pil
-    python3-matplotlib poppler-utils fonts-dejavu-core)
+    python3-matplotlib poppler-utils fonts-dejavu-core nginx-light curl)
 
 # ws_install_packages PKG...: installs those that are missing (needs root or sudo).
 ws_install_packages() {

@@ -2,6 +2,7 @@
 // and the all-or-nothing save of several files.
 #include "ShardIndex.h"
 #include "AtomicSave.h"
+#include "ByteSource.h"
 #include "JsonMemberScan.h"
 
 #include <QDir>
@@ -78,12 +79,20 @@ bool readShardIndex(const QString& path, ShardIndex* out, QString* error) {
         *error = QStringLiteral("%1: %2").arg(path, problem);
         return false;
     };
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly))
-        return fail(QStringLiteral("cannot open: %1").arg(f.errorString()));
-    if (f.size() > kMaxIndexSize)
-        return fail(QStringLiteral("index of %1 bytes is too large").arg(f.size()));
-    out->json = f.readAll();
+    // A local file or a URL (the index of a remote model is fetched the same way).
+    QString openError;
+    const ByteSourcePtr source = openByteSource(path, &openError);
+    if (!source) {
+        *error = openError;
+        return false;
+    }
+    if (source->size() > kMaxIndexSize)
+        return fail(QStringLiteral("index of %1 bytes is too large").arg(source->size()));
+    out->json = QByteArray(qsizetype(source->size()), Qt::Uninitialized);
+    if (!source->read(0, out->json.size(), out->json.data(), &openError)) {
+        *error = openError;
+        return false;
+    }
     const QByteArray& json = out->json;
     QStringDecoder utf8(QStringDecoder::Utf8, QStringDecoder::Flag::Stateless);
     const QString decoded = utf8.decode(json);

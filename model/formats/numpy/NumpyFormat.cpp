@@ -8,6 +8,7 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <QUrl>
 
 namespace ws {
 
@@ -56,37 +57,48 @@ std::shared_ptr<Storage> rangeStorage(const QString& path, qint64 offset, const 
     return Storage::fromLoader(swapping(plain->loader(), h.dtype), h.dataSize(), key);
 }
 
-std::unique_ptr<WeightFile> readNpy(const QString& path, QFile& file, QString* error) {
-    const QByteArray head = file.read(12);
+std::unique_ptr<WeightFile> readNpy(const QString& path, const ByteSourcePtr& file,
+                                    QString* error) {
+    const ByteSource& source = *file;
+    const qint64 size = source.size();
+    QByteArray head(qsizetype(std::min<qint64>(size, 12)), Qt::Uninitialized);
+    if (!source.read(0, head.size(), head.data(), error)) return nullptr;
     QString problem;
     const qint64 headerSize = npyHeaderSize(head, &problem);
     auto state = std::make_shared<NumpyState>();
     NpyArrayInfo& info = state->npy;
-    if (headerSize > file.size()) problem = QStringLiteral("header runs past the end of the file");
-    if (headerSize < 0 || headerSize > file.size() || !file.seek(0) ||
-        !parseNpyHeader(file.read(headerSize), &info.header, &problem)) {
+    if (headerSize > size) problem = QStringLiteral("header runs past the end of the file");
+    QByteArray header;
+    if (headerSize >= 0 && headerSize <= size) { // checked against the size before allocating
+        header.resize(qsizetype(headerSize));
+        if (!source.read(0, headerSize, header.data(), error)) return nullptr;
+    }
+    if (headerSize < 0 || headerSize > size || !parseNpyHeader(header, &info.header, &problem)) {
         *error = QStringLiteral("%1: %2").arg(path, problem);
         return nullptr;
     }
     const NpyHeader& h = info.header;
-    if (h.dataSize() > file.size() - h.dataOffset) {
+    if (h.dataSize() > size - h.dataOffset) {
         *error = QStringLiteral("%1: %2 elements of %3 need %4 bytes of data but only %5 follow "
                                 "the header")
                      .arg(path)
                      .arg(h.numel)
                      .arg(h.descr)
                      .arg(h.dataSize())
-                     .arg(file.size() - h.dataOffset);
+                     .arg(size - h.dataOffset);
         return nullptr;
     }
-    file.seek(0);
-    info.headerBytes = file.read(h.dataOffset);
-    info.trailing = file.size() - h.dataOffset - h.dataSize();
-    QString name = QFileInfo(path).fileName();
+    info.headerBytes = header.left(qsizetype(h.dataOffset));
+    info.trailing = size - h.dataOffset - h.dataSize();
+    QString name = isUrl(path) ? QUrl(path).fileName() : QFileInfo(path).fileName();
     if (name.endsWith(QLatin1String(".npy"), Qt::CaseInsensitive)) name.chop(4);
     auto out = std::make_unique<WeightFile>();
     out->formatName = QStringLiteral("NumPy array (.npy %1.%2)").arg(h.major).arg(h.minor);
-    out->tensors.push_back(makeTensor(name, h, rangeStorage(path, h.dataOffset, h, name)));
+    auto plain = Storage::fromSource(file, h.dataOffset, h.dataSize(), name);
+    std::shared_ptr<Storage> storage =
+        h.bigEndian ? Storage::fromLoader(swapping(plain->loader(), h.dtype), h.dataSize(), name)
+                    : plain;
+    out->tensors.push_back(makeTensor(name, h, storage));
     out->state = state;
     return out;
 }
@@ -269,20 +281,33 @@ std::unique_ptr<WeightFile> NumpyFormat::read(const QString& path, QString* erro
                                               const ProgressFn& progress) const {
     QString dummy;
     QString* err = error ? error : &dummy;
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *err = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
-        return nullptr;
-    }
     if (progress) progress(0.0);
-    const QByteArray magic = file.peek(6);
     std::unique_ptr<WeightFile> out;
-    if (hasNpyMagic(magic))
-        out = readNpy(path, file, err);
-    else if (magic.startsWith("PK"))
-        out = readNpz(path, file, err, progress);
-    else
-        *err = QStringLiteral("%1: neither a .npy array nor an .npz archive").arg(path);
+    if (isUrl(path)) { // only a .npy by URL: an .npz needs its zip directory read by range
+        const ByteSourcePtr source = openByteSource(path, err);
+        if (!source) return nullptr;
+        QByteArray magic(qsizetype(std::min<qint64>(source->size(), 6)), Qt::Uninitialized);
+        if (!source->read(0, magic.size(), magic.data(), err)) return nullptr;
+        if (hasNpyMagic(magic))
+            out = readNpy(path, source, err);
+        else
+            *err = QStringLiteral("%1: only .npy arrays can be opened by URL").arg(path);
+    } else {
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            *err = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
+            return nullptr;
+        }
+        const QByteArray magic = file.peek(6);
+        if (hasNpyMagic(magic)) {
+            const ByteSourcePtr source = openLocalFile(path, err);
+            if (source) out = readNpy(path, source, err);
+        } else if (magic.startsWith("PK")) {
+            out = readNpz(path, file, err, progress);
+        } else {
+            *err = QStringLiteral("%1: neither a .npy array nor an .npz archive").arg(path);
+        }
+    }
     if (out) {
         out->path = path;
         out->formatId = id();

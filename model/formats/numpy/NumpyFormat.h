@@ -20,6 +20,8 @@ public:
     int probe(const QByteArray& head, const QString& path) const override;
     std::unique_ptr<WeightFile> read(const QString& path, QString* error,
                                      const ProgressFn& progress = {}) const override;
+    /// A .npy by URL (an .npz by URL is refused: its zip directory is not read by range).
+    bool readsUrls() const override { return true; }
     bool canWrite() const override { return true; }
     /// Saves a file read as NumPy with its headers, byte order, memory order,
     /// entry order and compression kept; a file of another format becomes an

@@ -32,7 +32,7 @@ TensorPtr makeTensor(const SafetensorsHeader& h, const SafetensorsEntry& e) {
     t->dtype = e.dtype;
     t->setContiguousShape(e.shape);
     if (e.problem.isEmpty()) {
-        t->storage = Storage::fromFileRange(h.path, h.fileOffset(e), e.end - e.begin, e.name);
+        t->storage = Storage::fromSource(h.source, h.fileOffset(e), e.end - e.begin, e.name);
         return t;
     }
     t->problem = e.problem;
@@ -86,12 +86,12 @@ std::unique_ptr<WeightFile> readSharded(const QString& path, QString* error,
     state->sharded = true;
     state->indexPath = path;
     state->indexJson = index.json;
-    const QDir folder = QFileInfo(path).absoluteDir();
     QHash<QString, int> shardIndex;
     for (const QString& shard : index.shards) {
         shardIndex.insert(shard, int(state->shards.size()));
         state->shards.emplace_back();
-        state->shards.back().path = folder.filePath(shard);
+        state->shards.back().path = resolveRelative(path, shard);
+        state->shards.back().relativeName = shard;
     }
     std::vector<std::pair<QString, int>> order; // tensor name, shard
     for (const auto& [name, shard] : index.names)
@@ -105,7 +105,7 @@ std::unique_ptr<WeightFile> readSharded(const QString& path, QString* error,
     for (size_t s = 0; s < state->shards.size(); ++s) {
         SafetensorsHeader& h = state->shards[s];
         const QString shardPath = h.path;
-        if (!QFileInfo::exists(shardPath))
+        if (!isUrl(shardPath) && !QFileInfo::exists(shardPath))
             return fail(QStringLiteral("shard %1 is missing").arg(shardPath));
         QString shardError;
         if (!readSafetensorsHeader(shardPath, &h, &shardError))
@@ -194,7 +194,8 @@ bool SafetensorsFormat::save(const WeightFile& file, const QString& path, QStrin
             edited = edited || (t && t->storage && t->storage->isDirty());
         }
         if (inPlace && !edited) continue; // untouched shards stay as they are
-        const QString name = targetDir.filePath(sourceDir.relativeFilePath(h.path));
+        const QString name = targetDir.filePath(
+            h.relativeName.isEmpty() ? sourceDir.relativeFilePath(h.path) : h.relativeName);
         const SafetensorsHeader* header = &h;
         files.push_back({name, [&file, header](QIODevice* out, QString* err) {
                              return writeSafetensorsFaithful(file, *header, out, err);

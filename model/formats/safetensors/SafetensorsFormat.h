@@ -14,6 +14,7 @@ public:
     int probe(const QByteArray& head, const QString& path) const override;
     std::unique_ptr<WeightFile> read(const QString& path, QString* error,
                                      const ProgressFn& progress = {}) const override;
+    bool readsUrls() const override { return true; }
     bool canWrite() const override { return true; }
     bool write(const WeightFile& file, QIODevice* out, QString* error) const override {
         return writeSafetensors(file, out, error);

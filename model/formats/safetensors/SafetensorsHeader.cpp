@@ -274,15 +274,22 @@ bool readSafetensorsHeader(const QString& path, SafetensorsHeader* out, QString*
         *error = QStringLiteral("%1: %2").arg(path, problem);
         return false;
     };
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly))
-        return fail(QStringLiteral("cannot open: %1").arg(file.errorString()));
-    const qint64 size = file.size();
+    QString openError;
+    const ByteSourcePtr source = openByteSource(path, &openError);
+    if (!source) {
+        *error = openError;
+        return false;
+    }
+    out->source = source;
+    const qint64 size = source->size();
     if (size < 8)
         return fail(QStringLiteral("too short for a safetensors file (%1 bytes)").arg(size));
     unsigned char prefix[8];
-    if (file.read(reinterpret_cast<char*>(prefix), 8) != 8)
-        return fail(QStringLiteral("cannot read the header length"));
+    QString readError;
+    if (!source->read(0, 8, reinterpret_cast<char*>(prefix), &readError)) {
+        *error = readError;
+        return false;
+    }
     quint64 n = 0;
     for (int i = 7; i >= 0; --i)
         n = (n << 8) | prefix[i];
@@ -294,14 +301,18 @@ bool readSafetensorsHeader(const QString& path, SafetensorsHeader* out, QString*
         return fail(QStringLiteral("header length %1 is larger than the %2 bytes that follow")
                         .arg(n)
                         .arg(size - 8));
-    const QByteArray header = file.read(qint64(n));
-    if (header.size() != qint64(n)) return fail(QStringLiteral("header is truncated"));
+    QByteArray header(qsizetype(n), Qt::Uninitialized); // n is at most what the file holds
+    if (!source->read(8, qint64(n), header.data(), &readError)) {
+        *error = readError;
+        return false;
+    }
     QString problem;
     if (parseSafetensorsHeader(header, size, out, &problem)) return true;
     // Damaged (a tensor's bytes past the end of the file): the reference reader rejects
     // the file; open what lies inside it, read-only, with the others as problems.
     SafetensorsHeader damaged;
     damaged.path = path;
+    damaged.source = source;
     QString ignored;
     if (!parseSafetensorsHeader(header, size, &damaged, &ignored, true) ||
         std::none_of(damaged.entries.begin(), damaged.entries.end(),

@@ -2,6 +2,7 @@
 // metadata, tensor offsets) so that a writer can later save faithfully.
 #pragma once
 
+#include "ByteSource.h"
 #include "DType.h"
 #include "WeightFile.h"
 
@@ -36,7 +37,11 @@ struct SafetensorsEntry {
 
 /// The parsed header of one safetensors file.
 struct SafetensorsHeader {
-    QString path;
+    QString path;         ///< a file path or a URL
+    ByteSourcePtr source; ///< where the bytes are read from
+    /// The shard's name as the index gives it (relative to the index); empty for a
+    /// single file.
+    QString relativeName;
     qint64 headerLength = 0;               ///< N; the data section starts at 8 + N
     QByteArray json;                       ///< the header bytes as read (with any padding)
     std::vector<SafetensorsEntry> entries; ///< in header text order
@@ -50,7 +55,7 @@ struct SafetensorsHeader {
     qint64 fileOffset(const SafetensorsEntry& e) const { return 8 + headerLength + e.begin; }
 };
 
-/// Reads and validates the header of the safetensors file \a path with the
+/// Reads and validates the header of the safetensors file (or URL) \a path with the
 /// reference reader's rules (size limit, UTF-8 JSON, offsets contiguous without
 /// holes or overlaps, sizes matching shape x dtype, data ending at end of
 /// file). Reads no tensor bytes. False with \a error naming the file on failure.

@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Opening a model by URL: WeightScope's range requests against downloading the file.
+
+Usage: /usr/bin/python3 bench/run_remote_benchmark.py [BUILD_DIR]   (default: build)
+Builds nothing. Generates once, in bench/out/, a ~1.1 GB safetensors file shaped like
+a small LLM (a 32000 x 2048 float32 embedding and twelve 2048 x 8192 layers), serves
+it with nginx on the loopback (tests/net/nginx.conf.in, a free port, a temporary
+prefix) and times, as whole processes (median of 5):
+  - `weightscope info URL` and `weightscope export URL embed -o x.png` (the first
+    paint of the embedding: every value read, pooled and drawn), with the disk cache
+    off and then warm (reopening);
+  - `curl -o FILE URL`, the download one would need otherwise;
+  - the same commands on the local file, for reference.
+Bytes fetched are WeightScope's own counters (WS_HTTP_STATS) and nginx's log.
+"""
+import os
+import pathlib
+import re
+import shutil
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+import json
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+BUILD = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build").resolve()
+OUT = ROOT / "bench" / "out"
+MODEL = OUT / "remote-llm.safetensors"
+BIN = BUILD / "app" / "weightscope"
+
+
+def make_model(path):
+    shapes = [("embed", (32000, 2048))] + [(f"layers.{i}.mlp.weight", (2048, 8192))
+                                           for i in range(12)]
+    header, offset = {}, 0
+    for name, shape in shapes:
+        n = 4 * shape[0] * shape[1]
+        header[name] = {"dtype": "F32", "shape": list(shape), "data_offsets": [offset, offset + n]}
+        offset += n
+    text = json.dumps(header, separators=(",", ":")).encode()
+    text += b" " * (-len(text) % 8)
+    rng = np.random.default_rng(0)
+    tmp = path.with_suffix(".tmp")
+    with open(tmp, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for _, shape in shapes:
+            for r in range(0, shape[0], 1024):
+                rows = min(1024, shape[0] - r)
+                f.write((rng.standard_normal((rows, shape[1]), dtype=np.float32) * 0.02)
+                        .tobytes())
+    tmp.rename(path)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_nginx(root, tmp):
+    port = free_port()
+    conf = (ROOT / "tests" / "net" / "nginx.conf.in").read_text()
+    conf = conf.replace("@TMP@", tmp).replace("@ROOT@", str(root)).replace("@PORT@", str(port))
+    conf_path = os.path.join(tmp, "nginx.conf")
+    with open(conf_path, "w") as f:
+        f.write(conf)
+    proc = subprocess.Popen(["/usr/sbin/nginx", "-p", tmp, "-e", os.path.join(tmp, "error.log"),
+                             "-c", conf_path])
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return proc, port
+        except OSError:
+            time.sleep(0.05)
+    proc.kill()
+    sys.exit("nginx did not start")
+
+
+def run(cmd, env):
+    """Median wall time of 5 runs, and the last run's bytes fetched (WS_HTTP_STATS)."""
+    times, fetched = [], 0
+    for _ in range(5):
+        t = time.perf_counter()
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+        times.append(time.perf_counter() - t)
+        m = re.search(r"fetched (\d+) bytes", done.stderr)
+        fetched = int(m.group(1)) if m else 0
+    return statistics.median(times), fetched
+
+
+def logged(tmp):
+    """Bytes nginx sent since the last call (its access log, then emptied)."""
+    path = os.path.join(tmp, "access.log")
+    total = sum(int(line.split()[2]) for line in open(path) if len(line.split()) > 2)
+    open(path, "w").close()
+    return total
+
+
+def main():
+    OUT.mkdir(exist_ok=True)
+    if not MODEL.exists():
+        print("generating", MODEL)
+        make_model(MODEL)
+    size = MODEL.stat().st_size
+    tmp = tempfile.mkdtemp(prefix="ws-remote-bench-")
+    cache = os.path.join(tmp, "cache")
+    nginx, port = start_nginx(OUT, tmp)
+    url = f"http://127.0.0.1:{port}/files/{MODEL.name}"
+    png = os.path.join(tmp, "embed.png")
+    base = dict(os.environ, QT_QPA_PLATFORM="offscreen", WS_HTTP_STATS="1",
+                WS_HTTP_CACHE_DIR=cache)
+    nocache = dict(base, WS_HTTP_CACHE_MB="0")
+    try:
+        subprocess.run(["cat", str(MODEL)], stdout=subprocess.DEVNULL, check=True)
+        rows = []
+        logged(tmp)
+        t, b = run([str(BIN), "info", url], nocache)
+        rows.append(("info by URL", t, b, logged(tmp) / 5))
+        t, b = run([str(BIN), "export", url, "embed", "-o", png], nocache)
+        rows.append(("first paint of embed by URL", t, b, logged(tmp) / 5))
+        run([str(BIN), "export", url, "embed", "-o", png], base)  # fills the disk cache
+        logged(tmp)
+        t, b = run([str(BIN), "info", url], base)
+        rows.append(("info by URL, disk cache warm", t, b, logged(tmp) / 5))
+        t, b = run([str(BIN), "export", url, "embed", "-o", png], base)
+        rows.append(("first paint by URL, cache warm", t, b, logged(tmp) / 5))
+        dl = os.path.join(tmp, "download.safetensors")
+        t, _ = run(["curl", "-sS", "-o", dl, url], base)
+        rows.append(("download with curl", t, size, logged(tmp) / 5))
+        os.remove(dl)
+        t, _ = run([str(BIN), "info", str(MODEL)], base)
+        rows.append(("info of the local file", t, 0, 0))
+        t, _ = run([str(BIN), "export", str(MODEL), "embed", "-o", png], base)
+        rows.append(("first paint, local file", t, 0, 0))
+    finally:
+        nginx.terminate()
+        nginx.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
+    print(f"model: {MODEL.name}, {size / 2**20:.0f} MiB, embed 32000 x 2048 float32 "
+          f"({32000 * 2048 * 4 / 2**20:.0f} MiB); nginx on 127.0.0.1")
+    print(f"{'':32} {'time':>9} {'fetched':>14} {'nginx sent':>14} {'of file':>8}")
+    for name, t, b, sent in rows:
+        print(f"{name:32} {t * 1e3:7.0f}ms {b:14,d} {int(sent):14,d} {100 * sent / size:7.2f}%")
+
+
+if __name__ == "__main__":
+    main()
