@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <functional>
 #include <mutex>
+#include <sys/resource.h>
 #include <thread>
 #include <vector>
 
@@ -40,6 +41,15 @@ double rssMiB() {
     if (!f.open(QIODevice::ReadOnly)) return 0;
     const QList<QByteArray> parts = f.readAll().split(' ');
     return parts.size() > 1 ? parts[1].toDouble() * 4096.0 / (1024.0 * 1024.0) : 0;
+}
+
+/// CPU seconds (user + system) of the whole process so far: on a shared machine the
+/// wall times above include waiting for a core, this does not.
+double cpuSeconds() {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
 void report(const char* key, double value, const char* unit) {
@@ -223,6 +233,7 @@ int main(int argc, char** argv) {
     report("peak RSS over the first 30 s", sampler.peak(t0, t0 + 30000), "MiB");
     report("peak RSS until all settled", sampler.peak(0, tSettled), "MiB");
     report("RSS when settled", rssMiB(), "MiB");
+    report("CPU time, process start until settled", cpuSeconds(), "s");
     report("tile cache budget", double(TileCache::instance().budget()) / 1048576.0, "MiB");
 
     // The pan: 1/64 of the rows at a time, top to bottom, then back up (cached tiles).
@@ -277,6 +288,7 @@ int main(int argc, char** argv) {
     }
     csv.close();
     panPeak = std::max(panPeak, sampler.peak(panStart, sampler.now()));
+    const double cpuPan = cpuSeconds();
     report("pan steps (each way)", double(starts.size()), "");
     report("pan down: median redraw (to refined)", median(down), "ms");
     report("pan down: max redraw", *std::max_element(down.begin(), down.end()), "ms");
@@ -287,6 +299,23 @@ int main(int argc, char** argv) {
     report("RSS after the pan", rssMiB(), "MiB");
     report("tile cache held after the pan", double(TileCache::instance().bytes()) / 1048576.0,
            "MiB");
+
+    report("CPU time, process start until after the pan", cpuPan, "s");
+
+    // The window's statistics + histogram request alone, on this thread (nothing else
+    // of the process running): what the panels cost without the heatmap's refinement.
+    {
+        AnalysisRequest q;
+        q.tensor = w.weightFile()->tensors[size_t(target)];
+        q.histogram = true;
+        const double cpu0 = cpuSeconds();
+        QElapsedTimer at;
+        at.start();
+        const AnalysisResult r = AnalysisRunner::run(q);
+        report("statistics + histogram alone (wall)", double(at.nsecsElapsed()) / 1e6, "ms");
+        report("statistics + histogram alone (CPU)", cpuSeconds() - cpu0, "s");
+        if (!r.error.isEmpty()) std::fprintf(stderr, "analysis: %s\n", qPrintable(r.error));
+    }
 
     // A fill of the whole tensor and its undo, through the window's document.
     heatmap->resetView();
@@ -321,5 +350,6 @@ int main(int argc, char** argv) {
            "MiB");
     report("undo restored the values (1 = yes)", restored ? 1 : 0, "");
     report("RSS at the end", rssMiB(), "MiB");
+    report("CPU time, whole run", cpuSeconds(), "s");
     return 0;
 }

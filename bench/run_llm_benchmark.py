@@ -16,6 +16,8 @@ it in the page cache, then prints ONE table: our figure, the peer's, and the rat
 - The window figures come from bench/weightscope_bench_window (the real MainWindow,
   offscreen); its pan writes bench/out/pan_rss.csv. They have no peer: the issue's goal
   is given in the row's name.
+The machine may be shared: wall times include waiting for a core, so CPU times
+(user + system) are given for the window, the export and the edit.
 The edit sets one cell of the model to 1 in place (the model is changed by that cell).
 """
 import json
@@ -55,19 +57,24 @@ def row(what, ours, peer=None, unit="", better_low=True):
     rows.append((what, fmt(ours).strip(), fmt(peer).strip() if peer is not None else "-", ratio))
 
 
+CPU = {}  # command name -> CPU seconds (user + system) of its median run
+
+
 def timed(cmd, env=ENV):
-    """(wall seconds, max RSS MiB) of one run of CMD, from /usr/bin/time."""
-    out = subprocess.run(["/usr/bin/time", "-f", "%e,%M"] + [str(c) for c in cmd],
+    """(wall seconds, max RSS MiB, CPU seconds) of one run of CMD, from /usr/bin/time."""
+    out = subprocess.run(["/usr/bin/time", "-f", "%e,%M,%U,%S"] + [str(c) for c in cmd],
                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     if out.returncode != 0:
         sys.exit(f"{cmd[0]} failed:\n{out.stderr}")
-    wall, rss = out.stderr.strip().splitlines()[-1].split(",")
-    return float(wall), float(rss) / 1024
+    wall, rss, user, system = out.stderr.strip().splitlines()[-1].split(",")
+    return float(wall), float(rss) / 1024, float(user) + float(system)
 
 
 def median_timed(cmd, runs):
-    results = [timed(cmd) for _ in range(runs)]
-    return statistics.median(r[0] for r in results), max(r[1] for r in results)
+    results = sorted(timed(cmd) for _ in range(runs))
+    mid = results[len(results) // 2]
+    CPU[str(cmd[1]) if len(cmd) > 1 else str(cmd[0])] = mid[2]
+    return mid[0], max(r[1] for r in results)
 
 
 def shard_of(name):
@@ -139,6 +146,7 @@ def main():
     shards = sorted(MODEL.glob("*.safetensors"))
     size = sum(s.stat().st_size for s in shards)
     print(f"model: {INDEX} ({len(shards)} shards, {size / 1e9:.2f} GB)")
+    print(f"load average at the start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     for s in shards:  # warm the page cache
         subprocess.run(["cat", s], stdout=subprocess.DEVNULL, check=True)
 
@@ -156,6 +164,10 @@ def main():
     row("window: open -> refined() (full-resolution view)", w["open -> refined()"], None, "ms")
     row("window: open -> statistics ready", w["open -> statistics ready"], None, "ms")
     row("window: open -> histogram ready", w["open -> histogram ready"], None, "ms")
+    row("window: CPU time of the process until all settled", w["CPU time, process start until settled"],
+        None, "s")
+    row("window: statistics + histogram alone, one thread (CPU)",
+        w["statistics + histogram alone (CPU)"], None, "s")
     row("window: peak RSS, first 30 s (goal < 600 MiB)", w["peak RSS over the first 30 s"],
         None, "MiB")
     row("window: RSS after first paint (goal < 500 MiB)", w["RSS after first paint"], None, "MiB")
@@ -185,6 +197,7 @@ def main():
     row("export embedding PNG: time (goal < 1 s, >= 15x; peer: work only)", t * 1e3, pt * 1e3,
         "ms")
     row("export embedding PNG: max RSS (goal < 400 MiB)", rss, prss, "MiB")
+    row("export embedding PNG: CPU time (user + sys)", CPU["export"], None, "s")
 
     # one-cell edit saved in place, against cp + sync of the rewritten shard(s)
     edited_shard = shard_of(EDITED)
@@ -193,8 +206,8 @@ def main():
     reference = OUT / "untouched.before"
     shutil.copyfile(untouched[0], reference)
     expr = f"{EDITED}[0, 0] = 1"
-    edits = [timed([BIN, "edit", INDEX, "-o", INDEX, expr]) for _ in range(3)]
-    t = statistics.median(e[0] for e in edits)
+    edits = sorted(timed([BIN, "edit", INDEX, "-o", INDEX, expr]) for _ in range(3))
+    t, _, edit_cpu = edits[1]
     rss = max(e[1] for e in edits)
     rewritten = [s for s in shards if (s.stat().st_ino, s.stat().st_mtime_ns) != before[s]]
     copies = []
@@ -218,6 +231,7 @@ def main():
         f"{len(rewritten)} rewritten shard(s), {sum(s.stat().st_size for s in rewritten) / 1e9:.1f} GB)",
         t * 1e3, ct * 1e3, "ms")
     row("one-cell edit: max RSS", rss, None, "MiB")
+    row("one-cell edit: CPU time (user + sys)", edit_cpu, None, "s")
 
     width = max(len(r[0]) for r in rows)
     print(f"\n{'what':<{width}} | {'WeightScope':>12} | {'peer':>12} | {'ratio':>7}")
@@ -231,6 +245,8 @@ def main():
     print(f"edited cell {EDITED}[0, 0] reads back as bf16 0x{cell:04x} "
           f"({'= 1.0' if cell == 0x3F80 else 'NOT 1.0'})")
     print(f"pan RSS curve: {OUT / 'pan_rss.csv'}")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+          "(wall times include waiting for a core; CPU rows do not)")
     if not same or cell != 0x3F80:
         sys.exit(1)
 
