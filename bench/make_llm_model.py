@@ -18,8 +18,9 @@ import sys
 import numpy as np
 
 SHAPES = {
-    "3b": dict(vocab=128256, hidden=3072, inter=8192, layers=28, kv=1024, shards=2),
-    "8b": dict(vocab=128256, hidden=4096, inter=14336, layers=32, kv=1024, shards=4),
+    # 3B ties its output layer to the embedding; 8B has its own lm_head.weight.
+    "3b": dict(vocab=128256, hidden=3072, inter=8192, layers=28, kv=1024, shards=2, head=False),
+    "8b": dict(vocab=128256, hidden=4096, inter=14336, layers=32, kv=1024, shards=4, head=True),
 }
 CHUNK = 16 << 20  # elements per chunk written (32 MB of bf16)
 POOL = 64 << 20  # random bf16 values drawn once; chunks are slices at random offsets
@@ -41,6 +42,8 @@ def tensors(s):
                 (p + "mlp.up_proj.weight", (i, h)),
                 (p + "mlp.down_proj.weight", (h, i))]
     out.append(("model.norm.weight", (h,)))
+    if s["head"]:
+        out.append(("lm_head.weight", (s["vocab"], h)))
     return out
 
 
