@@ -14,7 +14,7 @@ it in the page cache, then prints ONE table: our figure, the peer's, and the rat
   imports, which favours the peer) and whose max RSS is the whole process's; the
   one-cell in-place save against `cp` + `sync FILE` of the shards the save rewrote.
 - The window figures come from bench/weightscope_bench_window (the real MainWindow,
-  offscreen); its pan writes bench/out/pan_rss.csv. They have no peer: the issue's goal
+  offscreen); its pan writes bench/out/pan_rss.csv (pan_rss_8b.csv). They have no peer: the issue's goal
   is given in the row's name.
 The machine may be shared: wall times include waiting for a core, so CPU times
 (user + system) are given for the window, the export and the edit.
@@ -38,6 +38,7 @@ BUILD = pathlib.Path(ARGS[0] if ARGS else ROOT / "build").resolve()
 OUT = ROOT / "bench" / "out"
 MODEL = OUT / ("llama8b" if BIG else "llama3b")
 INDEX = MODEL / "model.safetensors.index.json"
+PAN_CSV = OUT / ("pan_rss_8b.csv" if BIG else "pan_rss.csv")
 BIN = BUILD / "app" / "weightscope"
 WINDOW = BUILD / "bench" / "weightscope_bench_window"
 PY = "/usr/bin/python3"
@@ -127,7 +128,7 @@ print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 
 
 def window():
-    out = subprocess.run([WINDOW, INDEX, EMBED, "--csv", OUT / "pan_rss.csv"], env=ENV,
+    out = subprocess.run([WINDOW, INDEX, EMBED, "--csv", PAN_CSV], env=ENV,
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"weightscope_bench_window failed:\n{out.stdout}\n{out.stderr}")
@@ -244,7 +245,7 @@ def main():
           f"{'yes' if same else 'NO'}")
     print(f"edited cell {EDITED}[0, 0] reads back as bf16 0x{cell:04x} "
           f"({'= 1.0' if cell == 0x3F80 else 'NOT 1.0'})")
-    print(f"pan RSS curve: {OUT / 'pan_rss.csv'}")
+    print(f"pan RSS curve: {PAN_CSV}")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
           "(wall times include waiting for a core; CPU rows do not)")
     if not same or cell != 0x3F80:
