@@ -14,8 +14,8 @@ it in the page cache, then prints ONE table: our figure, the peer's, and the rat
   imports, which favours the peer) and whose max RSS is the whole process's; the
   one-cell in-place save against `cp` + `sync FILE` of the shards the save rewrote.
 - The window figures come from bench/weightscope_bench_window (the real MainWindow,
-  offscreen); its pan writes bench/out/pan_rss.csv (pan_rss_8b.csv). They have no peer: the issue's goal
-  is given in the row's name.
+  offscreen); its pan writes bench/out/pan_rss.csv (8B: pan_rss_8b.csv). They have no
+  peer: the issue's goal is given in the row's name.
 The machine may be shared: wall times include waiting for a core, so CPU times
 (user + system) are given for the window, the export and the edit.
 The edit sets one cell of the model to 1 in place (the model is changed by that cell).
