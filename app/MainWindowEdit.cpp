@@ -18,7 +18,6 @@
 #include <QDialogButtonBox>
 #include <QDockWidget>
 #include <QFileInfo>
-#include <QUrl>
 #include <QFormLayout>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -29,6 +28,7 @@
 #include <QToolBar>
 #include <QUndoGroup>
 #include <QUndoView>
+#include <QUrl>
 #include <random>
 
 namespace ws {

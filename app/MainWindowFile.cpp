@@ -10,13 +10,13 @@
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
-#include <QUrl>
 #include <QFormLayout>
 #include <QMessageBox>
 #include <QPushButton>
 #include <QSpinBox>
 #include <QStatusBar>
 #include <QTimer>
+#include <QUrl>
 
 namespace ws {
 

@@ -23,22 +23,14 @@ struct Spec {
 };
 
 const Spec kTensors[] = {
-    {"token_embd.weight", 1, 4096, 32000},
-    {"blk.0.attn_norm.weight", 0, 4096, 1},
-    {"blk.0.attn_q.weight", 12, 4096, 4096},
-    {"blk.0.attn_k.weight", 12, 4096, 1024},
-    {"blk.0.attn_v.weight", 14, 4096, 1024},
-    {"blk.0.attn_output.weight", 12, 4096, 4096},
-    {"blk.0.ffn_norm.weight", 0, 4096, 1},
-    {"blk.0.ffn_gate.weight", 12, 4096, 14336},
-    {"blk.0.ffn_up.weight", 12, 4096, 14336},
-    {"blk.0.ffn_down.weight", 12, 14336, 4096},
-    {"blk.1.attn_q.weight", 12, 4096, 4096},
-    {"blk.1.attn_k.weight", 12, 4096, 1024},
-    {"blk.1.attn_v.weight", 14, 4096, 1024},
-    {"blk.1.attn_output.weight", 12, 4096, 4096},
-    {"output_norm.weight", 0, 4096, 1},
-    {"output.weight", 14, 4096, 32000},
+    {"token_embd.weight", 1, 4096, 32000},    {"blk.0.attn_norm.weight", 0, 4096, 1},
+    {"blk.0.attn_q.weight", 12, 4096, 4096},  {"blk.0.attn_k.weight", 12, 4096, 1024},
+    {"blk.0.attn_v.weight", 14, 4096, 1024},  {"blk.0.attn_output.weight", 12, 4096, 4096},
+    {"blk.0.ffn_norm.weight", 0, 4096, 1},    {"blk.0.ffn_gate.weight", 12, 4096, 14336},
+    {"blk.0.ffn_up.weight", 12, 4096, 14336}, {"blk.0.ffn_down.weight", 12, 14336, 4096},
+    {"blk.1.attn_q.weight", 12, 4096, 4096},  {"blk.1.attn_k.weight", 12, 4096, 1024},
+    {"blk.1.attn_v.weight", 14, 4096, 1024},  {"blk.1.attn_output.weight", 12, 4096, 4096},
+    {"output_norm.weight", 0, 4096, 1},       {"output.weight", 14, 4096, 32000},
 };
 
 class Out {
@@ -167,7 +159,8 @@ int makeBenchGguf(const QString& path) {
             for (int k = 0; k < threads; ++k)
                 pool.emplace_back([&, k] {
                     const int64_t a = r + n * k / threads, b = r + n * (k + 1) / threads;
-                    encodeRows(s, a, b, reinterpret_cast<uint8_t*>(buf.data()) + (a - r) * rowBytes(s));
+                    encodeRows(s, a, b,
+                               reinterpret_cast<uint8_t*>(buf.data()) + (a - r) * rowBytes(s));
                 });
             for (auto& th : pool)
                 th.join();

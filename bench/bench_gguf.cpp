@@ -136,10 +136,11 @@ int runDecode() {
                 }
             }
             const int64_t B = t->blockElements;
-            const double r = timeDecode(*t, blocks, 1, [&](const uint8_t* src, int64_t n, float* dst) {
-                for (int64_t i = 0; i < n * B; ++i)
-                    dst[i] = ref(src, i);
-            });
+            const double r =
+                timeDecode(*t, blocks, 1, [&](const uint8_t* src, int64_t n, float* dst) {
+                    for (int64_t i = 0; i < n * B; ++i)
+                        dst[i] = ref(src, i);
+                });
             refText = QString::number(gb / r, 'f', 2);
             speedText = QString::number(r / one, 'f', 1) + QLatin1Char('x');
         }

@@ -88,8 +88,7 @@ Outcome fuzzGguf(const uint8_t* data, size_t size) {
         QBuffer buf(&bytes);
         buf.open(QIODevice::ReadOnly);
         QString error;
-        if (!readGguf(&buf, qint64(size), QStringLiteral("memory.gguf"), &error) &&
-            error.isEmpty())
+        if (!readGguf(&buf, qint64(size), QStringLiteral("memory.gguf"), &error) && error.isEmpty())
             return {false, {}, 0, 0, QStringLiteral("readGguf failed without a message")};
     }
     const QString path = writeScratch("gguf", QStringLiteral("input.gguf"), data, size);

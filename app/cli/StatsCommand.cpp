@@ -5,6 +5,7 @@
 #include "Analysis.h"
 #include "CliSupport.h"
 #include "DType.h"
+#include "MatrixSource.h"
 #include "Statistics.h"
 #include "TensorSlice.h"
 
@@ -152,18 +153,28 @@ int runStats(const QStringList& args) {
     const TensorPtr t = tensorArgument(*file, r.file, r.tensor, &code);
     if (!t) return code;
 
+    // Statistics, histogram and spectrum stream over the tensor tile by tile; only the
+    // exact percentiles (numpy.percentile) need the values in memory, so they are given
+    // for tensors up to kPercentileElements.
+    constexpr int64_t kPercentileElements = int64_t(1) << 26; // 256 MB of float32
     QString error;
     TensorStats s;
+    Histogram h;
     MatrixF m;
-    if (!computeStats(*t, &s, &error) || !t->values(&m, &error))
+    const std::shared_ptr<MatrixSource> source = t->check(&error) ? tensorSource(t) : nullptr;
+    const int64_t n = t->numel();
+    const bool withPercentiles = n <= kPercentileElements;
+    if (!source || !computeStats(*t, &s, &error) ||
+        !histogramOf(*source, 0, 0, source->rows(), source->cols(), r.bins, &h, &error) ||
+        (withPercentiles && !t->values(&m, &error)))
         return fail(BadInput, QStringLiteral("%1: cannot read tensor '%2': %3")
                                   .arg(r.file, r.tensor, error.simplified()));
-    const int64_t n = int64_t(m.size());
-    const Histogram h = histogram(m.data(), n, r.bins);
-    const std::vector<double> qs = {0.1, 1, 50, 99, 99.9};
+    const std::vector<double> qs =
+        withPercentiles ? std::vector<double>{0.1, 1, 50, 99, 99.9} : std::vector<double>{};
     Spectrum spectrum;
     QString spectrumProblem; // e.g. NaN values: the other statistics still stand
-    const bool matrix = t->rank() == 2 && n > 0 && computeSpectrum(m, &spectrum, &spectrumProblem);
+    const bool matrix =
+        t->rank() == 2 && n > 0 && computeSpectrum(*source, &spectrum, &spectrumProblem);
 
     if (r.json) {
         QJsonObject o;
@@ -218,7 +229,10 @@ int runStats(const QStringList& args) {
     QStringList pct;
     for (double q : qs)
         pct << QStringLiteral("p%1 %2").arg(q).arg(text(percentile(m.data(), n, q)));
-    o += QStringLiteral("percentiles    %1\n").arg(pct.join(QLatin1String(", ")));
+    o += QStringLiteral("percentiles    %1\n")
+             .arg(withPercentiles ? pct.join(QLatin1String(", "))
+                                  : QStringLiteral("not computed (more than %1 elements)")
+                                        .arg(kPercentileElements));
     if (!spectrumProblem.isEmpty())
         o += QStringLiteral("singular values: none (%1)\n").arg(spectrumProblem);
     if (matrix) {
