@@ -178,9 +178,13 @@ Outcome fuzzSafetensors(const uint8_t* data, size_t size) {
 }
 
 const std::vector<NamedEntry>& entries() {
-    static const std::vector<NamedEntry> all = {
-        {"hdf5", fuzzHdf5}, {"keras", fuzzKeras},     {"numpy", fuzzNumpy},
-        {"onnx", fuzzOnnx}, {"pytorch", fuzzPytorch}, {"safetensors", fuzzSafetensors}};
+    static const std::vector<NamedEntry> all = {{"gguf", fuzzGguf},
+                                                {"hdf5", fuzzHdf5},
+                                                {"keras", fuzzKeras},
+                                                {"numpy", fuzzNumpy},
+                                                {"onnx", fuzzOnnx},
+                                                {"pytorch", fuzzPytorch},
+                                                {"safetensors", fuzzSafetensors}};
     return all;
 }
 

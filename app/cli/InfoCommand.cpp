@@ -138,7 +138,7 @@ QString infoJson(const WeightFile& file, const LayerNode& root,
                                       "\"numel\": %4")
                            .arg(jsonString(t.name), shapeJson(t), jsonString(t.typeName()))
                            .arg(t.numel());
-        if (t.storage && t.storage->fileOffset() >= 0 && !t.storage->filePath().isEmpty())
+        if (t.storage && t.storage->fileOffset() >= 0)
             item += QStringLiteral(", \"file_offset\": %1, \"bytes\": %2")
                         .arg(t.storage->fileOffset())
                         .arg(t.storage->byteSize());
