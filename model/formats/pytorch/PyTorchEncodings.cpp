@@ -288,9 +288,12 @@ bool SparseEncoding::buildIndex(QString* error) const {
                                  .arg(cr.front())
                                  .arg(cr.back())
                                  .arg(nnz));
-        for (int64_t r = 0; r < rows; ++r) {
+        // All row pointers first: with them non-decreasing from 0 to nnz, every one lies
+        // in [0, nnz] and the column indices read below stay inside their tensor.
+        for (int64_t r = 0; r < rows; ++r)
             if (cr[size_t(r + 1)] < cr[size_t(r)])
                 return failBuild(QStringLiteral("CSR row pointers decrease at row %1").arg(r));
+        for (int64_t r = 0; r < rows; ++r) {
             for (int64_t k = cr[size_t(r)]; k < cr[size_t(r + 1)]; ++k) {
                 const int64_t c = cc[size_t(k)];
                 if (c < 0 || c >= cols)
