@@ -56,6 +56,15 @@ inline int runPython(const QStringList& args, QString* output, int timeoutMs = 1
     return p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1;
 }
 
+/// Runs tests/scripts/\a name with \a args (the check scripts that load our files with
+/// the real tools); its output, trimmed ("OK" when the check passed).
+inline QString runCheckScript(const QString& name, const QStringList& args,
+                              int timeoutMs = 300000) {
+    QString out;
+    runPython(QStringList{env("WS_SCRIPTS") + QLatin1Char('/') + name} + args, &out, timeoutMs);
+    return out.trimmed();
+}
+
 /// Exit code and output of a finished process.
 struct RunResult {
     int code = -1; ///< -1 when it crashed or timed out

@@ -23,14 +23,6 @@ Result ws(const QStringList& args) {
     return wstest::runWeightscope(args);
 }
 
-// Runs tests/scripts/SCRIPT with \a args; its output, trimmed.
-QString script(const QString& name, const QStringList& args) {
-    QString out;
-    wstest::runPython(QStringList{wstest::env("WS_SCRIPTS") + QLatin1Char('/') + name} + args, &out,
-                      300000);
-    return out.trimmed();
-}
-
 QJsonObject infoJson(const QString& path) {
     const Result r = ws({QStringLiteral("info"), path, QStringLiteral("--json")});
     return QJsonDocument::fromJson(r.out.toUtf8()).object();
@@ -66,14 +58,15 @@ private Q_SLOTS:
         const QStringList exprs = {"fc.weight[0, 1] = 0.5", "ids[1, 2] = 99", "emb.half += 1"};
         const Result r = ws(QStringList{"edit", in, "-o", out} + exprs);
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QCOMPARE(script("check_roundtrip.py", QStringList{"--saved-weights-only", in, out} + exprs),
+        QCOMPARE(wstest::runCheckScript("check_roundtrip.py",
+                                        QStringList{"--saved-weights-only", in, out} + exprs),
                  QStringLiteral("OK"));
         // the committed protocol-4 fixture too
         const QString old = wstest::fixture(QStringLiteral("pytorch/legacy_protocol4.pt"));
         QVERIFY(ws({"edit", old, "-o", out, "0.weight[0, 0] = 2"}).code == 0);
-        QCOMPARE(
-            script("check_roundtrip.py", {"--saved-weights-only", old, out, "0.weight[0, 0] = 2"}),
-            QStringLiteral("OK"));
+        QCOMPARE(wstest::runCheckScript("check_roundtrip.py",
+                                        {"--saved-weights-only", old, out, "0.weight[0, 0] = 2"}),
+                 QStringLiteral("OK"));
     }
 
     // TorchScript: edits land in the weights torch.jit.load runs with; every code,
@@ -92,8 +85,8 @@ private Q_SLOTS:
                                    "conv.bias -= 1"};
         const Result r = ws(QStringList{"edit", in, "-o", out} + exprs);
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QCOMPARE(script("check_torchscript.py",
-                        QStringList{out, in + QStringLiteral(".expected")} + exprs),
+        QCOMPARE(wstest::runCheckScript("check_torchscript.py",
+                                        QStringList{out, in + QStringLiteral(".expected")} + exprs),
                  QStringLiteral("OK"));
         const QJsonArray tensors = infoJson(in).value(QStringLiteral("tensors")).toArray();
         QCOMPARE(tensors.size(), 9);
@@ -128,7 +121,7 @@ private Q_SLOTS:
         const QString index = work + QStringLiteral("/pytorch_model.bin.index.json");
         const Result r = ws({"edit", index, "-o", index, expr});
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        const QString out = script("check_sharded_bin.py", {original, work, expr});
+        const QString out = wstest::runCheckScript("check_sharded_bin.py", {original, work, expr});
         QVERIFY2(out.endsWith(QLatin1String("OK")), qPrintable(out));
         QVERIFY2(out.contains(QStringLiteral("changed ") + changed), qPrintable(out));
         QCOMPARE(
@@ -141,7 +134,8 @@ private Q_SLOTS:
         const Result c = ws({"edit", original + QStringLiteral("/pytorch_model.bin.index.json"),
                              "-o", copy + QStringLiteral("/pytorch_model.bin.index.json"), expr});
         QVERIFY2(c.code == 0, qPrintable(c.err));
-        const QString copied = script("check_sharded_bin.py", {original, copy, expr});
+        const QString copied =
+            wstest::runCheckScript("check_sharded_bin.py", {original, copy, expr});
         QVERIFY2(copied.endsWith(QLatin1String("OK")), qPrintable(copied));
     }
 };

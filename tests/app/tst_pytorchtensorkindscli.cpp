@@ -22,14 +22,6 @@ Result ws(const QStringList& args) {
     return wstest::runWeightscope(args);
 }
 
-// Runs tests/scripts/SCRIPT with \a args; its output, trimmed.
-QString script(const QString& name, const QStringList& args) {
-    QString out;
-    wstest::runPython(QStringList{wstest::env("WS_SCRIPTS") + QLatin1Char('/') + name} + args, &out,
-                      300000);
-    return out.trimmed();
-}
-
 // Runs python code (warnings silenced); returns its output, trimmed.
 QString py(const QString& code) {
     QString out;
@@ -96,7 +88,7 @@ private Q_SLOTS:
                              "model.2.bias = 0.5"};
         Result r = ws(QStringList{"edit", adam, "-o", out} + exprs);
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QCOMPARE(script("check_roundtrip.py", QStringList{adam, out} + exprs),
+        QCOMPARE(wstest::runCheckScript("check_roundtrip.py", QStringList{adam, out} + exprs),
                  QStringLiteral("OK"));
 
         const QString dotted = rw(QStringLiteral("keys/dotted_keys.pt"));
@@ -104,7 +96,7 @@ private Q_SLOTS:
                             "7 -= 1",           "x.y *= 3",     "['x.y'][0] = -4"};
         r = ws(QStringList{"edit", dotted, "-o", out} + exprs);
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QCOMPARE(script("check_roundtrip.py", QStringList{dotted, out} + exprs),
+        QCOMPARE(wstest::runCheckScript("check_roundtrip.py", QStringList{dotted, out} + exprs),
                  QStringLiteral("OK"));
         QVERIFY(ws({"export", dotted, "['a.b'].c", "-o", npy}).code == 0);
 
@@ -112,7 +104,7 @@ private Q_SLOTS:
         QVERIFY(ws({"stats", tkey, "[tensor#1].0"}).code == 0);
         r = ws({"edit", tkey, "-o", out, "[tensor#0][1, 1] = 3"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QCOMPARE(script("check_roundtrip.py", {tkey, out, "[tensor#0][1, 1] = 3"}),
+        QCOMPARE(wstest::runCheckScript("check_roundtrip.py", {tkey, out, "[tensor#0][1, 1] = 3"}),
                  QStringLiteral("OK"));
         // an unknown bracketed name is reported, not guessed
         r = ws({"edit", adam, "-o", out, "optimizer.state[9].exp_avg = 1"});
@@ -149,7 +141,8 @@ private Q_SLOTS:
         QVERIFY(!QFile::exists(out));
         r = ws({"edit", in, "-o", out, "dense[0, 0] = 3"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QCOMPARE(script("check_roundtrip.py", {in, out, "dense[0, 0] = 3"}), QStringLiteral("OK"));
+        QCOMPARE(wstest::runCheckScript("check_roundtrip.py", {in, out, "dense[0, 0] = 3"}),
+                 QStringLiteral("OK"));
         // converted to safetensors: the dequantized values, float32
         const QString st = dir.filePath(QStringLiteral("q.safetensors"));
         r = ws({"edit", in, "-o", st, "dense[0, 0] = 3"});
@@ -169,7 +162,7 @@ private Q_SLOTS:
         const QString legacy = rw(QStringLiteral("quantized/quantized_legacy.pt"));
         r = ws({"edit", legacy, "-o", out, "dense[0, 0] = 3"});
         QVERIFY2(r.code == 0, qPrintable(r.err));
-        QCOMPARE(script("check_roundtrip.py", {legacy, out, "dense[0, 0] = 3"}),
+        QCOMPARE(wstest::runCheckScript("check_roundtrip.py", {legacy, out, "dense[0, 0] = 3"}),
                  QStringLiteral("OK"));
     }
 
@@ -206,11 +199,13 @@ private Q_SLOTS:
             const QString out = dir.filePath(QStringLiteral("c.pt"));
             Result r = ws({"edit", in, "-o", out, "real[1] = 2.5"});
             QVERIFY2(r.code == 0, qPrintable(r.err));
-            QCOMPARE(script("check_complex.py", {in, out, "real[1] = 2.5"}), QStringLiteral("OK"));
+            QCOMPARE(wstest::runCheckScript("check_complex.py", {in, out, "real[1] = 2.5"}),
+                     QStringLiteral("OK"));
             // Complex tensors take complex values as PyTorch does (c[0, 0] = 1 is 1+0j).
             r = ws({"edit", in, "-o", out, "c128[0, 0] = 1", "c64[0, 1] = 1+2j"});
             QVERIFY2(r.code == 0, qPrintable(r.err));
-            QCOMPARE(script("check_complex.py", {in, out, "c128[0, 0] = 1", "c64[0, 1] = 1+2j"}),
+            QCOMPARE(wstest::runCheckScript("check_complex.py",
+                                            {in, out, "c128[0, 0] = 1", "c64[0, 1] = 1+2j"}),
                      QStringLiteral("OK"));
         }
     }
