@@ -10,6 +10,7 @@
 #include "HeatmapWidget.h"
 #include "HttpTransfer.h"
 #include "LayerTree.h"
+#include "LayerTreeModel.h"
 #include "LayerTreeView.h"
 #include "StatsPanel.h"
 #include "TensorView.h"
@@ -21,15 +22,18 @@
 #include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QHash>
 #include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
 #include <QScreen>
+#include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
 #include <QThread>
 #include <QToolBar>
+#include <QToolButton>
 #include <QUndoGroup>
 #include <QUndoView>
 #include <QtConcurrent/QtConcurrentRun>
@@ -37,6 +41,19 @@
 namespace ws {
 
 namespace {
+
+// The file's first tensor, or for a quantized layer's packed tensors the decoded
+// weight they make (what a user opening an FP8 or GPTQ checkpoint wants to see).
+int firstToShow(const WeightFile& f) {
+    QHash<QString, int> decodedFrom;
+    for (int i = 0; i < int(f.tensors.size()); ++i) {
+        const Tensor& t = *f.tensors[size_t(i)];
+        if (t.derived && t.encoding)
+            for (const QString& s : t.encoding->sources())
+                if (!decodedFrom.contains(s)) decodedFrom.insert(s, i);
+    }
+    return f.tensors.empty() ? 0 : decodedFrom.value(f.tensors.front()->name, 0);
+}
 
 constexpr int kMaxRecent = 10;
 
@@ -46,7 +63,7 @@ QSettings settings() {
     return QSettings(QStringLiteral("WeightScope"), QStringLiteral("WeightScope"));
 }
 
-MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
+MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), m_session(new TensorSession(this)) {
     setWindowTitle(QStringLiteral("WeightScope"));
     setAcceptDrops(true);
     const QRect screen = QGuiApplication::primaryScreen()
@@ -66,7 +83,13 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_stats = new StatsPanel(this);
     m_statsDock = new QDockWidget(tr("Statistics"), this);
     m_statsDock->setObjectName(QStringLiteral("statisticsDock"));
-    m_statsDock->setWidget(m_stats);
+    // A long description (an encoding, shared storage) scrolls: the window never grows.
+    auto* statsScroll = new QScrollArea(m_statsDock);
+    statsScroll->setWidgetResizable(true);
+    statsScroll->setFrameShape(QFrame::NoFrame);
+    statsScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    statsScroll->setWidget(m_stats);
+    m_statsDock->setWidget(statsScroll);
     addDockWidget(Qt::RightDockWidgetArea, m_statsDock);
     // The file's facts and metadata (a GGUF's architecture, heads, tokenizer), in a tab
     // behind the statistics.
@@ -99,6 +122,20 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent) {
     m_transferLabel = new QLabel(this);
     m_transferLabel->setVisible(false);
     statusBar()->addPermanentWidget(m_transferLabel);
+    auto* stop = new QToolButton(this);
+    stop->setAutoRaise(true);
+    m_stopTransfers = stop;
+    m_stopTransfers->setText(tr("Stop"));
+    m_stopTransfers->setToolTip(
+        tr("Stop the requests to the server that are running now (the view keeps what "
+           "arrived; scrolling or opening again fetches the rest)"));
+    m_stopTransfers->setVisible(false);
+    statusBar()->addPermanentWidget(m_stopTransfers);
+    connect(m_stopTransfers, &QAbstractButton::clicked, this, [this] {
+        cancelAllHttpTransfers();
+        statusBar()->showMessage(tr("Stopped the transfers in flight"), 5000);
+    });
+    HttpOptions::setDiskCacheLimit(qint64(remoteCacheMiB()) << 20);
     m_transferTimer = new QTimer(this);
     m_transferTimer->setInterval(500);
     connect(m_transferTimer, &QTimer::timeout, this, &MainWindow::updateTransferLabel);
@@ -136,9 +173,11 @@ MainWindow::~MainWindow() {
     if (!findChildren<QFutureWatcherBase*>().isEmpty()) cancelAllHttpTransfers();
     for (QFutureWatcherBase* w : findChildren<QFutureWatcherBase*>())
         w->waitForFinished();
+    // The children outlive this class's part of the object: nothing they call back may
+    // reach into it (the tree asks whether a tensor is edited while it is torn down).
+    m_tree->model()->setEditedPredicate({});
     m_table->cellModel()->setTensor(nullptr, -1);
-    m_file.reset();
-    m_doc.reset();
+    m_session->closeDocument();
 }
 
 void MainWindow::createMenus() {
@@ -177,7 +216,7 @@ void MainWindow::createMenus() {
            "right cells either way."));
     connect(m_kerasAction, &QAction::toggled, this, [this](bool on) {
         QSettings().setValue(QStringLiteral("view/kerasTransposed"), on);
-        if (m_shownIndex >= 0) showTensor(m_shownIndex);
+        if (m_session->shownIndex() >= 0) showTensor(m_session->shownIndex());
     });
     m_diffAction = view->addAction(tr("Show &Difference from Original"));
     m_diffAction->setCheckable(true);
@@ -331,15 +370,16 @@ void MainWindow::onOpenFinished(const QString& path, QFutureWatcher<OpenResult>*
     m_stats->clear();
     setDocument(std::move(r.box->file));
     watchFile();
-    m_tree->setWeightFile(m_file);
+    m_tree->setWeightFile(m_session->file());
     const QString name = QFileInfo(path).fileName();
     updateTitle();
-    const size_t n = m_file->tensors.size();
+    const size_t n = m_session->file()->tensors.size();
     int64_t params = 0, buffers = 0;
-    countParametersAndBuffers(*m_file, &params, &buffers);
-    QString info = QStringLiteral("%1 · %2 · %3")
-                       .arg(m_file->formatName, n == 1 ? tr("1 tensor") : tr("%1 tensors").arg(n),
-                            tr("%1 parameters").arg(formatCount(params)));
+    countParametersAndBuffers(*m_session->file(), &params, &buffers);
+    QString info =
+        QStringLiteral("%1 · %2 · %3")
+            .arg(m_session->file()->formatName, n == 1 ? tr("1 tensor") : tr("%1 tensors").arg(n),
+                 tr("%1 parameters").arg(formatCount(params)));
     if (buffers > 0)
         info += QStringLiteral(" · ") + tr("%1 buffer values").arg(formatCount(buffers));
     m_fileInfo->setText(info);
@@ -348,47 +388,25 @@ void MainWindow::onOpenFinished(const QString& path, QFutureWatcher<OpenResult>*
                                .arg(QLocale::c().toString(qlonglong(buffers))));
     addRecent(path);
     Q_EMIT fileLoaded();
-    if (m_file->tensors.empty())
+    if (m_session->file()->tensors.empty())
         m_view->showMessage(tr("%1 holds no tensors.").arg(name));
     else
-        m_tree->selectTensor(0); // something to look at right away
-}
-
-TensorPtr MainWindow::makeDisplayed(const TensorPtr& t, std::vector<int>* order) const {
-    *order = pytorchOrder(*t);
-    bool identity = true;
-    for (size_t i = 0; i < order->size(); ++i)
-        identity = identity && (*order)[i] == int(i);
-    if (identity || !m_kerasAction || !m_kerasAction->isChecked()) {
-        order->clear();
-        return t;
-    }
-    return std::make_shared<Tensor>(permutedView(*t, *order));
-}
-
-Region MainWindow::toBase(const Region& r) const {
-    return m_order.empty() ? r : regionToBase(r, m_order);
-}
-
-Region MainWindow::fromBase(const Region& r) const {
-    return m_order.empty() ? r : regionFromBase(r, m_order);
+        m_tree->selectTensor(firstToShow(*m_session->file())); // something to look at now
 }
 
 void MainWindow::showTensor(int index) {
-    if (!m_file || index < 0 || index >= int(m_file->tensors.size())) return;
     // Nothing is read here but the few bytes the first picture needs: the view reads
     // tiles from the file (refining large tensors in the background), statistics and
     // histograms stream on a worker.
-    m_displayed = makeDisplayed(m_file->tensors[size_t(index)], &m_order);
-    m_shownIndex = index;
-    m_selRows = m_selCols = 0;
-    m_sliceSel.reset();
+    m_session->setPyTorchOrder(m_kerasAction && m_kerasAction->isChecked());
+    if (!m_session->showTensor(index)) return;
     m_dirtyRow1 = m_dirtyCol1 = -1;
     m_refreshTimer->stop();
     m_statsTimer->stop();
     ++m_valuesGeneration;
-    m_table->cellModel()->setTensor(m_doc.get(), index, m_order.empty() ? nullptr : m_displayed,
-                                    m_order);
+    m_table->cellModel()->setTensor(m_session->document().get(), index,
+                                    m_session->order().empty() ? nullptr : m_session->displayed(),
+                                    m_session->order());
     showDisplayed();
     showSelection();
     updateActions();
@@ -397,19 +415,23 @@ void MainWindow::showTensor(int index) {
 }
 
 void MainWindow::showDisplayed() {
-    const TensorPtr t = m_displayed;
+    const TensorPtr t = m_session->displayed();
     if (!t) return;
     QString error;
     if (!t->check(&error)) {
         m_view->showMessage(tr("Cannot show %1:\n%2").arg(t->name, error));
-        m_stats->showError(*m_file, t, error);
+        m_stats->showError(*m_session->file(), t, error);
         return;
     }
     // GPT-2's Conv1D keeps its weight (in, out): shown as stored, labelled so.
-    m_view->heatmap()->setStoredInOut(m_order.empty() && t->rank() == 2 &&
-                                      layerKindOf(*m_file, t->name) == QLatin1String("Conv1D"));
+    m_view->heatmap()->setStoredInOut(m_session->order().empty() && t->rank() == 2 &&
+                                      layerKindOf(*m_session->file(), t->name) ==
+                                          QLatin1String("Conv1D"));
     if (m_diffAction->isChecked()) {
-        const TensorPtr original = m_doc ? m_doc->originalView(m_shownIndex, *t, &error) : nullptr;
+        const TensorPtr original =
+            m_session->document()
+                ? m_session->document()->originalView(m_session->shownIndex(), *t, &error)
+                : nullptr;
         if (!original) {
             statusBar()->showMessage(tr("Cannot show differences: %1").arg(error), 8000);
             m_diffAction->setChecked(false); // shows the values

@@ -6,6 +6,7 @@
 #include "AnalysisRunner.h"
 #include "Document.h"
 #include "Statistics.h"
+#include "TensorSession.h"
 #include "WeightFile.h"
 
 #include <QDateTime>
@@ -20,6 +21,7 @@
 #include <memory>
 #include <optional>
 
+class QAbstractButton;
 class QComboBox;
 class QDockWidget;
 class QToolBar;
@@ -55,16 +57,18 @@ public:
     /// Shows tensor \a index of the open file (values load off the GUI thread when large).
     void showTensor(int index);
 
-    std::shared_ptr<const WeightFile> weightFile() const { return m_file; }
+    std::shared_ptr<const WeightFile> weightFile() const { return m_session->file(); }
     /// The open document (null before a file is loaded).
-    Document* document() const { return m_doc.get(); }
+    Document* document() const { return m_session->document().get(); }
+    /// What the window shows and edits: document, shown tensor, selection.
+    TensorSession* session() const { return m_session; }
     CellTableView* cellTable() const { return m_table; }
     QUndoView* undoView() const { return m_undoView; }
     QAction* undoAction() const { return m_undoAction; }
     QAction* redoAction() const { return m_redoAction; }
     QAction* diffAction() const { return m_diffAction; }
     /// The tensor on screen, or -1.
-    int shownTensor() const { return m_shownIndex; }
+    int shownTensor() const { return m_session->shownIndex(); }
 
     /// Selects a rectangle of the shown tensor's 2-D view (clipped); shown on the plot.
     void setSelection(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
@@ -72,7 +76,9 @@ public:
     /// The selection, or the whole shown tensor when nothing is selected; false when
     /// no tensor is shown.
     bool targetRegion(Region* out) const;
-    bool hasSelection() const { return m_selRows > 0; }
+    bool hasSelection() const {
+        return m_session->selection().rows > 0 || m_session->sliceSelection().has_value();
+    }
     /// Applies \a op to targetRegion() of the shown tensor; errors go to the status bar.
     bool applyOperation(const EditOperation& op);
     /// Document::resetParameters on targetRegion().
@@ -85,6 +91,8 @@ public:
     bool saveAs();
     /// Undo memory budget from the settings, in MiB.
     static int undoBudgetMiB();
+    /// The disk cache for remote files (Preferences; WS_HTTP_CACHE_MB overrides it).
+    static int remoteCacheMiB();
     LayerTreeView* layerTree() const { return m_tree; }
     TensorView* tensorView() const { return m_view; }
     StatsPanel* statsPanel() const { return m_stats; }
@@ -93,6 +101,8 @@ public:
     /// The status bar's summary of the open file: format, tensors, parameters, buffers.
     QString fileInfoText() const { return m_fileInfo->text(); }
     QString transferText() const { return m_transferLabel->text(); }
+    /// The status bar's Stop button, shown while requests to a server run.
+    QAbstractButton* stopTransfersButton() const { return m_stopTransfers; }
     static QStringList recentFiles();
     HistogramWidget* histogram() const { return m_histogram; }
     SpectrumWidget* spectrum() const { return m_spectrum; }
@@ -170,7 +180,8 @@ private:
     void onValuesChanged(int tensorIndex, const Region& region);
     void refreshShown();
     void setDifferenceMode(bool on);
-    /// Shows m_displayed in the view: its values, or their difference from the original.
+    /// Shows the session's displayed tensor in the view: its values, or their difference from the
+    /// original.
     void showDisplayed();
     void showAnalysis(const AnalysisResult& result);
     void showSelection();
@@ -209,24 +220,9 @@ private:
     void onOpenFinished(const QString& path, QFutureWatcher<OpenResult>* watcher,
                         quint64 generation);
 
-    std::shared_ptr<Document> m_doc;
-    std::shared_ptr<WeightFile> m_file; ///< shares ownership with m_doc
-    int m_shownIndex = -1;
-    TensorPtr m_displayed;    ///< the shown tensor, or a permuted view of it (Keras kernels)
-    std::vector<int> m_order; ///< dimension i of m_displayed is dimension m_order[i] of the tensor
+    /// The open document, the tensor shown and the selection (model/edit/TensorSession).
+    TensorSession* m_session = nullptr;
     QAction* m_kerasAction = nullptr;
-    /// The tensor as displayed: Keras kernels (out, in, ...) when the View option is on.
-    TensorPtr makeDisplayed(const TensorPtr& t, std::vector<int>* order) const;
-    Region toBase(const Region& r) const;
-    Region fromBase(const Region& r) const;
-    int64_t m_selRow = 0, m_selCol = 0, m_selRows = 0, m_selCols = 0;
-    /// A rectangle selected in the slice view of an n-D tensor: its cells in the
-    /// view, and the box of the tensor they are (used instead of m_sel* when set).
-    struct SliceSelection {
-        int64_t row0 = 0, col0 = 0, rows = 0, cols = 0;
-        Region region;
-    };
-    std::optional<SliceSelection> m_sliceSel;
     void selectInSlice(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
     CellTableView* m_table = nullptr;
     QDockWidget* m_cellsDock = nullptr;
@@ -286,6 +282,7 @@ private:
     QLabel* m_fileInfo = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_transferLabel = nullptr;
+    QAbstractButton* m_stopTransfers = nullptr;
     QTimer* m_transferTimer = nullptr;
     qint64 m_transferBytes = 0;  ///< bytes fetched at the last tick
     qint64 m_transferTickMs = 0; ///< when that was (ms since the epoch)

@@ -274,8 +274,8 @@ void MainWindow::createAnalysisActions(QMenu* file, QMenu* edit, QMenu* view) {
 }
 
 void MainWindow::refreshAnalysis() {
-    if (!m_file || m_shownIndex < 0 || !m_displayed || !m_displayed->problem.isEmpty() ||
-        m_displayed->numel() == 0) {
+    if (!m_session->file() || m_session->shownIndex() < 0 || !m_session->displayed() ||
+        !m_session->displayed()->problem.isEmpty() || m_session->displayed()->numel() == 0) {
         if (m_analysis) m_analysis->cancel();
         m_histogram->clear();
         m_spectrum->clear();
@@ -285,16 +285,16 @@ void MainWindow::refreshAnalysis() {
     // Statistics, histogram and norms read every value: tile by tile from the file
     // (through the edits), on a worker for all but small tensors. The spectrum of a
     // large matrix starts only when asked for: it reads the matrix several times.
-    const TensorPtr t = m_displayed;
+    const TensorPtr t = m_session->displayed();
     AnalysisRequest q;
     q.tensor = t;
     QString error;
-    if (m_doc && m_doc->isEdited(m_shownIndex))
-        q.original = m_doc->originalView(m_shownIndex, *t, &error);
-    q.row0 = m_selRow;
-    q.col0 = m_selCol;
-    q.nRows = m_selRows;
-    q.nCols = m_selCols;
+    if (m_session->document() && m_session->document()->isEdited(m_session->shownIndex()))
+        q.original = m_session->document()->originalView(m_session->shownIndex(), *t, &error);
+    q.row0 = m_session->selection().row;
+    q.col0 = m_session->selection().col;
+    q.nRows = m_session->selection().rows;
+    q.nCols = m_session->selection().cols;
     q.stats = true;
     q.histogram = !m_histogramDock->isHidden();
     q.features = t->rank() == 2 && !m_featuresDock->isHidden();
@@ -323,20 +323,23 @@ void MainWindow::refreshAnalysis() {
         showAnalysis(r);
         return;
     }
-    m_stats->showError(*m_file, t, tr("computing…"));
+    m_stats->showError(*m_session->file(), t, tr("computing…"));
+    if (q.histogram) m_histogram->showPending(t->name);
     m_analysis->start(std::move(q));
 }
 
 void MainWindow::showAnalysis(const AnalysisResult& r) {
-    const TensorPtr t = m_displayed;
-    if (!t || !m_file) return;
+    const TensorPtr t = m_session->displayed();
+    if (!t || !m_session->file()) return;
     if (r.hasStats)
-        m_stats->showStats(*m_file, t, r.stats);
+        m_stats->showStats(*m_session->file(), t, r.stats);
     else
-        m_stats->showError(*m_file, t, r.error);
-    const QString what =
-        m_selRows > 0 ? tr("%1 (selection, %2 values)").arg(t->name).arg(m_selRows * m_selCols)
-                      : tr("%1 (%2 values)").arg(t->name).arg(t->numel());
+        m_stats->showError(*m_session->file(), t, r.error);
+    const QString what = m_session->selection().rows > 0
+                             ? tr("%1 (selection, %2 values)")
+                                   .arg(t->name)
+                                   .arg(m_session->selection().rows * m_session->selection().cols)
+                             : tr("%1 (%2 values)").arg(t->name).arg(t->numel());
     if (r.hasHistogram) m_histogram->showHistograms(r.histogram, r.originalHistogram, what);
     if (r.hasFeatures) m_features->setNorms(r.inputNorms, r.outputNorms);
     if (!r.error.isEmpty() && r.hasStats) statusBar()->showMessage(r.error, 8000);
@@ -347,7 +350,7 @@ void MainWindow::setSpectrumAutoLimit(int64_t elements) {
 }
 
 void MainWindow::compareWith(const QString& path) {
-    if (!m_file) {
+    if (!m_session->file()) {
         statusBar()->showMessage(tr("Open a file first."), 5000);
         return;
     }
@@ -359,7 +362,7 @@ void MainWindow::compareWith(const QString& path) {
         QString error;
     };
     auto* watcher = new QFutureWatcher<Result>(this);
-    std::shared_ptr<const WeightFile> mine = m_file;
+    std::shared_ptr<const WeightFile> mine = m_session->file();
     connect(watcher, &QFutureWatcherBase::finished, this, [this, watcher, mine] {
         watcher->deleteLater();
         Result r = watcher->result();
@@ -389,11 +392,12 @@ void MainWindow::exportImage() {
     }
     ExportDialog dialog(plot, this);
     const QString dir = settings().value(QStringLiteral("lastDirectory")).toString();
-    const TensorPtr t = m_shownIndex >= 0 ? m_displayed : nullptr;
-    if (t && t->rank() >= 2 && plot == m_view->heatmap() && !m_view->isSliced() && m_file) {
+    const TensorPtr t = m_session->shownIndex() >= 0 ? m_session->displayed() : nullptr;
+    if (t && t->rank() >= 2 && plot == m_view->heatmap() && !m_view->isSliced() &&
+        m_session->file()) {
         // The tensor's own 2-D view: "in" / "out" for a Linear weight, else its dims.
         QString x, y;
-        defaultAxisLabels(*t, layerKindOf(*m_file, t->name), &x, &y);
+        defaultAxisLabels(*t, layerKindOf(*m_session->file(), t->name), &x, &y);
         dialog.setAxisLabels(x, y);
     }
     QString base = t ? t->name : QStringLiteral("plot");

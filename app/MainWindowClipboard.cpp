@@ -76,9 +76,9 @@ void MainWindow::createClipboardActions(QMenu* edit) {
 }
 
 bool MainWindow::cellRegion(int64_t row, int64_t col, Region* out, int64_t* logical) const {
-    if (!m_displayed) return false;
-    const Tensor& t = *m_displayed;
-    if (m_sliceSel) {
+    if (!m_session->displayed()) return false;
+    const Tensor& t = *m_session->displayed();
+    if (m_session->sliceSelection()) {
         const int64_t flat = m_view->sliceControls()->spec().flatIndex(t.shape, row, col);
         if (flat < 0) return false;
         *out = elementRegion(t, flat);
@@ -92,14 +92,15 @@ bool MainWindow::cellRegion(int64_t row, int64_t col, Region* out, int64_t* logi
 }
 
 bool MainWindow::copyValues() {
-    if (!m_doc || !m_displayed) return false;
-    const Tensor& t = *m_displayed;
+    if (!m_session->document() || !m_session->displayed()) return false;
+    const Tensor& t = *m_session->displayed();
     int64_t r0 = 0, c0 = 0, nr = t.rows(), nc = t.cols();
-    if (m_sliceSel) {
-        r0 = m_sliceSel->row0, c0 = m_sliceSel->col0;
-        nr = m_sliceSel->rows, nc = m_sliceSel->cols;
-    } else if (m_selRows > 0) {
-        r0 = m_selRow, c0 = m_selCol, nr = m_selRows, nc = m_selCols;
+    if (m_session->sliceSelection()) {
+        r0 = m_session->sliceSelection()->row0, c0 = m_session->sliceSelection()->col0;
+        nr = m_session->sliceSelection()->rows, nc = m_session->sliceSelection()->cols;
+    } else if (m_session->selection().rows > 0) {
+        r0 = m_session->selection().row, c0 = m_session->selection().col,
+        nr = m_session->selection().rows, nc = m_session->selection().cols;
     }
     if (nr * nc > kMaxCopyCells) {
         statusBar()->showMessage(
@@ -122,8 +123,8 @@ bool MainWindow::copyValues() {
 }
 
 bool MainWindow::pasteValues(const QString& text) {
-    if (!m_doc || !m_displayed) return false;
-    const Tensor& t = *m_displayed;
+    if (!m_session->document() || !m_session->displayed()) return false;
+    const Tensor& t = *m_session->displayed();
     auto refuse = [this](const QString& why) {
         statusBar()->showMessage(tr("Not pasted: %1").arg(why), 10000);
         return false;
@@ -147,11 +148,11 @@ bool MainWindow::pasteValues(const QString& text) {
         return refuse(tr("%1 values; paste at most %2 at once").arg(nr * nc).arg(kMaxPasteCells));
     // Where the block goes: the selection's top-left cell, else the cell table's cell.
     int64_t r0 = -1, c0 = -1, rows = t.rows(), cols = t.cols();
-    if (m_sliceSel) {
-        r0 = m_sliceSel->row0, c0 = m_sliceSel->col0;
+    if (m_session->sliceSelection()) {
+        r0 = m_session->sliceSelection()->row0, c0 = m_session->sliceSelection()->col0;
         m_view->sliceControls()->spec().viewSize(t.shape, &rows, &cols);
-    } else if (m_selRows > 0) {
-        r0 = m_selRow, c0 = m_selCol;
+    } else if (m_session->selection().rows > 0) {
+        r0 = m_session->selection().row, c0 = m_session->selection().col;
     } else if (m_table->currentIndex().isValid()) {
         r0 = m_table->currentIndex().row(), c0 = m_table->currentIndex().column();
     }
@@ -196,12 +197,12 @@ bool MainWindow::pasteValues(const QString& text) {
     // One gesture key: the cells merge into one undo step. A failure undoes the cells
     // already written, so nothing is half-applied.
     const int key = Document::newGestureKey();
-    QUndoStack* stack = m_doc->undoStack();
+    QUndoStack* stack = m_session->document()->undoStack();
     const int before = stack->index();
     QString error;
     for (const Cell& cell : todo)
-        if (!m_doc->edit(m_shownIndex, toBase(cell.region), EditOperation::set(cell.value), &error,
-                         key)) {
+        if (!m_session->document()->edit(m_session->shownIndex(), m_session->toBase(cell.region),
+                                         EditOperation::set(cell.value), &error, key)) {
             if (stack->index() > before) stack->undo();
             return refuse(error);
         }
@@ -211,14 +212,14 @@ bool MainWindow::pasteValues(const QString& text) {
 
 QString MainWindow::historyCommand(int* skipped) const {
     if (skipped) *skipped = 0;
-    if (!m_doc) return QString();
-    const QString in = m_doc->file().path;
+    if (!m_session->document()) return QString();
+    const QString in = m_session->document()->file().path;
     const QFileInfo fi(in);
     const QString suffix = fi.fileName().mid(fi.completeBaseName().size());
     const QString out =
         fi.path() + QLatin1Char('/') + fi.completeBaseName() + QStringLiteral("_edited") + suffix;
     QStringList exprs, comments;
-    const QUndoStack* stack = m_doc->undoStack();
+    const QUndoStack* stack = m_session->document()->undoStack();
     for (int i = 0; i < stack->index(); ++i) {
         const auto* cmd = dynamic_cast<const EditUndoCommand*>(stack->command(i));
         if (!cmd) continue;

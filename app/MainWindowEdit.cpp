@@ -138,8 +138,9 @@ void MainWindow::createEditMenu(QMenu* edit) {
     add(tr("&Multiply…"), tr("Multiply the selection by a number"),
         [this] { askAndApply(K::Multiply); });
     m_zeroAction = add(tr("Set to &Zero"), tr("Set the selection to zero"), [this] {
-        if (confirmWholeTensor(tr("Set every value of %1 to zero?")
-                                   .arg(m_displayed ? m_displayed->name : QString())))
+        if (confirmWholeTensor(
+                tr("Set every value of %1 to zero?")
+                    .arg(m_session->displayed() ? m_session->displayed()->name : QString())))
             applyOperation(EditOperation::set(0));
     });
     add(tr("&Clamp to Range…"), tr("Clamp the selection to [min, max]"),
@@ -177,10 +178,26 @@ void MainWindow::connectEditing() {
                 heatmap->setCurrentCell(r, c);
             });
     connect(heatmap, &HeatmapWidget::cellClicked, this, [this, heatmap](int64_t row, int64_t col) {
-        clearSelection();
+        // A click inside a multi-cell selection moves the current cell within it (to read
+        // a value) and keeps the selection; a click elsewhere selects that cell alone.
+        const auto inside = [row, col](int64_t r0, int64_t c0, int64_t nr, int64_t nc) {
+            return row >= r0 && row < r0 + nr && col >= c0 && col < c0 + nc;
+        };
+        const auto& slice = m_session->sliceSelection();
+        const TensorSession::Selection& sel = m_session->selection();
+        const bool keep =
+            slice ? m_view->isSliced() && inside(slice->row0, slice->col0, slice->rows, slice->cols)
+                  : !m_view->isSliced() && !sel.isEmpty() && sel.rows * sel.cols > 1 &&
+                        inside(sel.row, sel.col, sel.rows, sel.cols);
+        if (!keep) clearSelection();
         heatmap->setCurrentCell(row, col);
         int64_t r = 0, c = 0;
-        if (m_view->toMatrixCell(row, col, &r, &c)) m_table->selectCell(r, c);
+        if (m_view->toMatrixCell(row, col, &r, &c)) {
+            if (keep)
+                m_table->moveCurrentCell(r, c);
+            else
+                m_table->selectCell(r, c);
+        }
     });
     connect(heatmap, &HeatmapWidget::rectSelected, this,
             [this](int64_t r0, int64_t c0, int64_t nr, int64_t nc) {
@@ -201,43 +218,38 @@ void MainWindow::connectEditing() {
     connect(m_table->cellModel(), &CellTableModel::editRejected, this, [this](const QString& m) {
         statusBar()->showMessage(tr("Not changed: %1").arg(m), 8000);
     });
-    connect(m_view->barChart(), &BarChartWidget::barDragged, this,
-            [this](int64_t index, double value, int key) {
-                if (!m_doc || m_shownIndex < 0) return;
-                const Tensor& t = *m_displayed;
-                QString error;
-                if (!m_doc->edit(m_shownIndex, toBase(Region::rect2d(t, 0, index, 1, 1)),
-                                 EditOperation::set(value), &error, key))
-                    statusBar()->showMessage(error, 8000);
-            });
+    connect(m_table->cellModel(), &CellTableModel::storedDiffers, this,
+            [this](double, double, const QString& m) { statusBar()->showMessage(m, 15000); });
+    connect(
+        m_view->barChart(), &BarChartWidget::barDragged, this,
+        [this](int64_t index, double value, int key) {
+            if (!m_session->document() || m_session->shownIndex() < 0) return;
+            const Tensor& t = *m_session->displayed();
+            QString error;
+            if (!m_session->document()->edit(m_session->shownIndex(),
+                                             m_session->toBase(Region::rect2d(t, 0, index, 1, 1)),
+                                             EditOperation::set(value), &error, key))
+                statusBar()->showMessage(error, 8000);
+        });
     // Another slice shows other cells: a rectangle selected in the old one goes.
     connect(m_view->sliceControls(), &SliceControls::changed, this, [this] {
-        if (m_sliceSel) clearSelection();
+        if (m_session->sliceSelection()) clearSelection();
     });
-    m_tree->model()->setEditedPredicate(
-        [this](int i) { return m_doc && i >= 0 && m_doc->isEdited(i); });
+    m_tree->model()->setEditedPredicate([this](int i) {
+        return m_session->document() && i >= 0 && m_session->document()->isEdited(i);
+    });
 }
 
 void MainWindow::setDocument(std::unique_ptr<WeightFile> file) {
-    m_shownIndex = -1;
-    m_displayed.reset();
     if (m_analysis) m_analysis->cancel();
-    m_selRows = m_selCols = 0;
-    m_sliceSel.reset();
     m_table->cellModel()->setTensor(nullptr, -1);
     // Workers may still hold the old file; the document goes when the last one lets go.
-    m_doc = std::shared_ptr<Document>(new Document(std::move(file)), [](Document* d) {
-        if (QThread::currentThread() == d->thread())
-            delete d;
-        else
-            d->deleteLater();
-    });
-    m_file = std::shared_ptr<WeightFile>(m_doc, &m_doc->file());
-    m_fileInfoPanel->setFile(*m_file);
-    m_doc->setUndoBudget(qint64(undoBudgetMiB()) << 20);
-    m_undoGroup->addStack(m_doc->undoStack());
-    m_undoGroup->setActiveStack(m_doc->undoStack());
-    Document* doc = m_doc.get();
+    m_session->setDocument(std::move(file));
+    m_fileInfoPanel->setFile(*m_session->file());
+    m_session->document()->setUndoBudget(qint64(undoBudgetMiB()) << 20);
+    m_undoGroup->addStack(m_session->document()->undoStack());
+    m_undoGroup->setActiveStack(m_session->document()->undoStack());
+    Document* doc = m_session->document().get();
     connect(doc, &Document::valuesChanged, this, &MainWindow::onValuesChanged);
     connect(doc, &Document::modifiedChanged, this, [this] { updateTitle(); });
     connect(doc, &Document::saved, this, [this](const QString& path) {
@@ -245,18 +257,18 @@ void MainWindow::setDocument(std::unique_ptr<WeightFile> file) {
         addRecent(path);
         m_tree->model()->refreshEdited();
         // The original is what was saved now: differences start again from zero.
-        if (m_diffAction->isChecked() && m_shownIndex >= 0) showDisplayed();
+        if (m_diffAction->isChecked() && m_session->shownIndex() >= 0) showDisplayed();
     });
     updateTitle();
     updateActions();
 }
 
 void MainWindow::updateTitle() {
-    if (!m_doc) {
+    if (!m_session->document()) {
         setWindowTitle(QStringLiteral("WeightScope"));
         return;
     }
-    const QString path = m_doc->file().path;
+    const QString path = m_session->document()->file().path;
     if (isUrl(path)) { // where it came from, read-only
         setWindowTitle(QStringLiteral("WeightScope — %1 (remote, read-only)[*]")
                            .arg(QUrl(path).toDisplayString(QUrl::RemoveUserInfo)));
@@ -265,15 +277,15 @@ void MainWindow::updateTitle() {
         setWindowTitle(QStringLiteral("WeightScope — %1[*]").arg(QFileInfo(path).fileName()));
         setWindowFilePath(path);
     }
-    setWindowModified(m_doc->isModified());
+    setWindowModified(m_session->document()->isModified());
 }
 
 void MainWindow::updateActions() {
-    const bool canEdit = m_doc && m_shownIndex >= 0;
+    const bool canEdit = m_session->document() && m_session->shownIndex() >= 0;
     for (QAction* a : std::as_const(m_editActions))
         a->setEnabled(canEdit);
     // Re-initialize exists only where PyTorch defines an initializer, and names it.
-    const QString init = canEdit ? initializerName(m_shownIndex) : QString();
+    const QString init = canEdit ? initializerName(m_session->shownIndex()) : QString();
     m_reinitAction->setEnabled(!init.isEmpty());
     m_reinitAction->setText(init.isEmpty() ? tr("Re-&initialize")
                                            : tr("Re-&initialize (%1)").arg(init));
@@ -284,17 +296,17 @@ void MainWindow::updateActions() {
             : tr("Draw new values with %1, as PyTorch's reset_parameters does").arg(init));
     if (m_copyValuesAction) m_copyValuesAction->setEnabled(canEdit);
     if (m_pasteValuesAction) m_pasteValuesAction->setEnabled(canEdit);
-    if (m_saveAction) m_saveAction->setEnabled(m_doc != nullptr);
-    if (m_saveAsAction) m_saveAsAction->setEnabled(m_doc != nullptr);
+    if (m_saveAction) m_saveAction->setEnabled(m_session->document() != nullptr);
+    if (m_saveAsAction) m_saveAsAction->setEnabled(m_session->document() != nullptr);
 }
 
 void MainWindow::onValuesChanged(int tensorIndex, const Region& region) {
     m_tree->model()->refreshEdited();
-    if (tensorIndex != m_shownIndex || !m_displayed) return;
+    if (tensorIndex != m_session->shownIndex() || !m_session->displayed()) return;
     ++m_valuesGeneration;
-    const Tensor& t = *m_displayed;
+    const Tensor& t = *m_session->displayed();
     int64_t r0 = 0, c0 = 0, nr = 0, nc = 0;
-    fromBase(region).bounds2d(t, &r0, &c0, &nr, &nc);
+    m_session->fromBase(region).bounds2d(t, &r0, &c0, &nr, &nc);
     // Repaint once per event-loop turn, covering everything changed since the last one.
     if (m_dirtyRow1 < m_dirtyRow0) {
         m_dirtyRow0 = r0, m_dirtyCol0 = c0;
@@ -313,7 +325,7 @@ void MainWindow::refreshShown() {
     const int64_t nr = m_dirtyRow1 - r0, nc = m_dirtyCol1 - c0;
     m_dirtyRow1 = m_dirtyCol1 = -1;
     m_dirtyRow0 = m_dirtyCol0 = 0;
-    if (m_shownIndex < 0 || !m_displayed || nr <= 0 || nc <= 0) return;
+    if (m_session->shownIndex() < 0 || !m_session->displayed() || nr <= 0 || nc <= 0) return;
     m_view->refreshValues(r0, c0, nr, nc);
 }
 
@@ -323,7 +335,7 @@ void MainWindow::setDifferenceMode(bool on) {
     HeatmapWidget* heatmap = m_view->heatmap();
     const QCPRange hx = heatmap->xAxis->range(), hy = heatmap->yAxis->range();
     const QCPRange bx = m_view->barChart()->xAxis->range();
-    if (m_shownIndex >= 0 && m_displayed) {
+    if (m_session->shownIndex() >= 0 && m_session->displayed()) {
         showDisplayed();
         heatmap->xAxis->setRange(hx);
         heatmap->yAxis->setRange(hy);
@@ -337,7 +349,7 @@ void MainWindow::setDifferenceMode(bool on) {
 }
 
 void MainWindow::selectInSlice(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
-    if (m_shownIndex < 0) return;
+    if (m_session->shownIndex() < 0) return;
     const SliceSpec spec = m_view->sliceControls()->spec();
     if (spec.mode != SliceSpec::Mode::Slice) {
         statusBar()->showMessage(tr("A mosaic shows many kernels: select rectangles in the "
@@ -346,125 +358,90 @@ void MainWindow::selectInSlice(int64_t row0, int64_t col0, int64_t nRows, int64_
         showSelection();
         return;
     }
-    // Rows run along the row axis, columns along the column axis; every other axis
-    // is at its slider's index.
-    const std::vector<int64_t>& shape = m_displayed->shape;
-    const int rank = int(shape.size());
-    if (spec.rowAxis >= rank || spec.colAxis >= rank || int(spec.index.size()) < rank) return;
-    const int64_t R = shape[size_t(spec.rowAxis)], C = shape[size_t(spec.colAxis)];
-    row0 = std::clamp<int64_t>(row0, 0, R);
-    col0 = std::clamp<int64_t>(col0, 0, C);
-    nRows = std::clamp<int64_t>(nRows, 0, R - row0);
-    nCols = std::clamp<int64_t>(nCols, 0, C - col0);
-    if (nRows == 0 || nCols == 0) {
-        clearSelection();
-        return;
-    }
-    Box box;
-    for (int a = 0; a < rank; ++a) {
-        const bool row = a == spec.rowAxis, col = a == spec.colAxis;
-        box.start.push_back(row ? row0 : col ? col0 : spec.index[size_t(a)]);
-        box.size.push_back(row ? nRows : col ? nCols : 1);
-    }
-    SliceSelection sel;
-    sel.row0 = row0;
-    sel.col0 = col0;
-    sel.rows = nRows;
-    sel.cols = nCols;
-    sel.region.addBox(std::move(box));
-    if (!sel.region.fitsIn(*m_displayed)) return;
-    m_selRows = m_selCols = 0;
-    m_sliceSel = std::move(sel);
+    m_session->selectInSlice(spec.rowAxis, spec.colAxis, spec.index, row0, col0, nRows, nCols);
     showSelection();
 }
 
 void MainWindow::setSelection(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols) {
-    if (m_shownIndex < 0) return;
-    m_sliceSel.reset();
-    const Tensor& t = *m_displayed;
-    row0 = std::clamp<int64_t>(row0, 0, t.rows());
-    col0 = std::clamp<int64_t>(col0, 0, t.cols());
-    m_selRow = row0;
-    m_selCol = col0;
-    m_selRows = std::clamp<int64_t>(nRows, 0, t.rows() - row0);
-    m_selCols = std::clamp<int64_t>(nCols, 0, t.cols() - col0);
-    if (m_selCols == 0) m_selRows = 0;
+    if (m_session->shownIndex() < 0) return;
+    m_session->selectRect(row0, col0, nRows, nCols);
     showSelection();
 }
 
 void MainWindow::clearSelection() {
-    m_selRows = m_selCols = 0;
-    m_sliceSel.reset();
+    m_session->clearSelection();
     showSelection();
 }
 
 void MainWindow::showSelection() {
-    if (m_analysisTimer && m_shownIndex >= 0) m_analysisTimer->start();
-    if (m_sliceSel)
-        m_view->heatmap()->setSelectionRect(m_sliceSel->row0, m_sliceSel->col0, m_sliceSel->rows,
-                                            m_sliceSel->cols);
+    if (m_analysisTimer && m_session->shownIndex() >= 0) m_analysisTimer->start();
+    if (m_session->sliceSelection())
+        m_view->heatmap()->setSelectionRect(
+            m_session->sliceSelection()->row0, m_session->sliceSelection()->col0,
+            m_session->sliceSelection()->rows, m_session->sliceSelection()->cols);
     else
-        m_view->heatmap()->setSelectionRect(m_selRow, m_selCol, m_view->isSliced() ? 0 : m_selRows,
-                                            m_selCols);
-    m_view->barChart()->setSelectionRange(m_selCol, m_selRows > 0 ? m_selCols : 0);
-    if (m_shownIndex < 0)
+        m_view->heatmap()->setSelectionRect(m_session->selection().row, m_session->selection().col,
+                                            m_view->isSliced() ? 0 : m_session->selection().rows,
+                                            m_session->selection().cols);
+    m_view->barChart()->setSelectionRange(
+        m_session->selection().col,
+        m_session->selection().rows > 0 ? m_session->selection().cols : 0);
+    if (m_session->shownIndex() < 0)
         m_selectionLabel->clear();
-    else if (m_sliceSel)
-        m_selectionLabel->setText(tr("Selection: slice rows %1–%2, columns %3–%4 (%5 cells)")
-                                      .arg(m_sliceSel->row0)
-                                      .arg(m_sliceSel->row0 + m_sliceSel->rows - 1)
-                                      .arg(m_sliceSel->col0)
-                                      .arg(m_sliceSel->col0 + m_sliceSel->cols - 1)
-                                      .arg(m_sliceSel->rows * m_sliceSel->cols));
-    else if (m_selRows == 0)
+    else if (m_session->sliceSelection())
+        m_selectionLabel->setText(
+            tr("Selection: slice rows %1–%2, columns %3–%4 (%5 cells)")
+                .arg(m_session->sliceSelection()->row0)
+                .arg(m_session->sliceSelection()->row0 + m_session->sliceSelection()->rows - 1)
+                .arg(m_session->sliceSelection()->col0)
+                .arg(m_session->sliceSelection()->col0 + m_session->sliceSelection()->cols - 1)
+                .arg(m_session->sliceSelection()->rows * m_session->sliceSelection()->cols));
+    else if (m_session->selection().rows == 0)
         m_selectionLabel->setText(tr("No selection: edits apply to the whole tensor"));
     else
-        m_selectionLabel->setText(tr("Selection: rows %1–%2, columns %3–%4 (%5 cells)")
-                                      .arg(m_selRow)
-                                      .arg(m_selRow + m_selRows - 1)
-                                      .arg(m_selCol)
-                                      .arg(m_selCol + m_selCols - 1)
-                                      .arg(m_selRows * m_selCols));
+        m_selectionLabel->setText(
+            tr("Selection: rows %1–%2, columns %3–%4 (%5 cells)")
+                .arg(m_session->selection().row)
+                .arg(m_session->selection().row + m_session->selection().rows - 1)
+                .arg(m_session->selection().col)
+                .arg(m_session->selection().col + m_session->selection().cols - 1)
+                .arg(m_session->selection().rows * m_session->selection().cols));
 }
 
 bool MainWindow::targetRegion(Region* out) const {
-    if (!m_doc || m_shownIndex < 0) return false;
-    const Tensor& t = *m_displayed;
-    if (m_sliceSel)
-        *out = m_sliceSel->region;
-    else
-        *out = m_selRows > 0 ? Region::rect2d(t, m_selRow, m_selCol, m_selRows, m_selCols)
-                             : Region::whole(t);
-    return true;
+    return m_session->editTarget(out);
 }
 
 bool MainWindow::applyOperation(const EditOperation& op) {
     Region region;
     if (!targetRegion(&region)) return false;
     QString error;
-    if (!m_doc->edit(m_shownIndex, toBase(region), op, &error)) {
+    if (!m_session->document()->edit(m_session->shownIndex(), m_session->toBase(region), op,
+                                     &error)) {
         statusBar()->showMessage(tr("Not changed: %1").arg(error), 8000);
         return false;
     }
-    statusBar()->showMessage(
-        tr("%1: %2 on %3 values").arg(m_displayed->name, op.describe()).arg(region.numel()), 5000);
+    statusBar()->showMessage(tr("%1: %2 on %3 values")
+                                 .arg(m_session->displayed()->name, op.describe())
+                                 .arg(region.numel()),
+                             5000);
     return true;
 }
 
 bool MainWindow::reinitialize() {
     Region region;
     if (!targetRegion(&region)) return false;
-    const QString init = initializerName(m_shownIndex);
+    const QString init = initializerName(m_session->shownIndex());
     if (init.isEmpty()) {
         statusBar()->showMessage(
             tr("Not changed: %1 has no initializer in PyTorch (Linear, Conv and Embedding "
                "layers have)")
-                .arg(m_displayed->name),
+                .arg(m_session->displayed()->name),
             8000);
         return false;
     }
     if (!confirmWholeTensor(
-            tr("Re-initialize every value of %1 with %2?").arg(m_displayed->name, init)))
+            tr("Re-initialize every value of %1 with %2?").arg(m_session->displayed()->name, init)))
         return false;
     QString error;
     // Embedding: normal(0, 1); Linear and Conv weights (kaiming_uniform with a = √5)
@@ -473,9 +450,11 @@ bool MainWindow::reinitialize() {
     if (init.startsWith(QLatin1String("normal"))) {
         static std::random_device device;
         const uint64_t seed = (uint64_t(device()) << 32) ^ device();
-        ok = m_doc->edit(m_shownIndex, toBase(region), EditOperation::normal(0, 1, seed), &error);
+        ok = m_session->document()->edit(m_session->shownIndex(), m_session->toBase(region),
+                                         EditOperation::normal(0, 1, seed), &error);
     } else {
-        ok = m_doc->resetParameters(m_shownIndex, toBase(region), &error);
+        ok = m_session->document()->resetParameters(m_session->shownIndex(),
+                                                    m_session->toBase(region), &error);
     }
     if (!ok) {
         QMessageBox::warning(this, tr("Cannot Re-initialize"), error);
@@ -485,11 +464,11 @@ bool MainWindow::reinitialize() {
 }
 
 void MainWindow::askAndApply(EditOperation::Kind kind) {
-    if (!m_doc || m_shownIndex < 0) return;
-    const Tensor& t = *m_displayed;
+    if (!m_session->document() || m_session->shownIndex() < 0) return;
+    const Tensor& t = *m_session->displayed();
     Region target;
     targetRegion(&target);
-    const bool selected = m_selRows > 0 || m_sliceSel;
+    const bool selected = m_session->selection().rows > 0 || m_session->sliceSelection();
     const QString where =
         selected ? tr("the selection (%1 cells)").arg(target.numel()) : tr("all of %1").arg(t.name);
     QList<double> v;

@@ -69,15 +69,17 @@ void MainWindow::setChangePollInterval(int ms) {
 }
 
 bool MainWindow::confirmWholeTensor(const QString& what) {
-    if (!m_displayed || hasSelection() || m_sliceSel || m_displayed->rows() <= 1) return true;
+    if (!m_session->displayed() || hasSelection() || m_session->sliceSelection() ||
+        m_session->displayed()->rows() <= 1)
+        return true;
     if (!settings().value(kConfirmKey, true).toBool()) return true;
     QMessageBox box(QMessageBox::Question, tr("Change the Whole Tensor?"), what,
                     QMessageBox::Ok | QMessageBox::Cancel, this);
-    box.setInformativeText(
-        tr("Nothing is selected, so this changes all %1 values of %2. "
-           "Undo (%3) puts them back.")
-            .arg(m_displayed->numel())
-            .arg(m_displayed->name, m_undoAction->shortcut().toString(QKeySequence::NativeText)));
+    box.setInformativeText(tr("Nothing is selected, so this changes all %1 values of %2. "
+                              "Undo (%3) puts them back.")
+                               .arg(m_session->displayed()->numel())
+                               .arg(m_session->displayed()->name,
+                                    m_undoAction->shortcut().toString(QKeySequence::NativeText)));
     box.setDefaultButton(QMessageBox::Cancel);
     auto* dontAsk = new QCheckBox(tr("Don't ask again"), &box);
     dontAsk->setObjectName(QStringLiteral("dontAskAgain"));
@@ -88,13 +90,15 @@ bool MainWindow::confirmWholeTensor(const QString& what) {
 }
 
 QString MainWindow::initializerName(int tensorIndex) const {
-    if (!m_doc || tensorIndex < 0 || tensorIndex >= int(m_file->tensors.size())) return QString();
-    const Tensor& t = *m_file->tensors[size_t(tensorIndex)];
+    if (!m_session->document() || tensorIndex < 0 ||
+        tensorIndex >= int(m_session->file()->tensors.size()))
+        return QString();
+    const Tensor& t = *m_session->file()->tensors[size_t(tensorIndex)];
     // Keras kernels start from Keras's initializers, not PyTorch's.
     if (t.inputMajor || !isFloatingPoint(t.dtype) || t.encoding) return QString();
-    const LayerNode* node = nodeHolding(m_doc->layerTree(), tensorIndex);
+    const LayerNode* node = nodeHolding(m_session->document()->layerTree(), tensorIndex);
     if (!node) return QString();
-    const int at = t.name.lastIndexOf(m_file->separator);
+    const int at = t.name.lastIndexOf(m_session->file()->separator);
     const QString leaf = at < 0 ? t.name : t.name.mid(at + 1);
     const bool weight = leaf == QLatin1String("weight"), bias = leaf == QLatin1String("bias");
     if (!weight && !bias) return QString();
@@ -105,7 +109,7 @@ QString MainWindow::initializerName(int tensorIndex) const {
         startsWithAny(kind,
                       {"Conv1d", "Conv2d", "Conv3d", "ConvTranspose", "LazyConv", "LazyLinear"}) ||
         kind == QLatin1String("Conv")) {
-        if (m_doc->fanIn(tensorIndex) <= 0) return QString();
+        if (m_session->document()->fanIn(tensorIndex) <= 0) return QString();
         return weight ? QStringLiteral("kaiming_uniform(a=√5)")
                       : QStringLiteral("uniform(±1/√fan_in)");
     }
@@ -150,8 +154,8 @@ void MainWindow::showShortcuts() {
 }
 
 void MainWindow::pollChangedFile() {
-    if (!m_doc) return;
-    const QFileInfo info(m_doc->file().path);
+    if (!m_session->document()) return;
+    const QFileInfo info(m_session->document()->file().path);
     const qint64 size = info.exists() ? info.size() : -1;
     const QDateTime time = info.exists() ? info.lastModified() : QDateTime();
     const bool stable = size == m_changeSize && time == m_changeTime;
@@ -162,7 +166,7 @@ void MainWindow::pollChangedFile() {
         return;
     }
     m_changeSize = -2;
-    askAboutChangedFile(m_doc->file().path);
+    askAboutChangedFile(m_session->document()->file().path);
 }
 
 } // namespace ws

@@ -1,9 +1,11 @@
 // Main window, remote files: File > Open URL… and the status bar's transfer label
 // (bytes fetched over HTTP and the rate), shown while a file opened by URL is open
-// or opening, updated twice a second from the process's HTTP counters.
+// or opening, updated twice a second from the process's HTTP counters, with a Stop
+// button while requests run.
 #include "HttpTransfer.h"
 #include "MainWindow.h"
 
+#include <QAbstractButton>
 #include <QDateTime>
 #include <QInputDialog>
 #include <QLabel>
@@ -17,8 +19,9 @@ void MainWindow::openUrlDialog() {
     const QString url =
         QInputDialog::getText(this, tr("Open URL"),
                               tr("URL of a .safetensors file, a sharded model's "
-                                 ".safetensors.index.json or a .npy (only the bytes shown are "
-                                 "fetched; a bearer token is sent from WS_HTTP_TOKEN):"),
+                                 ".safetensors.index.json, a .gguf, a PyTorch .pt/.pth, a .npy "
+                                 "or an .npz (only the bytes shown are fetched; a bearer token "
+                                 "is sent from WS_HTTP_TOKEN):"),
                               QLineEdit::Normal, QString(), &ok)
             .trimmed();
     if (!ok || url.isEmpty()) return;
@@ -32,7 +35,8 @@ void MainWindow::openUrlDialog() {
 
 void MainWindow::updateTransferLabel() {
     const bool opening = m_progress->isVisible();
-    const bool remote = m_doc && isUrl(m_doc->file().path);
+    const bool remote = m_session->document() && isUrl(m_session->document()->file().path);
+    m_stopTransfers->setVisible(httpTransfersInFlight() > 0);
     if (!opening && !remote) {
         m_transferTimer->stop();
         m_transferLabel->setVisible(false);

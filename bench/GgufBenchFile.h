@@ -1,5 +1,5 @@
-// The GGUF benchmark's file half: writing a ~500 MB llama-shaped GGUF, and timing
-// the first paint of its 4096 x 14336 Q4_K tensor and a one-cell edit + save.
+// The GGUF benchmark's file: a ~500 MB llama-shaped GGUF whose 4096 x 14336 Q4_K
+// tensor run_gguf_benchmark.py paints in the real window and edits in place.
 #pragma once
 
 #include <QString>
@@ -11,8 +11,5 @@ inline const char* const kPaintTensor = "blk.0.ffn_down.weight";
 
 /// Writes the benchmark GGUF to \a path; 0 on success.
 int makeBenchGguf(const QString& path);
-/// Times opening \a path, the first paint of kPaintTensor and a one-cell edit + in-place
-/// save (next to cp of the file); 0 on success.
-int benchGgufFile(const QString& path);
 
 } // namespace wsbench

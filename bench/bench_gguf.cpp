@@ -5,8 +5,8 @@
 //   weightscope_bench_gguf make FILE      writes a ~500 MB llama-shaped GGUF (Q4_K, Q6_K,
 //                                         F16 tensors quantized with our reference
 //                                         quantizers from random normal weights)
-//   weightscope_bench_gguf file FILE      first paint of its 4096 x 14336 Q4_K tensor, and
-//                                         a one-cell edit + in-place save next to `cp`
+// (the first paint of its 4096 x 14336 Q4_K tensor and the one-cell edit + in-place
+// save are timed by run_gguf_benchmark.py with the window benchmark and the CLI)
 #include "GgmlTypes.h"
 #include "GgufBenchFile.h"
 #include "GgufBenchRefs.h"
@@ -160,8 +160,6 @@ int main(int argc, char** argv) {
     if (mode == QLatin1String("decode")) return runDecode();
     if (mode == QLatin1String("make") && argc > 2)
         return wsbench::makeBenchGguf(QString::fromLocal8Bit(argv[2]));
-    if (mode == QLatin1String("file") && argc > 2)
-        return wsbench::benchGgufFile(QString::fromLocal8Bit(argv[2]));
-    std::fprintf(stderr, "usage: weightscope_bench_gguf decode | make FILE | file FILE\n");
+    std::fprintf(stderr, "usage: weightscope_bench_gguf decode | make FILE\n");
     return 1;
 }

@@ -1,5 +1,7 @@
 """Timing helpers shared by the benchmark scripts in this folder."""
+import re
 import statistics
+import sys
 import subprocess
 import time
 
@@ -33,3 +35,18 @@ print(time.perf_counter() - t)
         out = subprocess.run([PY, "-c", script], check=True, capture_output=True, text=True)
         times.append(float(out.stdout.strip().splitlines()[-1]))
     return statistics.median(times)
+
+
+def window_figures(window_bin, path, tensor, csv, env):
+    """Runs bench/weightscope_bench_window on PATH with TENSOR selected (its pan curve
+    to CSV) and returns its figures, {"open -> fileLoaded": 23.3, ...}."""
+    out = subprocess.run([str(window_bin), str(path), tensor, "--csv", str(csv)], env=env,
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        sys.exit(f"weightscope_bench_window failed:\n{out.stdout}\n{out.stderr}")
+    figures = {}
+    for line in out.stdout.splitlines():
+        m = re.match(r"^(.*?)\s+(-?[\d.]+)\s*(\S*)$", line)
+        if m:
+            figures[m.group(1).strip()] = float(m.group(2))
+    return figures

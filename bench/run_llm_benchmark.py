@@ -12,7 +12,8 @@ it in the page cache, then prints ONE table: our figure, the peer's, and the rat
   lists the tensors (whole process); PNG export against numpy memmap + matplotlib
   imshow + savefig, of which only the work is timed (not the interpreter start-up and
   imports, which favours the peer) and whose max RSS is the whole process's; the
-  one-cell in-place save against `cp` + `sync FILE` of the shards the save rewrote.
+  one-cell in-place save against `cp` + `sync FILE` of the shards the save rewrote
+  (alternating, five of each, each after os.sync(); medians).
 - The window figures come from bench/weightscope_bench_window (the real MainWindow,
   offscreen); its pan writes bench/out/pan_rss.csv (8B: pan_rss_8b.csv). They have no
   peer: the issue's goal is given in the row's name.
@@ -23,13 +24,14 @@ The edit sets one cell of the model to 1 in place (the model is changed by that 
 import json
 import os
 import pathlib
-import re
 import shutil
 import statistics
 import struct
 import subprocess
 import sys
 import time
+
+from benchlib import window_figures
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -128,16 +130,7 @@ print(time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrs
 
 
 def window():
-    out = subprocess.run([WINDOW, INDEX, EMBED, "--csv", PAN_CSV], env=ENV,
-                         capture_output=True, text=True)
-    if out.returncode != 0:
-        sys.exit(f"weightscope_bench_window failed:\n{out.stdout}\n{out.stderr}")
-    figures = {}
-    for line in out.stdout.splitlines():
-        m = re.match(r"^(.*?)\s+(-?[\d.]+)\s*(\S*)$", line)
-        if m:
-            figures[m.group(1).strip()] = float(m.group(2))
-    return figures
+    return window_figures(WINDOW, INDEX, EMBED, PAN_CSV, ENV)
 
 
 def main():
@@ -207,12 +200,17 @@ def main():
     reference = OUT / "untouched.before"
     shutil.copyfile(untouched[0], reference)
     expr = f"{EDITED}[0, 0] = 1"
-    edits = sorted(timed([BIN, "edit", INDEX, "-o", INDEX, expr]) for _ in range(3))
-    t, _, edit_cpu = edits[1]
-    rss = max(e[1] for e in edits)
-    rewritten = [s for s in shards if (s.stat().st_ino, s.stat().st_mtime_ns) != before[s]]
-    copies = []
-    for _ in range(3):
+    # The save and the copy alternate, each starting with nothing left to write back
+    # (os.sync): otherwise each pays for the gigabytes the one before left dirty, and
+    # the ratio swings between 0.5x and 2.5x from one run to the next.
+    edits, copies = [], []
+    rewritten = [edited_shard]
+    for _ in range(5):
+        os.sync()
+        edits.append(timed([BIN, "edit", INDEX, "-o", INDEX, expr]))
+        if len(edits) == 1:
+            rewritten = [s for s in shards if (s.stat().st_ino, s.stat().st_mtime_ns) != before[s]]
+        os.sync()
         start = time.perf_counter()
         for s in rewritten:
             copy = OUT / (s.name + ".copy")
@@ -221,6 +219,9 @@ def main():
         copies.append(time.perf_counter() - start)
         for s in rewritten:
             (OUT / (s.name + ".copy")).unlink()
+    edits.sort()
+    t, _, edit_cpu = edits[len(edits) // 2]
+    rss = max(e[1] for e in edits)
     ct = statistics.median(copies)
     same = subprocess.run(["cmp", reference, untouched[0]]).returncode == 0
     reference.unlink()

@@ -11,6 +11,9 @@ prefix) and times, as whole processes (median of 5):
     off and then warm (reopening);
   - `curl -o FILE URL`, the download one would need otherwise;
   - the same commands on the local file, for reference.
+When bench/run_llm_benchmark.py and bench/run_gguf_benchmark.py made their files, the
+same over the 3B-shaped model (its index by URL, the embedding's first paint; curl of
+the shard holding it) and the q4_K GGUF (its 4096 x 14336 q4_K tensor; curl of the file).
 Bytes fetched are WeightScope's own counters (WS_HTTP_STATS) and nginx's log.
 """
 import os
@@ -83,10 +86,10 @@ def start_nginx(root, tmp):
     sys.exit("nginx did not start")
 
 
-def run(cmd, env):
-    """Median wall time of 5 runs, and the last run's bytes fetched (WS_HTTP_STATS)."""
+def run(cmd, env, runs=5):
+    """Median wall time of RUNS runs, and the last run's bytes fetched (WS_HTTP_STATS)."""
     times, fetched = [], 0
-    for _ in range(5):
+    for _ in range(runs):
         t = time.perf_counter()
         done = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
         times.append(time.perf_counter() - t)
@@ -95,12 +98,12 @@ def run(cmd, env):
     return statistics.median(times), fetched
 
 
-def logged(tmp):
-    """Bytes nginx sent since the last call (its access log, then emptied)."""
+def logged(tmp, runs=5):
+    """Bytes nginx sent per run since the last call (its access log, then emptied)."""
     path = os.path.join(tmp, "access.log")
     total = sum(int(line.split()[2]) for line in open(path) if len(line.split()) > 2)
     open(path, "w").close()
-    return total
+    return total / runs
 
 
 def main():
@@ -122,32 +125,67 @@ def main():
         rows = []
         logged(tmp)
         t, b = run([str(BIN), "info", url], nocache)
-        rows.append(("info by URL", t, b, logged(tmp) / 5))
+        rows.append(("info by URL", t, b, logged(tmp)))
         t, b = run([str(BIN), "export", url, "embed", "-o", png], nocache)
-        rows.append(("first paint of embed by URL", t, b, logged(tmp) / 5))
+        rows.append(("first paint of embed by URL", t, b, logged(tmp)))
         run([str(BIN), "export", url, "embed", "-o", png], base)  # fills the disk cache
         logged(tmp)
         t, b = run([str(BIN), "info", url], base)
-        rows.append(("info by URL, disk cache warm", t, b, logged(tmp) / 5))
+        rows.append(("info by URL, disk cache warm", t, b, logged(tmp)))
         t, b = run([str(BIN), "export", url, "embed", "-o", png], base)
-        rows.append(("first paint by URL, cache warm", t, b, logged(tmp) / 5))
+        rows.append(("first paint by URL, cache warm", t, b, logged(tmp)))
         dl = os.path.join(tmp, "download.safetensors")
         t, _ = run(["curl", "-sS", "-o", dl, url], base)
-        rows.append(("download with curl", t, size, logged(tmp) / 5))
+        rows.append(("download with curl", t, size, logged(tmp)))
         os.remove(dl)
         t, _ = run([str(BIN), "info", str(MODEL)], base)
         rows.append(("info of the local file", t, 0, 0))
         t, _ = run([str(BIN), "export", str(MODEL), "embed", "-o", png], base)
         rows.append(("first paint, local file", t, 0, 0))
+        rows = [(name, t, b, sent, size) for name, t, b, sent in rows]
+        big = []  # the LLM-scale files, when the other benchmarks made them
+        index = OUT / "llama3b" / "model.safetensors.index.json"
+        if index.exists():
+            u = f"http://127.0.0.1:{port}/files/llama3b/{index.name}"
+            shard = OUT / "llama3b" / "model-00001-of-00002.safetensors"
+            subprocess.run(["cat", str(shard)], stdout=subprocess.DEVNULL, check=True)
+            model = sum(f.stat().st_size for f in index.parent.glob("*.safetensors"))
+            logged(tmp)
+            t, b = run([str(BIN), "info", u], nocache, 3)
+            big.append(("3B model: info by URL", t, b, logged(tmp, 3), model))
+            t, b = run([str(BIN), "export", u, "model.embed_tokens.weight", "-o", png], nocache, 3)
+            big.append(("3B model: first paint of the embedding", t, b, logged(tmp, 3), model))
+            dl = os.path.join(tmp, "shard.safetensors")
+            t, _ = run(["curl", "-sS", "-o", dl, f"http://127.0.0.1:{port}/files/llama3b/"
+                        f"{shard.name}"], base, 3)
+            big.append(("3B model: curl of the shard with it", t, shard.stat().st_size,
+                        logged(tmp, 3), model))
+            os.remove(dl)
+        gguf = OUT / "llama-q4k.gguf"
+        if gguf.exists():
+            u = f"http://127.0.0.1:{port}/files/{gguf.name}"
+            subprocess.run(["cat", str(gguf)], stdout=subprocess.DEVNULL, check=True)
+            logged(tmp)
+            t, b = run([str(BIN), "info", u], nocache, 3)
+            big.append(("q4_K GGUF: info by URL", t, b, logged(tmp, 3), gguf.stat().st_size))
+            t, b = run([str(BIN), "export", u, "blk.0.ffn_down.weight", "-o", png], nocache, 3)
+            big.append(("q4_K GGUF: first paint of ffn_down", t, b, logged(tmp, 3),
+                        gguf.stat().st_size))
+            dl = os.path.join(tmp, "download.gguf")
+            t, _ = run(["curl", "-sS", "-o", dl, u], base, 3)
+            big.append(("q4_K GGUF: curl of the file", t, gguf.stat().st_size, logged(tmp, 3),
+                        gguf.stat().st_size))
+            os.remove(dl)
+        rows += big
     finally:
         nginx.terminate()
         nginx.wait()
         shutil.rmtree(tmp, ignore_errors=True)
     print(f"model: {MODEL.name}, {size / 2**20:.0f} MiB, embed 32000 x 2048 float32 "
           f"({32000 * 2048 * 4 / 2**20:.0f} MiB); nginx on 127.0.0.1")
-    print(f"{'':32} {'time':>9} {'fetched':>14} {'nginx sent':>14} {'of file':>8}")
-    for name, t, b, sent in rows:
-        print(f"{name:32} {t * 1e3:7.0f}ms {b:14,d} {int(sent):14,d} {100 * sent / size:7.2f}%")
+    print(f"{'':40} {'time':>9} {'fetched':>14} {'nginx sent':>14} {'of model':>8}")
+    for name, t, b, sent, whole in rows:
+        print(f"{name:40} {t * 1e3:7.0f}ms {b:14,d} {int(sent):14,d} {100 * sent / whole:7.2f}%")
 
 
 if __name__ == "__main__":

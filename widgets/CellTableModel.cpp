@@ -159,6 +159,19 @@ bool CellTableModel::setData(const QModelIndex& index, const QVariant& value, in
         Q_EMIT editRejected(error);
         return false;
     }
+    // A quantized block holds what its quantizer makes of the value typed: say what.
+    if (t->encoding) {
+        const int64_t flat = int64_t(index.row()) * t->cols() + index.column();
+        const float stored = float(t->at(flat)); // decoded once; its text as the cell shows it
+        const QString typed = value.toString().trimmed();
+        const QString text = elementText(reinterpret_cast<const char*>(&stored), DType::Float32);
+        if (float(v.re) != stored)
+            Q_EMIT storedDiffers(v.re, stored,
+                                 tr("Stored %1 for %2 typed: %3 re-quantized the block of %4 "
+                                    "values holding it, as llama.cpp's quantizer does")
+                                     .arg(text, typed, t->typeName())
+                                     .arg(t->encoding->unitElements()));
+    }
     return true; // dataChanged follows from Document::valuesChanged
 }
 

@@ -43,6 +43,9 @@ public:
 Q_SIGNALS:
     /// A value typed into a cell was refused; \a message says why.
     void editRejected(const QString& message);
+    /// A value typed into a cell of an encoded (quantized) tensor is stored as \a
+    /// stored after its block was re-quantized; \a message says so, next to \a typed.
+    void storedDiffers(double typed, double stored, const QString& message);
 
 private:
     void onValuesChanged(int tensorIndex, const ws::Region& region);

@@ -32,11 +32,20 @@ CellTableView::CellTableView(QWidget* parent) : QTableView(parent) {
     });
 }
 
+void CellTableView::moveCurrentCell(int64_t row, int64_t col) {
+    setCurrentCell(row, col, QItemSelectionModel::NoUpdate);
+}
+
 void CellTableView::selectCell(int64_t row, int64_t col) {
+    setCurrentCell(row, col, QItemSelectionModel::ClearAndSelect);
+}
+
+void CellTableView::setCurrentCell(int64_t row, int64_t col,
+                                   QItemSelectionModel::SelectionFlags how) {
     const QModelIndex i = m_model->index(int(row), int(col));
     if (!i.isValid()) return;
     m_syncing = true;
-    selectionModel()->setCurrentIndex(i, QItemSelectionModel::ClearAndSelect);
+    selectionModel()->setCurrentIndex(i, how);
     scrollTo(i);
     m_syncing = false;
 }

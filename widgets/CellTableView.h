@@ -5,6 +5,7 @@
 
 #include "CellTableModel.h"
 
+#include <QItemSelectionModel>
 #include <QTableView>
 
 namespace ws {
@@ -17,6 +18,8 @@ public:
     CellTableModel* cellModel() const { return m_model; }
     /// Makes (\a row, \a col) current and scrolls to it (no signal loops).
     void selectCell(int64_t row, int64_t col);
+    /// Moves the current cell to (\a row, \a col) and keeps the selection as it is.
+    void moveCurrentCell(int64_t row, int64_t col);
     /// The bounding rectangle of the selected cells; false when fewer than two are selected.
     bool selectedRect(int64_t* row0, int64_t* col0, int64_t* nRows, int64_t* nCols) const;
 
@@ -26,6 +29,7 @@ Q_SIGNALS:
     void cellSelectionChanged();
 
 private:
+    void setCurrentCell(int64_t row, int64_t col, QItemSelectionModel::SelectionFlags how);
     CellTableModel* m_model = nullptr;
     bool m_syncing = false;
 };

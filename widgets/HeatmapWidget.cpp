@@ -22,7 +22,12 @@ bool isEmbeddingName(const QString& name) {
     return re.match(name).hasMatch();
 }
 
-bool isWeightName(const QString& name) {
+bool isWeightName(QString name) {
+    // A derived view's ":dequantized" (a quantized layer's logical weight) is a weight too.
+    const int colon = int(name.lastIndexOf(QLatin1Char(':')));
+    if (colon > 0 &&
+        std::all_of(name.begin() + colon + 1, name.end(), [](QChar c) { return c.isLetter(); }))
+        name.truncate(colon);
     return name == QLatin1String("weight") || name.endsWith(QLatin1String(".weight")) ||
            name.endsWith(QLatin1String("_weight"));
 }

@@ -23,7 +23,7 @@ QSharedPointer<QCPAxisTicker> countTicker() {
 HistogramWidget::HistogramWidget(QWidget* parent) : QCustomPlot(parent) {
     applyPlotStyle(this);
     plotLayout()->insertRow(0);
-    m_title = new QCPTextElement(this, QString(), font());
+    m_title = new ElidedTextElement(this, QString(), font());
     plotLayout()->addElement(0, 0, m_title);
     m_bars = new QCPBars(xAxis, yAxis);
     m_bars->setPen(QPen(QColor(40, 90, 160)));
@@ -97,6 +97,8 @@ void HistogramWidget::showHistograms(Histogram current, Histogram original, cons
     m_origGraph->setVisible(!ok.isEmpty());
     legend->setVisible(!ok.isEmpty());
     m_title->setText(title);
+    xAxis->setVisible(true);
+    yAxis->setVisible(true);
     rescale();
 }
 
@@ -104,8 +106,24 @@ void HistogramWidget::clear() {
     m_hist = m_orig = Histogram();
     m_bars->data()->clear();
     m_origGraph->data()->clear();
+    m_origGraph->setVisible(false);
+    legend->setVisible(false);
     m_title->setText(QString());
+    xAxis->setVisible(true);
+    yAxis->setVisible(true);
     replot(rpQueuedReplot);
+}
+
+void HistogramWidget::showPending(const QString& name) {
+    clear();
+    m_title->setText(tr("Computing the histogram of %1…").arg(name));
+    xAxis->setVisible(false);
+    yAxis->setVisible(false);
+    replot(rpQueuedReplot);
+}
+
+QString HistogramWidget::title() const {
+    return m_title->text();
 }
 
 void HistogramWidget::setLogCounts(bool on) {

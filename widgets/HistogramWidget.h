@@ -25,6 +25,11 @@ public:
     void showHistograms(Histogram current, Histogram original, const QString& title);
     int binCount() const { return m_bins; }
     void clear();
+    /// No bars and no axes while \a name's histogram is computed: the title says so
+    /// (an empty 0-5 axis looked like a tensor without values).
+    void showPending(const QString& name);
+    /// The title above the plot (the tensor and its value count, or the pending text).
+    QString title() const;
     void setLogCounts(bool on);
     bool logCounts() const { return m_log; }
     void setBinCount(int bins) { m_bins = std::max(1, bins); }

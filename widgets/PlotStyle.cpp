@@ -88,12 +88,41 @@ void scaleAxis(QCPAxis* axis, double factor) {
 
 } // namespace
 
+QSize ElidedTextElement::minimumOuterSizeHint() const {
+    QSize s = QCPTextElement::minimumOuterSizeHint();
+    s.setWidth(mMargins.left() + mMargins.right());
+    return s;
+}
+
+QString elideTitle(const QString& text, const QFontMetrics& metrics, int width) {
+    width = std::max(0, width);
+    if (metrics.horizontalAdvance(text) <= width) return text;
+    const int split = int(text.indexOf(QLatin1String("   ")));
+    if (split > 0) {
+        const QString tail = text.mid(split);
+        const int room = width - metrics.horizontalAdvance(tail);
+        // the name keeps at least a few characters and the ellipsis
+        if (room >= metrics.horizontalAdvance(text.left(std::min(split, 6)) + QChar(0x2026)))
+            return metrics.elidedText(text.left(split), Qt::ElideMiddle, room) + tail;
+    }
+    return metrics.elidedText(text, Qt::ElideMiddle, width);
+}
+
+void ElidedTextElement::draw(QCPPainter* painter) {
+    const QString full = mText;
+    const QString shown = elideTitle(full, QFontMetrics(mainFont()), mRect.width());
+    if (shown == full) return QCPTextElement::draw(painter);
+    mText = shown; // drawn elided, kept whole
+    QCPTextElement::draw(painter);
+    mText = full;
+}
+
 QCPTextElement* addPlotTitle(QCustomPlot* plot) {
     plot->plotLayout()->insertRow(0);
     QFont titleFont = plot->font();
     titleFont.setPointSizeF(std::max(10.0, plot->font().pointSizeF() + 1));
     titleFont.setBold(true);
-    auto* title = new QCPTextElement(plot, QString(), titleFont);
+    auto* title = new ElidedTextElement(plot, QString(), titleFont);
     plot->plotLayout()->addElement(0, 0, title);
     return title;
 }

@@ -28,6 +28,24 @@ protected:
 void applyPlotStyle(QCustomPlot* plot);
 
 /// Adds the bold title row above \a plot's axes and returns its text element.
+/// A plot title that never widens its plot: it asks for no width of its own and draws
+/// its text elided in the middle when the plot is narrower than the text (text()
+/// keeps the whole title; the elided part is shown only on screen).
+/// \a text fitted into \a width pixels of \a metrics: whole when it fits; else the part
+/// before the first three spaces (a tensor's name, followed by its shape and dtype)
+/// elided in the middle so that the rest stays whole; else all of it elided in the
+/// middle.
+QString elideTitle(const QString& text, const QFontMetrics& metrics, int width);
+
+class ElidedTextElement : public QCPTextElement {
+public:
+    using QCPTextElement::QCPTextElement;
+
+protected:
+    QSize minimumOuterSizeHint() const override;
+    void draw(QCPPainter* painter) override;
+};
+
 QCPTextElement* addPlotTitle(QCustomPlot* plot);
 
 /// Multiplies every font of \a plot (axes, colour scale, titles) by \a factor, for

@@ -112,8 +112,28 @@ void SliceSpec::gather(const std::vector<int64_t>& shape, const float* flat, Mat
 }
 
 SliceControls::SliceControls(QWidget* parent) : QWidget(parent) {
-    auto* layout = new QHBoxLayout(this);
-    layout->setContentsMargins(6, 2, 6, 2);
+    auto* outer = new QHBoxLayout(this);
+    outer->setContentsMargins(6, 2, 6, 2);
+    m_partBox = new QWidget(this);
+    auto* pl = new QHBoxLayout(m_partBox);
+    pl->setContentsMargins(0, 0, 0, 0);
+    pl->addWidget(new QLabel(tr("Complex:"), m_partBox));
+    m_part = new QComboBox(m_partBox);
+    m_part->setObjectName(QStringLiteral("complexPart"));
+    m_part->setSizeAdjustPolicy(QComboBox::AdjustToContents);
+    for (ComplexPart p :
+         {ComplexPart::Real, ComplexPart::Imaginary, ComplexPart::Magnitude, ComplexPart::Phase})
+        m_part->addItem(complexPartTitle(p));
+    m_part->setToolTip(tr("Which value of the complex elements the heatmap shows: real part, "
+                          "imaginary part, magnitude |z| or phase arg z in radians.\n"
+                          "Hover and the cell table show the exact a+bj value."));
+    pl->addWidget(m_part);
+    outer->addWidget(m_partBox);
+    m_sliceBox = new QWidget(this);
+    auto* layout = new QHBoxLayout(m_sliceBox);
+    layout->setContentsMargins(0, 0, 0, 0);
+    outer->addWidget(m_sliceBox, 1);
+    outer->addStretch(); // the complex part alone stays at the left
     layout->addWidget(new QLabel(tr("View:"), this));
     m_mode = new QComboBox(this);
     m_mode->setSizeAdjustPolicy(QComboBox::AdjustToContents);
@@ -149,12 +169,20 @@ SliceControls::SliceControls(QWidget* parent) : QWidget(parent) {
     connect(m_mode, &QComboBox::currentIndexChanged, this, onCombo);
     connect(m_rows, &QComboBox::currentIndexChanged, this, onCombo);
     connect(m_cols, &QComboBox::currentIndexChanged, this, onCombo);
+    connect(m_part, &QComboBox::currentIndexChanged, this, [this](int i) {
+        if (m_updating) return;
+        m_spec.part = ComplexPart(i);
+        Q_EMIT changed();
+    });
 }
 
-void SliceControls::setShape(const std::vector<int64_t>& shape) {
-    if (shape == m_shape) return;
+void SliceControls::setShape(const std::vector<int64_t>& shape, bool complex) {
+    if (shape == m_shape && complex == m_complex) return;
+    const ComplexPart part = m_spec.part;
+    m_complex = complex;
     m_shape = shape;
     m_spec = SliceSpec();
+    m_spec.part = part;
     m_spec.rowAxis = 0;
     m_spec.colAxis = int(shape.size()) - 1;
     m_spec.index.assign(shape.size(), 0);
@@ -178,6 +206,9 @@ void SliceControls::setSpec(const SliceSpec& spec) {
 void SliceControls::rebuild() {
     m_updating = true;
     const int rank = int(m_shape.size());
+    m_partBox->setVisible(m_complex);
+    m_part->setCurrentIndex(int(m_spec.part));
+    m_sliceBox->setVisible(rank > 2);
     m_mode->setCurrentIndex(int(m_spec.mode));
     m_rows->clear();
     m_cols->clear();

@@ -19,6 +19,8 @@ struct SliceSpec {
     Mode mode = Mode::Flattened;
     int rowAxis = 0, colAxis = 1;
     std::vector<int64_t> index; ///< one per axis; rows/cols axes ignored
+    /// Which value of a complex tensor's elements is shown (kept across tensors).
+    ComplexPart part = ComplexPart::Real;
 
     /// Rows and columns of the view of a tensor of \a shape.
     void viewSize(const std::vector<int64_t>& shape, int64_t* rows, int64_t* cols) const;
@@ -36,7 +38,11 @@ class SliceControls : public QWidget {
 public:
     explicit SliceControls(QWidget* parent = nullptr);
     /// Rebuilds the controls for \a shape; keeps the choice when the shape is the same.
-    void setShape(const std::vector<int64_t>& shape);
+    /// \a complex shows the choice of the complex part (real, imaginary, magnitude,
+    /// phase); the slice choices show for rank > 2 only.
+    void setShape(const std::vector<int64_t>& shape, bool complex = false);
+    /// True when the controls have something to offer for the shape given.
+    bool hasChoices() const { return m_shape.size() > 2 || m_complex; }
     const SliceSpec& spec() const { return m_spec; }
     /// Changes the view (clamped to the shape) and updates the controls.
     void setSpec(const SliceSpec& spec);
@@ -52,6 +58,10 @@ private:
     QComboBox* m_rows = nullptr;
     QComboBox* m_cols = nullptr;
     QWidget* m_sliders = nullptr;
+    QWidget* m_sliceBox = nullptr; ///< mode, rows, columns, sliders
+    QWidget* m_partBox = nullptr;  ///< the complex part
+    QComboBox* m_part = nullptr;
+    bool m_complex = false;
     bool m_updating = false;
 };
 

@@ -49,10 +49,15 @@ StatsPanel::StatsPanel(QWidget* parent) : QWidget(parent) {
     outer->addWidget(m_name);
     auto* form = new QFormLayout;
     form->setLabelAlignment(Qt::AlignRight);
+    // Long wrapped values (an encoding's description) get the height their lines need.
+    form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
     for (const FieldDef& f : kFields) {
         auto* label = new QLabel(this);
         label->setTextInteractionFlags(Qt::TextSelectableByMouse);
         label->setWordWrap(true);
+        QSizePolicy policy(QSizePolicy::Preferred, QSizePolicy::Minimum);
+        policy.setHeightForWidth(true);
+        label->setSizePolicy(policy);
         form->addRow(tr(f.label) + QLatin1Char(':'), label);
         m_fields.insert(QLatin1String(f.key), label);
     }
@@ -62,12 +67,19 @@ StatsPanel::StatsPanel(QWidget* parent) : QWidget(parent) {
 }
 
 void StatsPanel::set(const QString& key, const QString& text) {
-    if (QLabel* l = m_fields.value(key)) l->setText(text);
+    // A zero-width space after dots and underscores lets long names wrap between their
+    // parts instead of at an arbitrary letter (which the label's height misjudges).
+    QString wrappable = text;
+    if (key == QLatin1String("encoding") || key == QLatin1String("linked")) {
+        wrappable.replace(QLatin1Char('.'), QStringLiteral(".\u200b"));
+        wrappable.replace(QLatin1Char('_'), QStringLiteral("_\u200b"));
+    }
+    if (QLabel* l = m_fields.value(key)) l->setText(wrappable);
 }
 
 QString StatsPanel::value(const QString& key) const {
     const QLabel* l = m_fields.value(key);
-    return l ? l->text() : QString();
+    return l ? l->text().remove(QChar(0x200b)) : QString();
 }
 
 void StatsPanel::clear() {

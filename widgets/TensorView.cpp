@@ -93,7 +93,7 @@ void TensorView::display(TensorPtr tensor, TensorPtr original,
         }
         return;
     }
-    m_slice->setShape(tensor->shape);
+    m_slice->setShape(tensor->shape, isComplex(tensor->dtype));
     showHeatmap(true);
     setCurrentWidget(m_heatmap);
 }
@@ -120,8 +120,16 @@ bool TensorView::isSliced() const {
     return m_tensor && m_tensor->rank() > 2 && m_slice->spec().mode != SliceSpec::Mode::Flattened;
 }
 
+TensorPtr TensorView::shown(const TensorPtr& t) const {
+    if (!t || !isComplex(t->dtype) || m_slice->spec().part == ComplexPart::Real) return t;
+    auto copy = std::make_shared<Tensor>(*t);
+    copy->complexPart = m_slice->spec().part;
+    return copy;
+}
+
 std::shared_ptr<const MatrixSource> TensorView::heatmapSource(QString* error) const {
     auto viewOf = [this](TensorPtr t) -> std::shared_ptr<const MatrixSource> {
+        t = shown(t);
         if (!isSliced()) return tensorSource(t);
         const SliceSpec spec = m_slice->spec();
         const std::vector<int64_t> shape = m_tensor->shape;
@@ -147,8 +155,7 @@ std::shared_ptr<const MatrixSource> TensorView::heatmapSource(QString* error) co
 
 void TensorView::showHeatmap(bool reset) {
     if (!m_tensor || m_tensor->rank() < 2) return;
-    const bool slicing = m_tensor->rank() > 2;
-    m_slice->setVisible(slicing);
+    m_slice->setVisible(m_slice->hasChoices());
     placeSliceControls();
     if (!reset) {
         m_heatmap->refreshValues();
@@ -160,6 +167,15 @@ void TensorView::showHeatmap(bool reset) {
         showMessage(tr("Cannot show %1:\n%2").arg(m_tensor->name, error));
         return;
     }
+    // a complex tensor's title says which part is shown
+    const QString part = isComplex(m_tensor->dtype)
+                             ? QStringLiteral("   [%1]").arg(complexPartTitle(m_slice->spec().part))
+                             : QString();
+    if (!part.isEmpty() && !isSliced())
+        m_heatmap->setTitle(QStringLiteral("%1   %2 %3%4%5")
+                                .arg(m_tensor->name, m_tensor->shapeString(), m_tensor->typeName(),
+                                     part,
+                                     m_original ? tr("   — difference from original") : QString()));
     if (!isSliced()) return;
     const SliceSpec spec = m_slice->spec();
     const std::vector<int64_t> shape = m_tensor->shape;
@@ -181,9 +197,9 @@ void TensorView::showHeatmap(bool reset) {
             if (d != spec.rowAxis && d != spec.colAxis)
                 fixed << QStringLiteral("%1=%2").arg(d).arg(spec.index[size_t(d)]);
         m_heatmap->setAxisTitles(name(spec.colAxis), name(spec.rowAxis));
-        m_heatmap->setTitle(
-            QStringLiteral("%1   %2   [slice: dims %3]")
-                .arg(m_tensor->name, m_tensor->shapeString(), fixed.join(QLatin1String(", "))));
+        m_heatmap->setTitle(QStringLiteral("%1   %2   [slice: dims %3]%4")
+                                .arg(m_tensor->name, m_tensor->shapeString(),
+                                     fixed.join(QLatin1String(", ")), part));
     }
 }
 

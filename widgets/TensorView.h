@@ -62,6 +62,8 @@ private:
     void showHeatmap(bool resetView);
     /// The source of the heatmap for the current slice choice (difference applied).
     std::shared_ptr<const MatrixSource> heatmapSource(QString* error) const;
+    /// \a t as the heatmap reads it: for a complex tensor, a copy reading the chosen part.
+    TensorPtr shown(const TensorPtr& t) const;
     /// The 1-D or 0-D tensor's values (small), difference applied.
     bool smallValues(MatrixF* out, QString* error) const;
     void placeSliceControls();

@@ -1,7 +1,7 @@
 // `weightscope export FILE TENSOR -o OUT [--colormap NAME] [--range LO:HI | --percentile
 // LO:HI] [--scale S] [--width L] [--height L] [--font-size PT] [--size WxH] [--dpi N]
-// [--title T] [--diff OTHER] ...`: one tensor (or an indexed view, or its difference
-// from another file's) to a publication figure or to values.
+// [--title T] [--diff OTHER] [--complex PART] ...`: one tensor (or an indexed view, or its
+// difference from another file's) to a publication figure or to values.
 #include "CliSupport.h"
 #include "ColorMap.h"
 #include "FigureOptions.h"
@@ -14,6 +14,7 @@
 #include <QFileInfo>
 #include <cmath>
 #include <memory>
+#include <optional>
 
 namespace ws::cli {
 
@@ -31,6 +32,7 @@ void quietHandler(QtMsgType type, const QMessageLogContext& context, const QStri
 
 struct ExportRequest {
     QString file, tensor, output, suffix, diff;
+    std::optional<ComplexPart> part; ///< --complex
     bool hasHeight = false, hasWidth = false, hasFontSize = false;
     ExportOptions options;
 };
@@ -127,7 +129,8 @@ int parse(const QStringList& args, ExportRequest* r) {
             QStringLiteral("--linthresh"), QStringLiteral("--width"),
             QStringLiteral("--height"),    QStringLiteral("--font-size"),
             QStringLiteral("--font"),      QStringLiteral("--cbar-label"),
-            QStringLiteral("--xlabel"),    QStringLiteral("--ylabel")};
+            QStringLiteral("--xlabel"),    QStringLiteral("--ylabel"),
+            QStringLiteral("--complex")};
         const bool known = kKnown.contains(name);
         if (!known)
             return fail(BadUsage, QStringLiteral("export: unknown option '%1' (see `weightscope "
@@ -208,6 +211,12 @@ int parse(const QStringList& args, ExportRequest* r) {
             r->options.title = value;
         } else if (name == QLatin1String("--cbar-label")) {
             r->options.colorBarLabel = value;
+        } else if (name == QLatin1String("--complex")) {
+            r->part = complexPartFromName(value);
+            if (!r->part)
+                return fail(BadUsage, QStringLiteral("export: unknown --complex '%1' (known: "
+                                                     "real, imag, abs, angle)")
+                                          .arg(value));
         } else if (name == QLatin1String("--xlabel")) {
             r->options.xLabel = value;
         } else if (name == QLatin1String("--ylabel")) {
@@ -255,7 +264,8 @@ QString exportHelp() {
                "                          [--percentile LO:HI] [--scale S] [--linthresh X]\n"
                "                          [--width L] [--height L] [--font-size PT] [--font F]\n"
                "                          [--size WxH] [--dpi N] [--title TEXT] [--xlabel TEXT]\n"
-               "                          [--ylabel TEXT] [--cbar-label TEXT] [--diff OTHER]\n\n"
+               "                          [--ylabel TEXT] [--cbar-label TEXT] [--diff OTHER]\n"
+               "                          [--complex PART]\n\n"
                "Writes the tensor named TENSOR (exactly as `weightscope info` lists it) of FILE.\n"
                "TENSOR may be indexed as in PyTorch: 'conv.weight[:, :, 1, 2]', 'fc.weight[0]'.\n"
                "The extension of OUT selects the output:\n"
@@ -291,6 +301,9 @@ QString exportHelp() {
                "                     difference for --diff)\n"
                "  --diff OTHER       this file's tensor minus OTHER's (same name and shape);\n"
                "                     .npy is float32 unless both are float64\n"
+               "  --complex PART     a complex tensor's figure shows real (default), imag, abs\n"
+               "                     (magnitude) or angle (phase in radians); .npy and .csv\n"
+               "                     keep the exact complex values\n"
                "  -h, --help         show this help\n"
                "Use -- before a FILE or TENSOR name that starts with '-'.\n")
         .arg(ColorMap::names().join(QLatin1String(", ")),
@@ -337,6 +350,20 @@ int runExport(const QStringList& args, int argc, char** argv) {
         r.options.difference = true;
     }
 
+    if (r.part) {
+        if (!isComplex(tensor->dtype))
+            return fail(BadInput, QStringLiteral("--complex: tensor '%1' is %2, not complex")
+                                      .arg(r.tensor, tensor->typeName()));
+        if (!image)
+            return fail(BadUsage, QStringLiteral("export: --complex chooses what a figure shows; "
+                                                 ".%1 keeps the exact complex values")
+                                      .arg(r.suffix));
+        auto shown = std::make_shared<Tensor>(*tensor);
+        shown->complexPart = *r.part;
+        tensor = shown;
+        if (!r.options.title) // the default title says which part is shown
+            r.options.title = QStringLiteral("%1 (%2)").arg(tensor->name, complexPartName(*r.part));
+    }
     QString error;
     bool ok = false;
     if (r.suffix == QLatin1String("npy")) {

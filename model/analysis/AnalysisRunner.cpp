@@ -100,7 +100,18 @@ AnalysisResult AnalysisRunner::run(const AnalysisRequest& q, const std::atomic<b
             return a == b ? std::make_pair(a - 0.5, b + 0.5) : std::make_pair(a, b);
         };
         double lo = 0, hi = 0;
-        bool ok = finiteRangeOf(*source, row0, col0, nRows, nCols, &lo, &hi, &error);
+        // The statistics of the whole tensor know its finite range: no second pass over it
+        // for the histogram (when the range is the one the float tiles would give).
+        const TensorStats& st = r.stats;
+        const bool known = !selected && r.hasStats && st.infCount == 0 &&
+                           double(float(st.min)) == st.min && double(float(st.max)) == st.max;
+        bool ok = true;
+        if (known) {
+            lo = st.min;
+            hi = st.max;
+        } else {
+            ok = finiteRangeOf(*source, row0, col0, nRows, nCols, &lo, &hi, &error);
+        }
         std::tie(lo, hi) = resolve(lo, hi);
         std::shared_ptr<MatrixSource> original = q.original ? tensorSource(q.original) : nullptr;
         if (ok && original) {

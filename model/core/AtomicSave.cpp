@@ -20,6 +20,7 @@ namespace ws {
 namespace {
 
 constexpr const char* kTempMarker = ".wstmp-";
+constexpr const char* kVerifyMarker = ".wsverify-";
 
 QString errnoText(int e) {
     return QString::fromLocal8Bit(std::strerror(e));
@@ -50,7 +51,49 @@ bool writeAllFd(int fd, const char* data, qint64 size) {
     return true;
 }
 
+QString randomTag() {
+    static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    QString tag;
+    for (int i = 0; i < 6; ++i)
+        tag += QLatin1Char(chars[QRandomGenerator::global()->bounded(62)]);
+    return tag;
+}
+
+// Calls the check, prefixing its message with what failed.
+bool runSaveCheck(const SaveCheck& check, const QString& readPath, const QString& target, bool part,
+                  QSet<QString>* seen, QString* error) {
+    QString why;
+    if (check.check(readPath, target, part, seen, &why)) return true;
+    *error = saveFailure(target, QStringLiteral("reading the written file back: ") + why);
+    return false;
+}
+
 } // namespace
+
+bool readBackBeforeRename(const WeightFile* source, int fd, const QString& target, bool part,
+                          QSet<QString>* seen, QString* error) {
+    if (!source || !source->saveCheck) return true;
+    // /proc/PID/fd/N opens the temporary file even when it has no name (O_TMPFILE);
+    // PID rather than "self" so that helper processes (HDF5) can open it too. The
+    // link beside the target keeps the folder and the file name's ending, which
+    // readers use (external data, shard configs, the suffix).
+    const QString proc = QStringLiteral("/proc/%1/fd/%2").arg(::getpid()).arg(fd);
+    const QFileInfo info(target);
+    QString link;
+    for (int attempt = 0; attempt < 20 && link.isEmpty(); ++attempt) {
+        const QString candidate = info.absoluteDir().filePath(
+            QLatin1String(kVerifyMarker) + randomTag() + QLatin1Char('-') + info.fileName());
+        if (::symlink(QFile::encodeName(proc).constData(),
+                      QFile::encodeName(candidate).constData()) == 0)
+            link = candidate;
+        else if (errno != EEXIST)
+            break; // a file system without symbolic links: read the /proc name itself
+    }
+    const bool ok =
+        runSaveCheck(*source->saveCheck, link.isEmpty() ? proc : link, target, part, seen, error);
+    if (!link.isEmpty()) ::unlink(QFile::encodeName(link).constData());
+    return ok;
+}
 
 bool checkCanSave(const QString& path, QString* error) {
     const QFileInfo info(path);
@@ -133,10 +176,15 @@ bool syncSaveFile(QSaveFile& out, const QString& path, QString* error) {
 }
 
 bool commitSaveFile(QSaveFile& out, const QString& path, QString* error, const WeightFile* source,
-                    const QStringList& skip) {
+                    const QStringList& skip, bool readBack) {
     if (!flushSaveFile(out, path, error) || !syncSaveFile(out, path, error)) return false;
     QString changed;
     if (source && !sourceUnchanged(*source, path, &changed, skip)) {
+        out.cancelWriting();
+        if (error) *error = changed;
+        return false;
+    }
+    if (readBack && !readBackBeforeRename(source, out.handle(), path, false, nullptr, &changed)) {
         out.cancelWriting();
         if (error) *error = changed;
         return false;
@@ -151,7 +199,16 @@ void removeStaleTempFiles(const QString& target) {
     const QDir dir = info.absoluteDir();
     const QString prefix = tempPrefix(target);
     const QStringList names = dir.entryList(QDir::Files | QDir::Hidden | QDir::System);
+    const QString verifySuffix = QLatin1Char('-') + info.fileName();
     for (const QString& name : names) {
+        if (name.startsWith(QLatin1String(kVerifyMarker)) && name.endsWith(verifySuffix) &&
+            name.size() == int(qstrlen(kVerifyMarker)) + 6 + verifySuffix.size()) {
+            // a read-back link whose save is gone points nowhere
+            struct stat st {};
+            const QByteArray local = QFile::encodeName(dir.filePath(name));
+            if (::stat(local.constData(), &st) != 0) ::unlink(local.constData());
+            continue;
+        }
         if (!name.startsWith(prefix) || name.size() != prefix.size() + 6) continue;
         const QByteArray local = QFile::encodeName(dir.filePath(name));
         const int fd = ::open(local.constData(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -171,11 +228,8 @@ AtomicTempFile::~AtomicTempFile() {
 bool AtomicTempFile::create(const QString& source, QString* error, qint64 offset, qint64 size) {
     removeStaleTempFiles(m_target);
     const QString base = QFileInfo(m_target).absoluteDir().filePath(tempPrefix(m_target));
-    static const char chars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
     for (int attempt = 0; attempt < 100 && m_fd < 0; ++attempt) {
-        QString candidate = base;
-        for (int i = 0; i < 6; ++i)
-            candidate += QLatin1Char(chars[QRandomGenerator::global()->bounded(62)]);
+        const QString candidate = base + randomTag();
         m_fd = ::open(QFile::encodeName(candidate).constData(),
                       O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (m_fd >= 0) {
@@ -231,6 +285,9 @@ bool AtomicTempFile::commit(QString* error, const WeightFile* source) {
         return false;
     }
     if (source && !sourceUnchanged(*source, m_target, error)) return false;
+    if (source && source->saveCheck &&
+        !runSaveCheck(*source->saveCheck, m_path, m_target, false, nullptr, error))
+        return false;
     if (::rename(QFile::encodeName(m_path).constData(), QFile::encodeName(m_target).constData())) {
         *error = QStringLiteral("%1: cannot replace it with the saved file: %2")
                      .arg(m_target, errnoText(errno));

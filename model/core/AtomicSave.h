@@ -6,6 +6,7 @@
 // files it copies unedited tensors from were not rewritten meanwhile.
 #pragma once
 
+#include <QSet>
 #include <QString>
 #include <QStringList>
 
@@ -29,6 +30,30 @@ bool checkCanSave(const QString& path, QString* error);
 bool sourceUnchanged(const WeightFile& source, const QString& path, QString* error,
                      const QStringList& skip = {});
 
+/// Defence in depth: right before the rename that completes a save, the written
+/// temporary file is read back with our own reader and compared with the document,
+/// so that a writer bug becomes an error message and an intact original. The
+/// document's side (model/edit/SaveReadBack) implements this; a save carries it
+/// on the WeightFile it writes (WeightFile::saveCheck).
+class SaveCheck {
+public:
+    virtual ~SaveCheck() = default;
+    /// Reads \a readPath (the temporary file that becomes \a target; same folder, so
+    /// relative references resolve) and compares it. \a part: one of several files
+    /// written together (a shard); it then holds some of the tensors, and their
+    /// names are added to \a seen. False with \a error saying what differs.
+    virtual bool check(const QString& readPath, const QString& target, bool part,
+                       QSet<QString>* seen, QString* error) const = 0;
+    /// After the parts: every edited tensor was in one of them.
+    virtual bool complete(const QSet<QString>& seen, QString* error) const = 0;
+};
+
+/// Runs \a source's SaveCheck, if it has one, on the temporary file open as \a fd (a
+/// QSaveFile's, which may have no name yet): it is read through a symbolic link
+/// ".wsverify-XXXXXX-NAME" beside \a target, removed afterwards.
+bool readBackBeforeRename(const WeightFile* source, int fd, const QString& target, bool part,
+                          QSet<QString>* seen, QString* error);
+
 /// "PATH: cannot save: WHY; the file was not changed", for a writer's message \a why
 /// (which may name \a path itself, or only a record or tensor inside it).
 QString saveFailure(const QString& path, const QString& why);
@@ -47,8 +72,12 @@ bool flushSaveFile(QSaveFile& out, const QString& path, QString* error);
 bool syncSaveFile(QSaveFile& out, const QString& path, QString* error);
 /// flushSaveFile(), syncSaveFile(), then (when \a source is given) sourceUnchanged(),
 /// then the rename into place. On failure the temporary file is discarded.
+/// When \a source has a SaveCheck and \a readBack is true, the file is read back
+/// and compared (readBackBeforeRename) right before the rename. Files that are not
+/// weight files of the source's format (ONNX external data) pass false.
 bool commitSaveFile(QSaveFile& out, const QString& path, QString* error,
-                    const WeightFile* source = nullptr, const QStringList& skip = {});
+                    const WeightFile* source = nullptr, const QStringList& skip = {},
+                    bool readBack = true);
 
 /// fsyncs the folder holding \a path, so that a rename into it survives a power cut.
 bool syncDirectoryOf(const QString& path, QString* error);
@@ -57,7 +86,8 @@ bool syncDirectoryOf(const QString& path, QString* error);
 /// O_TMPFILE), so a killed save leaves nothing. AtomicTempFile's must have a name:
 /// ".NAME.wstmp-XXXXXX" beside the target NAME, locked while in use (an OFD lock,
 /// which dies with its process). This removes those of \a target whose writer is
-/// gone; called when a file is opened or saved.
+/// gone, and read-back links (readBackBeforeRename) whose file is gone; called when
+/// a file is opened or saved.
 void removeStaleTempFiles(const QString& target);
 
 /// A temporary file beside a target, for writers that open files by name (libhdf5
@@ -78,8 +108,8 @@ public:
     /// The file's name (valid after create()).
     const QString& path() const { return m_path; }
     /// Syncs the file to disk and renames it over the target, then syncs the folder;
-    /// when \a source is given, first checks sourceUnchanged(). The writer must have
-    /// closed it.
+    /// when \a source is given, first checks sourceUnchanged() and reads the file
+    /// back (its SaveCheck). The writer must have closed it.
     bool commit(QString* error, const WeightFile* source = nullptr);
 
 private:

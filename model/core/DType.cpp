@@ -120,6 +120,86 @@ bool isFloatingPoint(DType t) {
     }
 }
 
+namespace {
+
+// Each part, in the enum's order: numpy's name (the command line's word), its title,
+// another accepted word.
+struct ComplexPartInfo {
+    ComplexPart part;
+    const char* name;
+    const char* title;
+    const char* alias;
+};
+const ComplexPartInfo kComplexParts[] = {
+    {ComplexPart::Real, "real", "Real", "real"},
+    {ComplexPart::Imaginary, "imag", "Imaginary", "imaginary"},
+    {ComplexPart::Magnitude, "abs", "Magnitude", "magnitude"},
+    {ComplexPart::Phase, "angle", "Phase (rad)", "phase"},
+};
+
+} // namespace
+
+QString complexPartName(ComplexPart p) {
+    return QLatin1String(kComplexParts[int(p)].name);
+}
+
+QString complexPartTitle(ComplexPart p) {
+    return QLatin1String(kComplexParts[int(p)].title);
+}
+
+std::optional<ComplexPart> complexPartFromName(const QString& name) {
+    const QString n = name.trimmed().toLower();
+    for (const ComplexPartInfo& i : kComplexParts)
+        if (n == QLatin1String(i.name) || n == QLatin1String(i.alias)) return i.part;
+    return std::nullopt;
+}
+
+namespace {
+
+template <typename D>
+void complexPartOf(const char* src, DType t, int64_t n, ComplexPart part, D* dst) {
+    const bool wide = t == DType::Complex128;
+    const int size = wide ? 16 : 8;
+    for (int64_t i = 0; i < n; ++i, src += size) {
+        double re, im;
+        if (wide) {
+            std::memcpy(&re, src, 8);
+            std::memcpy(&im, src + 8, 8);
+        } else {
+            float r, j;
+            std::memcpy(&r, src, 4);
+            std::memcpy(&j, src + 4, 4);
+            re = r;
+            im = j;
+        }
+        double v = re;
+        switch (part) {
+        case ComplexPart::Real:
+            break;
+        case ComplexPart::Imaginary:
+            v = im;
+            break;
+        case ComplexPart::Magnitude:
+            v = std::hypot(re, im);
+            break;
+        case ComplexPart::Phase:
+            v = std::atan2(im, re);
+            break;
+        }
+        dst[i] = D(v);
+    }
+}
+
+} // namespace
+
+void complexPartTo(const char* src, DType t, int64_t n, ComplexPart part, float* dst) {
+    complexPartOf(src, t, n, part, dst);
+}
+
+void complexPartTo(const char* src, DType t, int64_t n, ComplexPart part, double* dst) {
+    complexPartOf(src, t, n, part, dst);
+}
+
 bool isComplex(DType t) {
     return t == DType::Complex64 || t == DType::Complex128;
 }
@@ -339,11 +419,20 @@ QString elementText(const char* p, DType t) {
         }
         const double v = readElement(p, t);
         if (t != DType::Float32 && std::isfinite(v)) {
-            // 16- and 8-bit floats: the shortest text that is stored as the same value
-            // ("0.1" for the float16 nearest 0.1, not its float32 digits).
+            // 16- and 8-bit floats: whole numbers as they are ("448", not "4.5e+02"), else
+            // the shortest text that is stored as the same value ("0.1" for the float16
+            // nearest 0.1, not its float32 digits), positional as Python prints between
+            // 1e-4 and 1e16.
+            if (v == std::trunc(v) && std::fabs(v) < 1e16) return QString::number(v, 'f', 0);
             for (int digits = 1; digits <= 9; ++digits) {
-                const QString s = QString::number(v, 'g', digits);
-                if (roundTrip(t, s.toDouble()) == v) return s;
+                QString s = QString::number(v, 'g', digits);
+                if (roundTrip(t, s.toDouble()) != v) continue;
+                const double a = std::fabs(v);
+                if (s.contains(QLatin1Char('e')) && a >= 1e-4 && a < 1e16) {
+                    const int exponent = int(std::floor(std::log10(a)));
+                    s = QString::number(s.toDouble(), 'f', std::max(0, digits - 1 - exponent));
+                }
+                return s;
             }
         }
         return shortestFloat(v, true);

@@ -29,6 +29,10 @@ enum class DType {
     Complex128, ///< two float64
 };
 
+/// Which value of a complex element is shown (as numpy names them: real, imag, abs,
+/// angle in radians). Real tensors have only their value.
+enum class ComplexPart { Real, Imaginary, Magnitude, Phase };
+
 /// Integer arithmetic wide enough for every int64 and uint64 value and their sums
 /// (a GCC/Clang extension; edits of integer tensors are exact in it).
 __extension__ typedef __int128 Int128;
@@ -37,6 +41,12 @@ __extension__ typedef __int128 Int128;
 QString dtypeName(DType t);
 /// Parses a PyTorch name ("float32", also "torch.float32"); nullopt when unknown.
 std::optional<DType> dtypeFromName(const QString& name);
+/// "real", "imag", "abs", "angle" (numpy's function names; the command line's words).
+QString complexPartName(ComplexPart p);
+/// "Real", "Imaginary", "Magnitude", "Phase (rad)": for menus and titles.
+QString complexPartTitle(ComplexPart p);
+/// Parses complexPartName() (also "imaginary", "magnitude", "phase"); nullopt else.
+std::optional<ComplexPart> complexPartFromName(const QString& name);
 /// Size of one element in bytes.
 int dtypeSize(DType t);
 bool isFloatingPoint(DType t);
@@ -64,6 +74,9 @@ double fp8Max(DType t);
 /// Converts \a n packed little-endian elements of type \a t at \a src to floats (the
 /// real part of complex values) at \a dst. \a src and \a dst must not overlap.
 void toFloats(const char* src, DType t, int64_t n, float* dst);
+/// The \a part of \a n complex elements (complex64 or complex128) at \a src.
+void complexPartTo(const char* src, DType t, int64_t n, ComplexPart part, float* dst);
+void complexPartTo(const char* src, DType t, int64_t n, ComplexPart part, double* dst);
 /// The same to doubles (int64 beyond 2^53 rounds: use the bytes for exact integers).
 void toDoubles(const char* src, DType t, int64_t n, double* dst);
 /// The exact text of the element stored at \a p as PyTorch prints values: integers in

@@ -5,9 +5,9 @@
 #include "Parallel.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cfloat>
 #include <cmath>
-#include <atomic>
 #include <cstring>
 #include <limits>
 
@@ -347,9 +347,12 @@ QString tensorCacheKey(const Tensor& t) {
     if (!t.storage) return QString();
     QString key = storageCacheKey(*t.storage) + QString::number(t.storageOffset) + QLatin1Char('/');
     for (size_t d = 0; d < t.shape.size(); ++d)
-        key += QStringLiteral("%1x%2,").arg(t.shape[d]).arg(d < t.strides.size() ? t.strides[d] : 0);
+        key +=
+            QStringLiteral("%1x%2,").arg(t.shape[d]).arg(d < t.strides.size() ? t.strides[d] : 0);
     key += QLatin1Char('/') + QString::number(int(t.dtype));
     if (t.encoding) key += QStringLiteral("/e%1").arg(quintptr(t.encoding.get()), 0, 16);
+    if (isComplex(t.dtype) && t.complexPart != ComplexPart::Real)
+        key += QLatin1Char('/') + complexPartName(t.complexPart);
     return key;
 }
 

@@ -237,7 +237,10 @@ bool readValues(const Tensor& t, int64_t first, int64_t count, D* dst, QString* 
     for (int64_t done = 0; done < count;) {
         const int64_t n = std::min(piece, count - done);
         if (!gatherBytes(t, first + done, n, raw.data(), error)) return false;
-        convert(raw.data(), t.dtype, n, dst + done);
+        if (t.complexPart != ComplexPart::Real && isComplex(t.dtype))
+            complexPartTo(raw.data(), t.dtype, n, t.complexPart, dst + done);
+        else
+            convert(raw.data(), t.dtype, n, dst + done);
         done += n;
     }
     return true;

@@ -42,6 +42,9 @@ public:
     /// dequantized weight, whose encoding reads the stored tensors it lists in
     /// sources(). Writers skip derived tensors; the stored ones are saved as they are.
     bool derived = false;
+    /// For complex dtypes: which value readFloats() and readDoubles() give (views set
+    /// it on their copy of the tensor; stored bytes and edits are unaffected).
+    ComplexPart complexPart = ComplexPart::Real;
 
     /// Sets \a shape and C-contiguous strides.
     void setContiguousShape(std::vector<int64_t> newShape);
@@ -70,7 +73,7 @@ public:
     /// Storage element index of logical flat index \a i (C order over shape).
     int64_t storageIndex(int64_t i) const;
     /// Logical elements [first, first + count) in C order, as they are now (edits
-    /// included), converted to float (complex: the real part) / to double. Reads only
+    /// included), converted to float (complex: the part complexPart) / to double. Reads only
     /// the bytes they need, decoding an encoded tensor through its encoding.
     bool readFloats(int64_t first, int64_t count, float* dst, QString* error) const;
     bool readDoubles(int64_t first, int64_t count, double* dst, QString* error) const;

@@ -5,42 +5,100 @@
 #include <QHash>
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <list>
 #include <mutex>
+#include <vector>
 
 namespace ws {
 
-bool computeTile(const MatrixSource& source, TileLevel level, int64_t ti, int64_t tj,
-                 PooledTile* out, QString* error, const std::atomic<bool>* cancel) {
-    const int64_t R = source.rows(), C = source.cols();
-    PooledTile t;
-    t.fr = level.fr;
-    t.fc = level.fc;
-    t.row0 = ti * kTileCells * level.fr;
-    t.col0 = tj * kTileCells * level.fc;
-    if (t.row0 >= R || t.col0 >= C || t.row0 < 0 || t.col0 < 0) {
-        if (error) *error = QStringLiteral("tile outside the matrix");
-        return false;
+namespace {
+
+// Pools one row of \a n values (its first at column \a col0 of the tile's cells, \a fc
+// columns per cell) into the cells' largest magnitudes and values, and its values into
+// the finite range, exactly as the plain loop does: false, touching nothing, when the
+// row holds a NaN or an infinity. The magnitudes and range are computed four lanes at
+// a time (GCC vector extensions) into \a mag as the bits of |v| (which order as the
+// magnitudes do); each cell then takes the largest without a branch and looks for its
+// first position only when it beats what the cell holds (a branch per element on
+// random data mispredicted half the time: it was most of a pan's cost).
+bool poolFiniteRow(const float* p, int64_t n, int64_t col0, int64_t fc, float* vals, float* mags,
+                   int32_t* mag, float* mn, float* mx) {
+    using V = float __attribute__((vector_size(16)));
+    using M = int __attribute__((vector_size(16)));
+    const float inf = std::numeric_limits<float>::infinity();
+    V lo = {inf, inf, inf, inf}, hi = -lo;
+    M bad = {0, 0, 0, 0};
+    const M absMask = {0x7fffffff, 0x7fffffff, 0x7fffffff, 0x7fffffff};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        V v;
+        M bits;
+        std::memcpy(&v, p + i, sizeof v);
+        std::memcpy(&bits, p + i, sizeof bits);
+        const V z = v - v; // 0 for finite values, NaN for NaN and infinities
+        bad |= z != z;
+        lo = v < lo ? v : lo;
+        hi = v > hi ? v : hi;
+        bits &= absMask;
+        std::memcpy(mag + i, &bits, sizeof bits);
     }
-    const int64_t nRows = std::min<int64_t>(kTileCells * level.fr, R - t.row0);
-    const int64_t nCols = std::min<int64_t>(kTileCells * level.fc, C - t.col0);
-    t.rows = int((nRows + level.fr - 1) / level.fr);
-    t.cols = int((nCols + level.fc - 1) / level.fc);
-    t.values.assign(size_t(t.rows) * size_t(t.cols), 0.0f);
-    std::vector<float> best(t.values.size(), -1.0f); // |value| so far; -1: none yet
+    if (bad[0] | bad[1] | bad[2] | bad[3]) return false;
+    float rowLo = std::min(std::min(lo[0], lo[1]), std::min(lo[2], lo[3]));
+    float rowHi = std::max(std::max(hi[0], hi[1]), std::max(hi[2], hi[3]));
+    for (; i < n; ++i) {
+        const float v = p[i];
+        if (v - v != 0) return false;
+        rowLo = std::min(rowLo, v);
+        rowHi = std::max(rowHi, v);
+        const float m = std::fabs(v);
+        std::memcpy(mag + i, &m, sizeof m);
+    }
+    *mn = std::min(*mn, rowLo);
+    *mx = std::max(*mx, rowHi);
+    int64_t cell = col0 / fc;
+    for (int64_t c = 0, end = std::min(n, (cell + 1) * fc - col0); c < n;
+         c = end, end = std::min(n, end + fc), ++cell) {
+        int32_t best = mag[c];
+        for (int64_t k = c + 1; k < end; ++k)
+            best = std::max(best, mag[k]);
+        float m;
+        std::memcpy(&m, &best, sizeof m);
+        if (!(m > mags[cell])) continue; // never replaces a NaN already there
+        int64_t at = c;
+        while (mag[at] != best) // the first of equal magnitudes
+            ++at;
+        mags[cell] = m;
+        vals[cell] = p[at];
+    }
+    return true;
+}
+
+// Pools the element rows of cell rows [cellFirst, cellEnd) of tile \a t into its values
+// and magnitudes \a best, and their finite values into [*mn, *mx]. Bands of whole cell
+// rows touch disjoint cells, so several run at once on one tile.
+bool poolBand(const MatrixSource& source, PooledTile& t, std::vector<float>& best, int64_t nRows,
+              int64_t nCols, int64_t cellFirst, int64_t cellEnd, float* mnOut, float* mxOut,
+              QString* error, const std::atomic<bool>* cancel) {
+    const int64_t fr = t.fr, fc = t.fc;
+    const int64_t r0 = t.row0 + cellFirst * fr;
+    const int64_t r1 = std::min(t.row0 + nRows, t.row0 + cellEnd * fr);
     float mn = std::numeric_limits<float>::infinity(), mx = -mn;
-    const int64_t fc = level.fc;
     const bool ok = source.forEachTile(
-        t.row0, t.col0, nRows, nCols,
+        r0, t.col0, r1 - r0, nCols,
         [&](const MatrixSource::Tile& tile) {
             if (cancel && cancel->load(std::memory_order_relaxed)) return;
+            std::vector<int32_t> mag(size_t(tile.nCols));
             for (int64_t r = 0; r < tile.nRows; ++r) {
                 const float* p = tile.data + r * tile.stride;
-                const int64_t cellRow = (tile.row0 + r - t.row0) / level.fr;
+                const int64_t cellRow = (tile.row0 + r - t.row0) / fr;
                 float* vals = t.values.data() + cellRow * t.cols;
                 float* mags = best.data() + cellRow * t.cols;
-                int64_t c = 0;
+                if (poolFiniteRow(p, tile.nCols, tile.col0 - t.col0, fc, vals, mags, mag.data(),
+                                  &mn, &mx))
+                    continue;
+                int64_t c = 0; // a NaN or an infinity in the row: the plain loop
                 while (c < tile.nCols) {
                     const int64_t col = tile.col0 + c - t.col0;
                     const int64_t cell = col / fc;
@@ -64,16 +122,64 @@ bool computeTile(const MatrixSource& source, TileLevel level, int64_t ti, int64_
             }
         },
         error);
+    *mnOut = mn;
+    *mxOut = mx;
+    return ok;
+}
+
+// computeTile with its cell rows split between \a threads (a pan needs a few tiles at
+// once, fewer than or not a multiple of the cores: whole tiles per thread left one core
+// doing two while the other waited).
+bool computeTileBanded(const MatrixSource& source, TileLevel level, int64_t ti, int64_t tj,
+                       PooledTile* out, QString* error, const std::atomic<bool>* cancel,
+                       int threads) {
+    const int64_t R = source.rows(), C = source.cols();
+    PooledTile t;
+    t.fr = level.fr;
+    t.fc = level.fc;
+    t.row0 = ti * kTileCells * level.fr;
+    t.col0 = tj * kTileCells * level.fc;
+    if (t.row0 >= R || t.col0 >= C || t.row0 < 0 || t.col0 < 0) {
+        if (error) *error = QStringLiteral("tile outside the matrix");
+        return false;
+    }
+    const int64_t nRows = std::min<int64_t>(kTileCells * level.fr, R - t.row0);
+    const int64_t nCols = std::min<int64_t>(kTileCells * level.fc, C - t.col0);
+    t.rows = int((nRows + level.fr - 1) / level.fr);
+    t.cols = int((nCols + level.fc - 1) / level.fc);
+    t.values.assign(size_t(t.rows) * size_t(t.cols), 0.0f);
+    std::vector<float> best(t.values.size(), -1.0f); // |value| so far; -1: none yet
+    // Bands of at least 2^18 elements: smaller ones cost more to start than they save.
+    const int64_t cellElements = std::max<int64_t>(1, level.fr * nCols);
+    threads = int(std::clamp<int64_t>((int64_t(t.rows) * cellElements) >> 18, 1, threads));
+    std::vector<float> mins(size_t(threads), std::numeric_limits<float>::infinity());
+    std::vector<float> maxs(size_t(threads), -std::numeric_limits<float>::infinity());
+    const bool ok = runParts(
+        t.rows, threads,
+        [&](int part, int64_t first, int64_t end, QString* err) {
+            return poolBand(source, t, best, nRows, nCols, first, end, &mins[size_t(part)],
+                            &maxs[size_t(part)], err, cancel);
+        },
+        error);
     if (cancel && cancel->load()) {
         if (error) *error = QStringLiteral("cancelled");
         return false;
     }
     if (!ok) return false;
+    const float mn = *std::min_element(mins.begin(), mins.end());
+    const float mx = *std::max_element(maxs.begin(), maxs.end());
     t.hasFinite = mn <= mx;
     t.min = t.hasFinite ? mn : 0;
     t.max = t.hasFinite ? mx : 0;
     *out = std::move(t);
     return true;
+}
+
+} // namespace
+
+bool computeTile(const MatrixSource& source, TileLevel level, int64_t ti, int64_t tj,
+                 PooledTile* out, QString* error, const std::atomic<bool>* cancel) {
+    return computeTileBanded(source, level, ti, tj, out, error, cancel, 1);
 }
 
 TileLevel levelFor(int64_t nRows, int64_t nCols, int pxRows, int pxCols) {
@@ -173,22 +279,32 @@ bool composeGrid(const MatrixSource& source, TileLevel level, int64_t row0, int6
 bool fillTiles(const MatrixSource& source, TileLevel level, const std::vector<TileIndex>& tiles,
                QString* error, const std::atomic<bool>* cancel) {
     const QString key = source.cacheKey();
-    const int threads =
-        tiles.size() > 1 ? std::min<int>(int(tiles.size()), threadsFor(int64_t(1) << 30)) : 1;
-    return runParts(
-        int64_t(tiles.size()), threads,
-        [&](int, int64_t first, int64_t end, QString* err) {
-            for (int64_t k = first; k < end; ++k) {
-                auto tile = std::make_shared<PooledTile>();
-                if (!computeTile(source, level, tiles[size_t(k)].ti, tiles[size_t(k)].tj,
-                                 tile.get(), err, cancel))
-                    return false;
-                TileCache::instance().insert(key, level, tiles[size_t(k)].ti, tiles[size_t(k)].tj,
-                                             std::move(tile));
-            }
-            return true;
-        },
-        error);
+    const int cores = threadsFor(int64_t(1) << 30);
+    const int64_t n = int64_t(tiles.size());
+    // Whole tiles per thread while they share out evenly; the rest one at a time, each
+    // split in bands of rows between the cores.
+    const int64_t whole = n >= 2 * cores ? n - n % cores : 0;
+    const auto compute = [&](int64_t k, int threads, QString* err) {
+        auto tile = std::make_shared<PooledTile>();
+        if (!computeTileBanded(source, level, tiles[size_t(k)].ti, tiles[size_t(k)].tj, tile.get(),
+                               err, cancel, threads))
+            return false;
+        TileCache::instance().insert(key, level, tiles[size_t(k)].ti, tiles[size_t(k)].tj,
+                                     std::move(tile));
+        return true;
+    };
+    if (whole > 0 && !runParts(
+                         whole, cores,
+                         [&](int, int64_t first, int64_t end, QString* err) {
+                             for (int64_t k = first; k < end; ++k)
+                                 if (!compute(k, 1, err)) return false;
+                             return true;
+                         },
+                         error))
+        return false;
+    for (int64_t k = whole; k < n; ++k)
+        if (!compute(k, cores, error)) return false;
+    return true;
 }
 
 bool previewGrid(const MatrixSource& source, TileLevel level, int64_t row0, int64_t col0,

@@ -17,6 +17,7 @@
 namespace ws {
 
 class FileFormat;
+class SaveCheck;
 
 /// A module recovered from a whole-module pickle: its dotted path ("" for the
 /// root, "encoder.layers.0") and class name ("Linear", "ReLU").
@@ -68,6 +69,9 @@ public:
         QDateTime modified;
     };
     std::map<QString, FileStamp> stamps;
+    /// Set on the copy a save hands to a writer: what the written file is compared
+    /// with before it is renamed into place (see AtomicSave.h). Null elsewhere.
+    std::shared_ptr<const SaveCheck> saveCheck;
     /// Records the files' sizes and times as they are now; \a main, when given, is
     /// what the file at \a path was before reading (a change while reading shows).
     void stamp(const FileStamp* main = nullptr);

@@ -2,6 +2,7 @@
 #include "Document.h"
 #include "AtomicSave.h"
 #include "EditUndoCommand.h"
+#include "SaveReadBack.h"
 #include "TileCache.h"
 
 #include <QDir>
@@ -268,8 +269,11 @@ bool Document::save(const QString& path, QString* error, const FileFormat* forma
         // other formats get encoded tensors (quantized, sparse) as the values they show
         for (TensorPtr& t : stored.tensors)
             if (t->encoding) t = decodedTensor(*t);
+        stored.saveCheck = std::make_shared<SaveReadBack>(stored, format, true);
         return format->save(stored, path, error);
     }
+    // Read back before the rename: a writer bug becomes this error, not a bad file.
+    stored.saveCheck = std::make_shared<SaveReadBack>(stored, format, false);
     if (!format->save(stored, path, error)) return false;
     QString reopenError;
     auto reread = format->read(path, &reopenError);

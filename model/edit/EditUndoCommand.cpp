@@ -71,6 +71,19 @@ bool writePiece(Storage& s, int64_t pos, int64_t n, int64_t stride, int es, cons
     return true;
 }
 
+// "8 B", "12.0 KiB", "766 MiB": what a step holds, for the History dock.
+QString bytesText(qint64 n) {
+    if (n < 1024) return QStringLiteral("%1 B").arg(n);
+    static const char* const units[] = {"KiB", "MiB", "GiB", "TiB"};
+    double v = double(n);
+    int u = -1;
+    while (v >= 1024 && u < 3) {
+        v /= 1024;
+        ++u;
+    }
+    return QStringLiteral("%1 %2").arg(v, 0, 'f', v < 10 ? 1 : 0).arg(QLatin1String(units[u]));
+}
+
 } // namespace
 
 EditUndoCommand::EditUndoCommand(Document* doc, int tensorIndex, Region region, EditOperation op,
@@ -120,9 +133,16 @@ void EditUndoCommand::refreshText() {
     const Tensor& t = tensor();
     const Step& last = m_steps.back();
     const QStringList boxes = regionIndexTexts(t, last.region);
-    setText(QStringLiteral("%1%2%3 %4")
+    // What undoing it needs: the old bytes it keeps, in memory or spilled to disk.
+    const qint64 held = byteCost(), onDisk = diskCost();
+    const QString holds =
+        held <= 0 ? QString()
+        : onDisk > 0
+            ? QStringLiteral("   (holds %1, %2 on disk)").arg(bytesText(held), bytesText(onDisk))
+            : QStringLiteral("   (holds %1)").arg(bytesText(held));
+    setText(QStringLiteral("%1%2%3 %4%5")
                 .arg(t.name, boxes.value(0), boxes.size() > 1 ? QStringLiteral(" …") : QString(),
-                     last.op.describe()));
+                     last.op.describe(), holds));
 }
 
 bool EditUndoCommand::applyPlain(Step& step, QString* error) {
@@ -307,6 +327,7 @@ void EditUndoCommand::redo() {
     for (const Step& s : m_steps)
         for (const Box& b : s.region.boxes())
             changed.addBox(b);
+    refreshText(); // the old bytes are kept now: the History says how many
     m_doc->commandApplied(this, changed, +1);
 }
 

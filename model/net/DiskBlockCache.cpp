@@ -65,10 +65,41 @@ std::shared_ptr<DiskBlockCache> DiskBlockCache::at(const QString& root, qint64 l
     static std::mutex mutex;
     static QHash<QString, std::weak_ptr<DiskBlockCache>> caches;
     std::lock_guard<std::mutex> lock(mutex);
-    if (auto known = caches.value(root).lock()) return known;
+    if (auto known = caches.value(root).lock()) {
+        known->setLimit(limitBytes);
+        return known;
+    }
     auto cache = std::make_shared<DiskBlockCache>(root, limitBytes);
     caches.insert(root, cache);
     return cache;
+}
+
+qint64 DiskBlockCache::bytesUnder(const QString& root) {
+    return DiskBlockCache(root, 0).totalBytes();
+}
+
+bool DiskBlockCache::clear(const QString& root) {
+    // Through the open cache when there is one, so that it closes its files first.
+    return at(root, -1)->clearAll();
+}
+
+void DiskBlockCache::setLimit(qint64 limitBytes) {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    if (limitBytes < 0) return; // -1: keep the limit (clear())
+    m_limit = limitBytes;
+    trim();
+}
+
+bool DiskBlockCache::clearAll() {
+    std::lock_guard<std::mutex> lock(m_mutex);
+    closeAll();
+    bool ok = true;
+    const QFileInfoList dirs =
+        QDir(m_root).entryInfoList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::NoSort);
+    for (const QFileInfo& d : dirs)
+        ok = QDir(d.filePath()).removeRecursively() && ok;
+    m_total = ok ? 0 : -1;
+    return ok;
 }
 
 DiskBlockCache::DiskBlockCache(QString root, qint64 limitBytes)
@@ -133,8 +164,8 @@ bool DiskBlockCache::read(const QString& key, qint64 index, qint64 blockSize, qi
 
 void DiskBlockCache::write(const QString& key, qint64 index, qint64 blockSize,
                            const QByteArray& bytes) {
-    if (m_limit <= 0 || bytes.size() > m_limit) return;
     std::lock_guard<std::mutex> lock(m_mutex);
+    if (m_limit <= 0 || bytes.size() > m_limit) return;
     Files* f = files(key, true);
     if (!f) return;
     uchar entry[8];

@@ -18,8 +18,14 @@ namespace ws {
 
 class DiskBlockCache {
 public:
-    /// The cache under \a root holding at most about \a limitBytes (shared per root).
+    /// The cache under \a root holding at most about \a limitBytes (shared per root; a
+    /// cache already open takes the new limit).
     static std::shared_ptr<DiskBlockCache> at(const QString& root, qint64 limitBytes);
+    /// Bytes the cache under \a root occupies on disk (0 when there is none).
+    static qint64 bytesUnder(const QString& root);
+    /// Deletes every block kept under \a root (Preferences ▸ Clear); open sources fetch
+    /// again what they need. False when something could not be deleted.
+    static bool clear(const QString& root);
     /// The folder name for one version of a remote file.
     static QString versionKey(const QString& url, const QByteArray& etag,
                               const QByteArray& lastModified, qint64 size, qint64 blockSize);
@@ -31,6 +37,11 @@ public:
     void write(const QString& key, qint64 index, qint64 blockSize, const QByteArray& bytes);
     /// Bytes the cache's data files occupy on disk now.
     qint64 totalBytes() const;
+
+    /// Keeps at most about \a limitBytes from now on (deleting the oldest versions).
+    void setLimit(qint64 limitBytes);
+    /// Deletes every version.
+    bool clearAll();
 
     DiskBlockCache(QString root, qint64 limitBytes);
     ~DiskBlockCache();

@@ -2,6 +2,7 @@
 // are parsed here; a 200 to a range request is aborted at its first body byte, so a
 // server without range support never makes us download a 100 GB file by accident.
 #include "HttpTransfer.h"
+#include "DiskBlockCache.h"
 
 #include <QByteArrayList>
 #include <QStandardPaths>
@@ -137,6 +138,16 @@ size_t onBody(char* data, size_t size, size_t count, void* user) {
 }
 
 std::atomic<quint64> g_cancelGeneration{0}; // bumped by cancelAllHttpTransfers()
+std::atomic<int> g_inFlight{0};             // httpGetRange calls running now
+std::atomic<qint64> g_diskCacheLimit{-1};   // setDiskCacheLimit(); -1: the default
+
+// Counts a request as running for as long as it lives.
+struct InFlight {
+    InFlight() { ++g_inFlight; }
+    ~InFlight() { --g_inFlight; }
+    InFlight(const InFlight&) = delete;
+    InFlight& operator=(const InFlight&) = delete;
+};
 
 int onProgress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
     const auto* x = static_cast<Exchange*>(user);
@@ -167,16 +178,31 @@ HttpOptions HttpOptions::fromEnvironment() {
     o.retries = int(std::min<qint64>(envNumber("WS_HTTP_RETRIES", o.retries), 20));
     o.maxConnections =
         int(std::clamp<qint64>(envNumber("WS_HTTP_CONNECTIONS", o.maxConnections), 1, 32));
+    if (g_diskCacheLimit.load() >= 0) o.diskCacheBytes = g_diskCacheLimit.load();
     o.diskCacheBytes = envNumber("WS_HTTP_CACHE_MB", o.diskCacheBytes >> 20) << 20;
-    o.diskCacheDir = qEnvironmentVariable("WS_HTTP_CACHE_DIR");
-    if (o.diskCacheDir.isEmpty())
-        o.diskCacheDir = QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
-                         QStringLiteral("/remote");
+    o.diskCacheDir = diskCacheFolder();
     return o;
+}
+
+QString HttpOptions::diskCacheFolder() {
+    const QString dir = qEnvironmentVariable("WS_HTTP_CACHE_DIR");
+    if (!dir.isEmpty()) return dir;
+    return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+           QStringLiteral("/remote");
+}
+
+void HttpOptions::setDiskCacheLimit(qint64 bytes) {
+    g_diskCacheLimit = std::max<qint64>(bytes, 0);
+    // Files open now share the folder's cache: it takes the limit at once.
+    DiskBlockCache::at(diskCacheFolder(), fromEnvironment().diskCacheBytes);
 }
 
 void cancelAllHttpTransfers() {
     ++g_cancelGeneration;
+}
+
+int httpTransfersInFlight() {
+    return g_inFlight.load();
 }
 
 HttpCounters& httpTotals() {
@@ -207,6 +233,7 @@ bool httpGetRange(const QString& url, qint64 begin, qint64 length, const HttpOpt
     const QByteArray authorization = "Authorization: Bearer " + token;
     qint64 delay = options.retryDelayMs;
     QString problem;
+    const InFlight running;
     const quint64 generation = g_cancelGeneration.load();
     const auto cancelled = [&] {
         return generation != g_cancelGeneration.load() || (cancel && cancel->load());

@@ -22,8 +22,14 @@ struct HttpOptions {
     qint64 diskCacheBytes = qint64(1) << 30; ///< 0: no disk cache (WS_HTTP_CACHE_MB)
     QString diskCacheDir;                    ///< empty: QStandardPaths::CacheLocation/remote
     /// Read from WS_HTTP_TIMEOUT_MS, WS_HTTP_CONNECT_TIMEOUT_MS, WS_HTTP_RETRIES,
-    /// WS_HTTP_CONNECTIONS, WS_HTTP_CACHE_MB, WS_HTTP_CACHE_DIR.
+    /// WS_HTTP_CONNECTIONS, WS_HTTP_CACHE_MB, WS_HTTP_CACHE_DIR; without WS_HTTP_CACHE_MB
+    /// the disk cache holds what setDiskCacheLimit() said (Preferences), else 1 GB.
     static HttpOptions fromEnvironment();
+    /// The disk cache's folder (WS_HTTP_CACHE_DIR, else the user's cache folder).
+    static QString diskCacheFolder();
+    /// The disk cache's size when WS_HTTP_CACHE_MB does not set it: from now on, and for
+    /// files already open (0 turns the cache off and empties it).
+    static void setDiskCacheLimit(qint64 bytes);
 };
 
 /// What one response said.
@@ -57,9 +63,11 @@ bool httpGetRange(const QString& url, qint64 begin, qint64 length, const HttpOpt
 
 /// Counters of every request of this process (for a progress indicator).
 HttpCounters& httpTotals();
-/// Stops every transfer in flight (a window closing while a slow server is read);
-/// transfers started later run as usual.
+/// Stops every transfer in flight (a window closing while a slow server is read, the
+/// status bar's Stop button); transfers started later run as usual.
 void cancelAllHttpTransfers();
+/// Requests running now, in every thread (the status bar shows Stop while there are).
+int httpTransfersInFlight();
 
 /// "1.5 MB" style sizes for messages.
 QString byteCountText(qint64 bytes);

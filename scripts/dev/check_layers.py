@@ -34,10 +34,10 @@ ALLOWED = {
     "analysis": {"core"},
     "render": {"core", "analysis"},
     "net": {"core"},
-    "session": {"core", "edit", "analysis", "render"},
     "format:container": {"core"},
     "registry": {"core", "net", "format:*"},
-    "widgets": {"core", "edit", "analysis", "render", "session", "registry", "format:*"},
+    # views know the model's layers and the registry (file dialogs), never one format
+    "widgets": {"core", "edit", "analysis", "render", "registry"},
     "app": {"*"},
 }
 

@@ -128,6 +128,10 @@ void TestAnalysisWindow::largeTensorAnalysedInBackground() {
     w.histogramDock()->show();
     w.featuresDock()->show();
     w.refreshAnalysis();
+    // Until the worker reports, the histogram says what it is computing (no empty axes).
+    QCOMPARE(w.histogram()->title(), QStringLiteral("Computing the histogram of big…"));
+    QVERIFY(!w.histogram()->xAxis->visible());
+    QVERIFY(w.histogram()->histogram().counts.empty());
     const auto total = [&w] {
         int64_t n = 0;
         for (int64_t c : w.histogram()->histogram().counts)
@@ -135,6 +139,8 @@ void TestAnalysisWindow::largeTensorAnalysedInBackground() {
         return n;
     };
     QTRY_COMPARE_WITH_TIMEOUT(total(), int64_t(1100 * 1000), 20000);
+    QCOMPARE(w.histogram()->title(), QStringLiteral("big (1100000 values)"));
+    QVERIFY(w.histogram()->xAxis->visible() && w.histogram()->yAxis->visible());
     const std::vector<int64_t>& got = w.histogram()->histogram().counts;
     QCOMPARE(got.size(), counts.size());
     for (size_t i = 0; i < got.size(); ++i) // bin edges in float vs double: a value may move

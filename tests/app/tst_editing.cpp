@@ -228,6 +228,12 @@ void TestEditing::fillRubberBandAndRestore() {
     QTest::mouseRelease(h, Qt::LeftButton, Qt::ShiftModifier, at(4, 2));
     QVERIFY(w.hasSelection());
     QVERIFY(h->selectionItem()->visible());
+    // A plain click inside the selection moves the current cell and keeps the selection.
+    QTest::mouseClick(h, Qt::LeftButton, Qt::NoModifier, at(3, 1));
+    QVERIFY(w.hasSelection());
+    QVERIFY(h->selectionItem()->visible());
+    QCOMPARE(w.cellTable()->currentIndex().row(), 3);
+    QCOMPARE(w.cellTable()->currentIndex().column(), 1);
     QVERIFY(w.applyOperation(EditOperation::set(0.5)));
     const Tensor& t = *w.weightFile()->tensors[size_t(w.shownTensor())];
     for (int r = 0; r < 8; ++r)
@@ -238,6 +244,10 @@ void TestEditing::fillRubberBandAndRestore() {
         }
     QTRY_COMPARE(float(h->gridCell(1, 3)), 0.5f);
     QVERIFY(w.isWindowModified());
+    // A plain click outside it selects that cell alone.
+    QTest::mouseClick(h, Qt::LeftButton, Qt::NoModifier, at(6, 3));
+    QVERIFY(!w.hasSelection());
+    QCOMPARE(w.cellTable()->currentIndex().row(), 6);
 
     // With nothing selected an operation covers the whole tensor; restore brings
     // back the file's values.

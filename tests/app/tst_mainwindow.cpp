@@ -24,6 +24,7 @@ private Q_SLOTS:
     void largeTensorLoadsAsynchronously();
     void reportsUnreadableFile();
     void dropOpensFile();
+    void quantizedCheckpointOpensOnItsDecodedWeight();
 
 private:
     QTemporaryDir m_dir;
@@ -159,6 +160,25 @@ void TestMainWindow::dropOpensFile() {
     QVERIFY(loaded.wait(10000));
     QCOMPARE(w.weightFile()->tensors.size(), size_t(4));
     QCOMPARE(w.windowTitle(), QStringLiteral("WeightScope — mlp_state_dict.pt[*]"));
+}
+
+void TestMainWindow::quantizedCheckpointOpensOnItsDecodedWeight() {
+    // The file's first tensor is the FP8 codes of a block-scaled layer: the window opens
+    // on the weight they decode to, not on the codes.
+    MainWindow w;
+    w.show();
+    QSignalSpy loaded(&w, &MainWindow::fileLoaded);
+    QSignalSpy shown(&w, &MainWindow::tensorShown);
+    QVERIFY(w.openFile(
+        wstest::fixture(QStringLiteral("quant/safetensors/fp8_block/model.safetensors"))));
+    QVERIFY(loaded.wait(10000));
+    QTRY_COMPARE(shown.count(), 1);
+    const WeightFile& f = *w.weightFile();
+    QCOMPARE(f.tensors.front()->name, QStringLiteral("model.layers.0.mlp.down_proj.weight"));
+    const int index = shown.at(0).at(0).toInt();
+    QCOMPARE(f.tensors[size_t(index)]->name,
+             QStringLiteral("model.layers.0.mlp.down_proj.weight:dequantized"));
+    QVERIFY(f.tensors[size_t(index)]->derived);
 }
 
 QTEST_MAIN(TestMainWindow)

@@ -192,9 +192,11 @@ void TestNeverSurprise::historyReadsAndCopiesAsCommand() {
     // Each step with its region, as an expression.
     QAbstractItemModel* m = w.undoView()->model();
     QCOMPARE(m->rowCount(), 7); // "<opened file>" and six steps
-    QCOMPARE(m->index(1, 0).data().toString(), QStringLiteral("0.weight[0:5] *= 2"));
-    QCOMPARE(m->index(3, 0).data().toString(), QStringLiteral("0.weight[:, 1:3] += -0.125"));
-    QCOMPARE(m->index(5, 0).data().toString(), QStringLiteral("0.bias *= -1.5"));
+    // Each step also says what it keeps for undo: the old values of its region (float32).
+    QCOMPARE(m->index(1, 0).data().toString(), QStringLiteral("0.weight[0:5] *= 2   (holds 80 B)"));
+    QCOMPARE(m->index(3, 0).data().toString(),
+             QStringLiteral("0.weight[:, 1:3] += -0.125   (holds 64 B)"));
+    QCOMPARE(m->index(5, 0).data().toString(), QStringLiteral("0.bias *= -1.5   (holds 32 B)"));
 
     // The copied command line, run as it is, reproduces every tensor of the document.
     QGuiApplication::clipboard()->clear();

@@ -1,10 +1,20 @@
 // The main window with a file opened by URL (nginx on the loopback): the tensors
 // listed and shown, the title saying where it came from and that it is read-only,
-// the transfer label counting the bytes fetched, and the URL kept in Open Recent.
+// the transfer label counting the bytes fetched, and the URL kept in Open Recent; the
+// Stop button cancelling what runs; Preferences sizing and clearing the disk cache.
+#include "DiskBlockCache.h"
 #include "HttpTestServer.h"
+#include "HttpTransfer.h"
 #include "MainWindow.h"
 #include "RemoteFixtures.h"
 
+#include <QAbstractButton>
+#include <QDialog>
+#include <QDialogButtonBox>
+#include <QLabel>
+#include <QMenuBar>
+#include <QPushButton>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -44,6 +54,70 @@ private Q_SLOTS:
         QTRY_COMPARE(shown.count(), 1); // the first tensor, painted from fetched bytes
         QTRY_VERIFY(w.transferText().startsWith(QStringLiteral("Fetched ")));
         QCOMPARE(MainWindow::recentFiles().value(0), url);
+    }
+
+    // A server sending 2 KB/s: the header's first block would take half a minute. Stop
+    // appears while the request runs and ends it: the open fails as cancelled.
+    void stopEndsTheTransfersInFlight() {
+        const QString url = m_server->url("slow", "model.safetensors");
+        MainWindow w;
+        w.show();
+        QSignalSpy failed(&w, &MainWindow::loadFailed);
+        QVERIFY(!w.stopTransfersButton()->isVisible());
+        QVERIFY(w.openFile(url));
+        QTRY_VERIFY_WITH_TIMEOUT(w.stopTransfersButton()->isVisible(), 10000);
+        QCOMPARE(httpTransfersInFlight(), 1);
+        w.stopTransfersButton()->click();
+        QTRY_COMPARE_WITH_TIMEOUT(failed.count(), 1, 10000);
+        const QString error = failed.at(0).at(0).toString();
+        QVERIFY2(error.contains(url) && error.contains("cancelled"), qPrintable(error));
+        QCOMPARE(httpTransfersInFlight(), 0);
+        QTRY_VERIFY(!w.stopTransfersButton()->isVisible());
+        // What runs after Stop runs as usual.
+        QSignalSpy loaded(&w, &MainWindow::fileLoaded);
+        QVERIFY(w.openFile(m_server->url("files", "model.safetensors")));
+        QVERIFY(loaded.wait(10000));
+    }
+
+    // Preferences: the disk cache's size (stored, and given to the HTTP layer at once)
+    // and Clear, which empties the folder that the first test filled.
+    void preferencesSizeAndClearTheDiskCache() {
+        qunsetenv("WS_HTTP_CACHE_MB");
+        QVERIFY(DiskBlockCache::bytesUnder(m_cache.path()) > 0);
+        MainWindow w;
+        w.show();
+        QAction* prefs = nullptr;
+        for (QAction* a : w.menuBar()->findChildren<QAction*>())
+            if (a->text() == QStringLiteral("&Preferences…")) prefs = a;
+        QVERIFY(prefs);
+        QString usedBefore, usedAfter;
+        bool found = false;
+        QTimer::singleShot(0, &w, [&] {
+            auto* dialog = qobject_cast<QDialog*>(QApplication::activeModalWidget());
+            if (!dialog) return;
+            auto* cache = dialog->findChild<QSpinBox*>(QStringLiteral("remoteCacheMiB"));
+            auto* used = dialog->findChild<QLabel*>(QStringLiteral("remoteCacheUsed"));
+            auto* clear = dialog->findChild<QPushButton*>(QStringLiteral("clearRemoteCache"));
+            found = cache && used && clear;
+            if (!found) return dialog->reject();
+            usedBefore = used->text();
+            clear->click();
+            usedAfter = used->text();
+            cache->setValue(300);
+            dialog->findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok)->click();
+        });
+        prefs->trigger();
+        QVERIFY(found);
+        QVERIFY2(usedBefore.endsWith(" in use") && usedBefore != "0 bytes in use",
+                 qPrintable(usedBefore));
+        QCOMPARE(usedAfter, QStringLiteral("0 bytes in use"));
+        QCOMPARE(DiskBlockCache::bytesUnder(m_cache.path()), qint64(0));
+        QCOMPARE(MainWindow::remoteCacheMiB(), 300);
+        QCOMPARE(HttpOptions::fromEnvironment().diskCacheBytes, qint64(300) << 20);
+        // The environment still wins over the setting.
+        qputenv("WS_HTTP_CACHE_MB", "5");
+        QCOMPARE(HttpOptions::fromEnvironment().diskCacheBytes, qint64(5) << 20);
+        qunsetenv("WS_HTTP_CACHE_MB");
     }
 };
 

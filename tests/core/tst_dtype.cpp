@@ -14,6 +14,7 @@ private Q_SLOTS:
     void bfloat16MatchesTorch();
     void integerAndBoolConversionMatchesTorch();
     void halfDecodesEveryPattern();
+    void narrowFloatTextIsPlain();
 };
 
 void TestDType::namesAndSizes() {
@@ -83,6 +84,26 @@ void TestDType::halfDecodesEveryPattern() {
     QVERIFY(std::isnan(halfToFloat(0x7e00)));
     QCOMPARE(halfToFloat(0x3c00), 1.0f);
     QCOMPARE(halfToFloat(0x0001), std::ldexp(1.0f, -24));
+}
+
+void TestDType::narrowFloatTextIsPlain() {
+    // What the cell table shows: whole numbers whole, decimals positional where Python
+    // prints them so, and still the shortest text that is stored as the same value.
+    const auto text = [](DType t, double v) {
+        char b[2] = {};
+        writeElement(b, t, v);
+        return elementText(b, t);
+    };
+    QCOMPARE(text(DType::Float8E4M3, 448), QStringLiteral("448"));
+    QCOMPARE(text(DType::Float8E4M3, 30), QStringLiteral("30"));
+    QCOMPARE(text(DType::Float8E4M3, -20), QStringLiteral("-20"));
+    QCOMPARE(text(DType::Float8E5M2, 57344), QStringLiteral("57344"));
+    QCOMPARE(text(DType::BFloat16, 256), QStringLiteral("256"));
+    QCOMPARE(text(DType::Float16, 0.1), QStringLiteral("0.1"));
+    QCOMPARE(text(DType::BFloat16, 1.5), QStringLiteral("1.5"));
+    QCOMPARE(text(DType::Float8E4M3, 0.0390625), QStringLiteral("0.04"));
+    QCOMPARE(text(DType::Float16, 1e-5), QStringLiteral("1e-05"));
+    QCOMPARE(text(DType::BFloat16, 3e20), QStringLiteral("3e+20"));
 }
 
 QTEST_APPLESS_MAIN(TestDType)

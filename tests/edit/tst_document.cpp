@@ -4,6 +4,8 @@
 #include "EditUndoCommand.h"
 #include "TestUtil.h"
 
+#include "Blob.h"
+
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <cmath>
@@ -66,6 +68,7 @@ private Q_SLOTS:
     void restoreOriginal();
     void typingInOneCellMerges();
     void budgetDropsOldestSteps();
+    void historySaysWhatEachStepHolds();
     void sharedStorageChangesTogether();
     void rectOfNdTensorCoversExactlyTheView();
     void rejectsBadEdits();
@@ -280,6 +283,27 @@ void TestDocument::rejectsBadEdits() {
     QVERIFY(!fx.doc->edit(QStringLiteral("nope"), Region(), EditOperation::set(1), &err));
     QVERIFY(err.contains(QStringLiteral("nope")));
     QCOMPARE(fx.doc->undoStack()->count(), 0);
+}
+
+void TestDocument::historySaysWhatEachStepHolds() {
+    Fixture fx;
+    fx.build({{QStringLiteral("fc.weight"), DType::Float32, {1024, 1024}}});
+    const Tensor& t = *fx.doc->file().tensors[0];
+    QString err;
+    QVERIFY(fx.doc->edit(0, Region::cell2d(t, 3, 4), EditOperation::set(1.5), &err));
+    const QUndoStack* stack = fx.doc->undoStack();
+    QCOMPARE(stack->count(), 1);
+    QVERIFY2(stack->text(0).startsWith(QStringLiteral("fc.weight[3, 4] ")),
+             qPrintable(stack->text(0)));
+    QVERIFY2(stack->text(0).endsWith(QStringLiteral("   (holds 4 B)")), qPrintable(stack->text(0)));
+    // a step beyond the edit memory budget keeps its old values in a temporary file
+    const int64_t budget = EditMemory::budget();
+    EditMemory::setBudget(1024);
+    QVERIFY(fx.doc->edit(0, Region::whole(t), EditOperation::multiply(2.0), &err));
+    EditMemory::setBudget(budget);
+    QCOMPARE(stack->count(), 2);
+    QVERIFY2(stack->text(1).endsWith(QStringLiteral("   (holds 4.0 MiB, 4.0 MiB on disk)")),
+             qPrintable(stack->text(1)));
 }
 
 QTEST_GUILESS_MAIN(TestDocument)

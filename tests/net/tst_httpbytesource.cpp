@@ -164,6 +164,42 @@ private Q_SLOTS:
         QVERIFY2(held > 0 && held <= o.diskCacheBytes, qPrintable(QString::number(held)));
     }
 
+    // Preferences change the limit of a cache in use: a smaller one deletes at once, 0
+    // empties it and keeps nothing more; clear() deletes everything and the source then
+    // fetches again what it reads.
+    void diskCacheTakesANewLimitAndClears() {
+        QTemporaryDir cacheDir;
+        HttpOptions o = options();
+        o.diskCacheBytes = 64 << 20;
+        o.diskCacheDir = cacheDir.path();
+        QString error;
+        auto s = HttpByteSource::open(m_server->url("files", "data.bin"), o, &error);
+        QVERIFY2(s, qPrintable(error));
+        QByteArray all(m_data.size(), 0);
+        QVERIFY(s->read(0, all.size(), all.data(), &error));
+        const qint64 full = DiskBlockCache::bytesUnder(cacheDir.path());
+        QVERIFY2(full >= m_data.size(), qPrintable(QString::number(full)));
+        DiskBlockCache::at(cacheDir.path(), 0); // what HttpOptions::setDiskCacheLimit(0) does
+        QCOMPARE(DiskBlockCache::bytesUnder(cacheDir.path()), qint64(0));
+        QVERIFY(s->read(0, 1000, all.data(), &error)); // from memory; nothing written
+        QCOMPARE(DiskBlockCache::bytesUnder(cacheDir.path()), qint64(0));
+        DiskBlockCache::at(cacheDir.path(), 64 << 20);
+        auto again = HttpByteSource::open(m_server->url("files", "data.bin"), o, &error);
+        QVERIFY2(again, qPrintable(error));
+        QVERIFY(again->read(0, all.size(), all.data(), &error));
+        QCOMPARE(all, m_data);
+        QVERIFY(DiskBlockCache::bytesUnder(cacheDir.path()) >= m_data.size());
+        QVERIFY(DiskBlockCache::clear(cacheDir.path()));
+        QCOMPARE(DiskBlockCache::bytesUnder(cacheDir.path()), qint64(0));
+        QCOMPARE(QDir(cacheDir.path()).entryList(QDir::Dirs | QDir::NoDotAndDotDot).size(), 0);
+        auto third = HttpByteSource::open(m_server->url("files", "data.bin"), o, &error);
+        QVERIFY2(third, qPrintable(error));
+        QVERIFY(third->read(0, all.size(), all.data(), &error));
+        QCOMPARE(all, m_data);
+        QCOMPARE(third->counters().diskHits.load(), 0); // fetched again, all of it
+        QVERIFY(third->counters().bytesFetched.load() >= m_data.size());
+    }
+
     void followsRedirects() {
         QString error;
         const QString url = m_server->url("redirect", "data.bin");

@@ -1,7 +1,8 @@
 // Opening weight files by URL through the registry, against nginx on the loopback:
 // the same tensors and bytes as the local file (safetensors, sharded safetensors,
 // .npy), only headers fetched to list a model and little more than one tensor to
-// paint it, read-only documents, and hostile or failing servers as clear errors.
+// paint it, read-only documents, and hostile or failing servers as clear errors. GGUF
+// too: its header read a window at a time, its blocks as ranges.
 #include "Document.h"
 #include "FormatRegistry.h"
 #include "HttpByteSource.h"
@@ -12,6 +13,8 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
+#include <cmath>
+#include <cstring>
 
 using namespace ws;
 using namespace wstest;
@@ -30,11 +33,21 @@ void compareFiles(const WeightFile& local, const WeightFile& remote) {
         QCOMPARE(b.shape, a.shape);
         QCOMPARE(b.strides, a.strides);
         QCOMPARE(int(b.dtype), int(a.dtype));
+        QCOMPARE(b.problem, a.problem);
+        if (!a.problem.isEmpty()) continue; // listed with its reason on both sides
         QByteArray x, y;
         QString error;
         QVERIFY2(a.storage->readAll(&x, &error), qPrintable(error));
         QVERIFY2(b.storage->readAll(&y, &error), qPrintable(error));
         QCOMPARE(y, x);
+        if (a.encoding) { // quantized blocks decode to the same values
+            QVERIFY(b.encoding);
+            QCOMPARE(b.encoding->typeName(), a.encoding->typeName());
+            std::vector<float> u(size_t(a.numel())), v(u.size());
+            QVERIFY2(a.readFloats(0, a.numel(), u.data(), &error), qPrintable(error));
+            QVERIFY2(b.readFloats(0, b.numel(), v.data(), &error), qPrintable(error));
+            QVERIFY(std::memcmp(u.data(), v.data(), u.size() * sizeof(float)) == 0);
+        }
     }
 }
 
@@ -63,7 +76,16 @@ private Q_SLOTS:
         for (const char* f : {"dtype_f4.npy", "be_f8.npy", "fortran_be_i2.npy", "scalar.npy"})
             QVERIFY(copyInto(fixture(QStringLiteral("numpy/") + f),
                              m_root.filePath(QStringLiteral("npy/") + f)));
-        QVERIFY(copyInto(fixture("numpy/stored.npz"), m_root.filePath("npy/stored.npz")));
+        for (const char* f : {"stored.npz", "compressed.npz", "descriptor.npz"})
+            QVERIFY(copyInto(fixture(QStringLiteral("numpy/") + f),
+                             m_root.filePath(QStringLiteral("npy/") + f)));
+        for (const char* f :
+             {"dtypes.pt", "deflated.pt", "views_shared.pt", "legacy.pt", "whole_module.pt"})
+            QVERIFY(copyInto(fixture(QStringLiteral("pytorch/") + f),
+                             m_root.filePath(QStringLiteral("pt/") + f)));
+        for (const char* f : {"all_types.gguf", "v2.gguf", "unknown_type_41.gguf"})
+            QVERIFY(copyInto(fixture(QStringLiteral("quant/gguf/") + f),
+                             m_root.filePath(QStringLiteral("gguf/") + f)));
         QVERIFY(
             copyInto(fixture("pytorch/mlp_state_dict.pt"), m_root.filePath("mlp_state_dict.pt")));
         // A 100 MB sharded model: two 50 MB shards of 8 MB layers and a 1 MB tensor.
@@ -103,6 +125,17 @@ private Q_SLOTS:
         QTest::newRow("npy big-endian") << "npy/be_f8.npy";
         QTest::newRow("npy fortran") << "npy/fortran_be_i2.npy";
         QTest::newRow("npy scalar") << "npy/scalar.npy";
+        QTest::newRow("npz stored") << "npy/stored.npz";
+        QTest::newRow("npz deflated") << "npy/compressed.npz";
+        QTest::newRow("npz data descriptor") << "npy/descriptor.npz";
+        QTest::newRow("pytorch zip") << "mlp_state_dict.pt";
+        QTest::newRow("pytorch dtypes") << "pt/dtypes.pt";
+        QTest::newRow("pytorch deflated") << "pt/deflated.pt";
+        QTest::newRow("pytorch shared views") << "pt/views_shared.pt";
+        QTest::newRow("pytorch whole module") << "pt/whole_module.pt";
+        QTest::newRow("gguf every type") << "gguf/all_types.gguf";
+        QTest::newRow("gguf v2") << "gguf/v2.gguf";
+        QTest::newRow("gguf unknown type") << "gguf/unknown_type_41.gguf";
     }
     void sameAsLocalFile() {
         QFETCH(QString, rel);
@@ -171,6 +204,40 @@ private Q_SLOTS:
         QCOMPARE(y, x);
     }
 
+    // A 50 MB PyTorch zip checkpoint (written by our writer from the safetensors shard):
+    // listing reads the central directory, data.pkl and one block per record's local
+    // header; a tensor's values are its own range.
+    void pytorchCheckpointListsFromItsDirectory() {
+        QString error;
+        {
+            auto st = openWeightFile(m_root.filePath("big/a.safetensors"), &error);
+            QVERIFY2(st, qPrintable(error));
+            Document doc(std::move(st));
+            QVERIFY2(doc.save(m_root.filePath("big/a.pt"), &error, formatById("pytorch")),
+                     qPrintable(error));
+        }
+        const qint64 size = QFileInfo(m_root.filePath("big/a.pt")).size();
+        QVERIFY(size > 50000000);
+        const qint64 before = httpTotals().bytesFetched.load();
+        auto file = openWeightFile(url("big/a.pt"), &error);
+        QVERIFY2(file, qPrintable(error));
+        QCOMPARE(file->formatId, QStringLiteral("pytorch"));
+        QCOMPARE(file->tensors.size(), size_t(7));
+        const qint64 listed = httpTotals().bytesFetched.load() - before;
+        qInfo("listing a %lld-byte PyTorch checkpoint: %lld bytes fetched", size, listed);
+        QVERIFY2(listed <= 12 * 64 * 1024, qPrintable(QString::number(listed)));
+        const TensorPtr layer = file->find("layer3");
+        QVERIFY(layer);
+        auto local = openWeightFile(m_root.filePath("big/a.safetensors"), &error);
+        QVERIFY(local);
+        std::vector<float> got(size_t(layer->numel())), want(got.size());
+        QVERIFY2(layer->readFloats(0, layer->numel(), got.data(), &error), qPrintable(error));
+        QVERIFY(local->find("layer3")->readFloats(0, layer->numel(), want.data(), &error));
+        QVERIFY(got == want);
+        const qint64 read = httpTotals().bytesFetched.load() - before - listed;
+        QVERIFY2(read <= 8 * 1024 * 1024 + 2 * 64 * 1024, qPrintable(QString::number(read)));
+    }
+
     void redirectedUrlOpens() {
         QString error;
         auto remote = openWeightFile(m_server->url("redirect", "mlp.safetensors"), &error);
@@ -195,9 +262,9 @@ private Q_SLOTS:
         QTest::newRow("server error") << "broken"
                                       << "mlp.safetensors"
                                       << "HTTP 503";
-        QTest::newRow("npz by url") << "files"
-                                    << "npy/stored.npz"
-                                    << "only .npy arrays can be opened by URL";
+        QTest::newRow("legacy pytorch by url") << "files"
+                                               << "pt/legacy.pt"
+                                               << "only zip checkpoints";
     }
     void failingServersAreClearErrors() {
         QFETCH(QString, location);
@@ -244,13 +311,19 @@ private Q_SLOTS:
         npy += char(npyHeader.size() >> 8);
         npy += npyHeader + QByteArray(16, 0);
         QTest::newRow("npy shape") << npy << "need 8000000000000 bytes";
+        // A GGUF whose tensor needs more bytes than the file holds.
+        QFile gguf(fixture("quant/gguf/hostile/data_truncated.gguf"));
+        QVERIFY(gguf.open(QIODevice::ReadOnly));
+        QTest::newRow("gguf tensor size") << gguf.readAll() << "needs 16384 bytes";
     }
     void lyingSizesAreRefusedBeforeAllocating() {
         QFETCH(QByteArray, bytes);
         QFETCH(QString, expected);
         const QString rel = QStringLiteral("lying/%1.%2")
                                 .arg(QTest::currentDataTag())
-                                .arg(bytes.startsWith("\x93NUMPY") ? "npy" : "safetensors")
+                                .arg(bytes.startsWith("\x93NUMPY") ? "npy"
+                                     : bytes.startsWith("GGUF")    ? "gguf"
+                                                                   : "safetensors")
                                 .replace(' ', '_');
         QDir().mkpath(m_root.filePath("lying"));
         QFile f(m_root.filePath(rel));
@@ -289,6 +362,41 @@ private Q_SLOTS:
         QFile a(copy), b(m_root.filePath("mlp.safetensors"));
         QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
         QCOMPARE(a.readAll(), b.readAll());
+    }
+
+    // A remote GGUF saved as a local file: the file byte for byte but for the edited
+    // tensor's bytes (a q4_0 block re-quantized), which read back as the edit stored.
+    void ggufSaveAsKeepsEveryOtherByte() {
+        QString error;
+        auto file = openWeightFile(url("gguf/all_types.gguf"), &error);
+        QVERIFY2(file, qPrintable(error));
+        Document doc(std::move(file));
+        int index = -1;
+        for (size_t i = 0; i < doc.file().tensors.size(); ++i)
+            if (doc.file().tensors[i]->encoding && doc.file().tensors[i]->problem.isEmpty() &&
+                doc.file().tensors[i]->encoding->typeName() == QLatin1String("q8_0"))
+                index = int(i);
+        QVERIFY(index >= 0);
+        const Tensor& t = *doc.file().tensors[size_t(index)];
+        QVERIFY2(doc.edit(index, Region::cell2d(t, 0, 0), EditOperation::set(0.5), &error),
+                 qPrintable(error));
+        QTemporaryDir out;
+        const QString copy = out.filePath("all_types.gguf");
+        QVERIFY2(doc.save(copy, &error), qPrintable(error));
+        QFile a(copy), b(m_root.filePath("gguf/all_types.gguf"));
+        QVERIFY(a.open(QIODevice::ReadOnly) && b.open(QIODevice::ReadOnly));
+        const QByteArray saved = a.readAll(), original = b.readAll();
+        QCOMPARE(saved.size(), original.size());
+        auto local = openWeightFile(copy, &error);
+        QVERIFY2(local, qPrintable(error));
+        const Tensor& edited = *local->tensors[size_t(index)];
+        const qint64 begin = edited.storage->fileOffset();
+        for (qsizetype i = 0; i < saved.size(); ++i)
+            if (saved[i] != original[i])
+                QVERIFY2(i >= begin && i < begin + 34, qPrintable(QString::number(i))); // 1 block
+        float value = 0;
+        QVERIFY2(edited.readFloats(0, 1, &value, &error), qPrintable(error));
+        QVERIFY2(std::abs(value - 0.5f) < 0.02f, qPrintable(QString::number(value)));
     }
 
     void shardedSaveAsCopiesEveryShard() {

@@ -2,6 +2,8 @@
 // readouts, colour range, and pooling a GPT-2-sized embedding matrix to the screen.
 #include "BarChartWidget.h"
 #include "HeatmapWidget.h"
+#include "HistogramWidget.h"
+#include "PlotStyle.h"
 #include "ScalarView.h"
 #include "TensorView.h"
 #include "widgets/MemoryWeightFile.h"
@@ -15,6 +17,7 @@ using namespace ws;
 class TestHeatmapWidget : public QObject {
     Q_OBJECT
 private Q_SLOTS:
+    void longTitlesNeverWidenThePlot();
     void smallMatrixIsExact();
     void readoutShowsExactValue();
     void hoverEmitsReadout();
@@ -55,6 +58,14 @@ void TestHeatmapWidget::smallMatrixIsExact() {
     QCOMPARE(w.colorRange().lower, -3.0);
     QCOMPARE(w.colorRange().upper, 3.0);
     QCOMPARE(w.colorMapName(), QStringLiteral("RdBu_r"));
+    // A quantized layer's logical weight is labelled as the weight it stands for.
+    auto logical = wstest::floatTensor(QStringLiteral("mlp.down_proj.weight:dequantized"), {3, 4},
+                                       wstest::ramp(12));
+    MatrixF lm;
+    QVERIFY(logical->values(&lm, nullptr));
+    w.setValues(std::make_shared<MatrixF>(lm), logical);
+    QCOMPARE(w.xAxis->label(), QStringLiteral("input features"));
+    QCOMPARE(w.yAxis->label(), QStringLiteral("output features"));
 }
 
 void TestHeatmapWidget::readoutShowsExactValue() {
@@ -258,6 +269,49 @@ void TestHeatmapWidget::tensorViewShowsLoadError() {
     view.setTensor(t);
     QVERIFY(view.currentWidget() != view.heatmap());
     QVERIFY2(view.message().contains(QStringLiteral("broken.weight")), qPrintable(view.message()));
+}
+
+void TestHeatmapWidget::longTitlesNeverWidenThePlot() {
+    // A title longer than the plot is drawn elided; it never makes the plot (and the
+    // window around it) wider, and title() keeps the whole text.
+    const QString title = QStringLiteral("model.layers.0.mlp.down_proj.weight:dequantized   "
+                                         "[300, 260] fp8 e4m3 (128x128 blocks)")
+                              .repeated(3);
+    HeatmapWidget h;
+    const int before = h.plotLayout()->minimumOuterSizeHint().width();
+    h.setTitle(title);
+    QCOMPARE(h.title(), title);
+    QCOMPARE(h.plotLayout()->minimumOuterSizeHint().width(), before);
+    h.resize(300, 200);
+    h.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&h));
+    h.replot(QCustomPlot::rpImmediateRefresh);
+    QCOMPARE(h.title(), title);
+    QVERIFY(h.width() <= 300);
+    HistogramWidget histogram;
+    const int hBefore = histogram.plotLayout()->minimumOuterSizeHint().width();
+    histogram.showHistograms(Histogram(), Histogram(), title);
+    QCOMPARE(histogram.plotLayout()->minimumOuterSizeHint().width(), hBefore);
+
+    // What is drawn: the name elided in its middle, the shape and dtype whole while they
+    // fit; everything elided when even they do not.
+    const QString one = QStringLiteral("model.layers.0.mlp.down_proj.weight:dequantized   "
+                                       "[300, 260] fp8 e4m3 (128x128 blocks)");
+    const QFontMetrics fm(h.font());
+    const int tailWidth =
+        fm.horizontalAdvance(QStringLiteral("   [300, 260] fp8 e4m3 (128x128 blocks)"));
+    QCOMPARE(elideTitle(one, fm, fm.horizontalAdvance(one)), one);
+    const QString cut =
+        elideTitle(one, fm, tailWidth + fm.horizontalAdvance(QStringLiteral("model.lay…weight")));
+    QVERIFY2(cut.endsWith(QStringLiteral("   [300, 260] fp8 e4m3 (128x128 blocks)")) &&
+                 cut.startsWith(QStringLiteral("model.")) && cut.contains(QChar(0x2026)),
+             qPrintable(cut));
+    QVERIFY(fm.horizontalAdvance(cut) <=
+            tailWidth + fm.horizontalAdvance(QStringLiteral("model.lay…weight")));
+    const QString tiny = elideTitle(one, fm, tailWidth / 2);
+    QVERIFY2(!tiny.contains(QStringLiteral("[300, 260] fp8")) &&
+                 fm.horizontalAdvance(tiny) <= tailWidth / 2,
+             qPrintable(tiny));
 }
 
 QTEST_MAIN(TestHeatmapWidget)

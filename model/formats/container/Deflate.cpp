@@ -2,7 +2,10 @@
 // compressed record can never make us produce more than we asked for.
 #include "Deflate.h"
 
+#include "ByteSourceDevice.h"
+
 #include <QFile>
+#include <memory>
 #include <zlib.h>
 
 namespace ws {
@@ -11,11 +14,20 @@ bool inflateFileRange(const QString& path, qint64 offset, qint64 compressedSize,
                       QByteArray* out, bool* complete, QString* error) {
     out->clear();
     *complete = false;
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
-        return false;
+    std::unique_ptr<QIODevice> device; // a file, or a URL read by ranges
+    if (isUrl(path)) {
+        const ByteSourcePtr source = openByteSource(path, error);
+        if (!source) return false;
+        device = std::make_unique<ByteSourceDevice>(source);
+    } else {
+        auto local = std::make_unique<QFile>(path);
+        if (!local->open(QIODevice::ReadOnly)) {
+            *error = QStringLiteral("%1: cannot open: %2").arg(path, local->errorString());
+            return false;
+        }
+        device = std::move(local);
     }
+    QIODevice& file = *device;
     if (offset < 0 || compressedSize < 0 || offset > file.size() ||
         compressedSize > file.size() - offset || !file.seek(offset)) {
         *error = QStringLiteral("%1: compressed range %2+%3 lies outside the file")

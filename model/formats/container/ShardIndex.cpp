@@ -4,6 +4,7 @@
 #include "AtomicSave.h"
 #include "ByteSource.h"
 #include "JsonMemberScan.h"
+#include "WeightFile.h"
 
 #include <QDir>
 #include <QFile>
@@ -15,6 +16,7 @@
 #include <QRegularExpression>
 #include <QSaveFile>
 #include <QStringDecoder>
+#include <algorithm>
 #include <cmath>
 #include <memory>
 
@@ -183,6 +185,29 @@ bool saveAllOrNothing(const std::vector<PendingFile>& files, QString* error,
     if (source && !sourceUnchanged(*source, target, error)) {
         cancelAll();
         return false;
+    }
+    // Every written weight file is read back and compared before any rename (the
+    // index, JSON, names shards that are not all in place yet and is not read).
+    if (source && source->saveCheck) {
+        const auto isIndex = [](const PendingFile& f) {
+            return f.path.endsWith(QLatin1String(".json"), Qt::CaseInsensitive);
+        };
+        // A sharded model (saved to its index) may rewrite one shard alone: a part.
+        const bool part = files.size() > 1 || target.endsWith(QLatin1String(".json")) ||
+                          std::any_of(files.begin(), files.end(), isIndex);
+        QSet<QString> seen;
+        for (size_t i = 0; i < files.size(); ++i)
+            if (!isIndex(files[i]) && !readBackBeforeRename(source, outs[i]->handle(),
+                                                            files[i].path, part, &seen, error)) {
+                cancelAll();
+                return false;
+            }
+        QString why;
+        if (part && !source->saveCheck->complete(seen, &why)) {
+            *error = saveFailure(target, QStringLiteral("reading the written files back: ") + why);
+            cancelAll();
+            return false;
+        }
     }
     for (auto& out : outs)
         if (!out->commit()) {

@@ -2,7 +2,7 @@
 // when present, and checks every size and offset against the real file size.
 #include "ZipArchive.h"
 
-#include <QFile>
+#include <QIODevice>
 
 namespace ws {
 
@@ -15,7 +15,7 @@ quint64 le(const char* p, int n) {
     return v;
 }
 
-bool readAt(QFile& f, qint64 offset, qint64 size, QByteArray* out) {
+bool readAt(QIODevice& f, qint64 offset, qint64 size, QByteArray* out) {
     if (offset < 0 || size < 0 || offset > f.size() || size > f.size() - offset) return false;
     if (!f.seek(offset)) return false;
     *out = f.read(size);
@@ -34,7 +34,7 @@ int ZipArchive::find(const QString& name) const {
     return -1;
 }
 
-bool ZipArchive::open(QFile& file, QString* error) {
+bool ZipArchive::open(QIODevice& file, QString* error) {
     m_entries.clear();
     const qint64 fileSize = file.size();
     // The end record is 22 bytes plus a comment of up to 65535 bytes.
@@ -168,7 +168,7 @@ bool ZipArchive::open(QFile& file, QString* error) {
     return true;
 }
 
-bool ZipArchive::read(QFile& file, const ZipEntry& e, qint64 maxSize, QByteArray* out,
+bool ZipArchive::read(QIODevice& file, const ZipEntry& e, qint64 maxSize, QByteArray* out,
                       QString* error) const {
     if (e.method != 0) {
         *error = QStringLiteral("record %1 is compressed (method %2); only stored records are "

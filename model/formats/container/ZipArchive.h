@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-class QFile;
+class QIODevice;
 
 namespace ws {
 
@@ -25,14 +25,15 @@ struct ZipEntry {
 /// The entries of one zip file, in central-directory order.
 class ZipArchive {
 public:
-    /// Reads the central directory of the open \a file and every local header.
-    /// Returns false with \a error ("central directory: ...") on malformed input.
-    bool open(QFile& file, QString* error);
+    /// Reads the central directory of the open \a file (a QFile, or a URL through
+    /// ByteSourceDevice) and every local header. Returns false with \a error
+    /// ("central directory: ...") on malformed input.
+    bool open(QIODevice& file, QString* error);
     const std::vector<ZipEntry>& entries() const { return m_entries; }
     /// Index of the entry named exactly \a name, or -1.
     int find(const QString& name) const;
     /// Reads a stored entry's bytes (at most \a maxSize). False with \a error otherwise.
-    bool read(QFile& file, const ZipEntry& e, qint64 maxSize, QByteArray* out,
+    bool read(QIODevice& file, const ZipEntry& e, qint64 maxSize, QByteArray* out,
               QString* error) const;
 
 private:

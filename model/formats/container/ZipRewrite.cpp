@@ -3,7 +3,7 @@
 #include "ZipRewrite.h"
 #include "TensorBytes.h"
 
-#include <QFile>
+#include <QIODevice>
 
 namespace ws {
 
@@ -137,7 +137,7 @@ int zip64ExtraOffset(const QByteArray& lh) {
     return -1;
 }
 
-bool readZipRecord(QFile& file, const ZipEntry& e, ZipRecord* out, QString* problem) {
+bool readZipRecord(QIODevice& file, const ZipEntry& e, ZipRecord* out, QString* problem) {
     out->zip = e;
     out->descriptorSize = 0;
     const qint64 localSize = e.dataOffset - e.localHeaderOffset;

@@ -13,7 +13,7 @@
 #include <functional>
 #include <vector>
 
-class QFile;
+class QIODevice;
 
 namespace ws {
 
@@ -26,7 +26,7 @@ struct ZipRecord {
 
 /// Reads the local header of \a e from the open \a file and finds its data
 /// descriptor. False with \a problem (encrypted, descriptor missing, unreadable).
-bool readZipRecord(QFile& file, const ZipEntry& e, ZipRecord* out, QString* problem);
+bool readZipRecord(QIODevice& file, const ZipEntry& e, ZipRecord* out, QString* problem);
 
 /// Offset of the zip64 extra field's data (after its 4-byte id and size) within
 /// the local header \a localHeader, or -1 when it has none.

@@ -3,6 +3,7 @@
 // ordinary tensors of that dtype, block types carry a GgmlEncoding, and a type we
 // cannot decode is listed with Tensor::problem while the rest of the file opens.
 #include "GgufFormat.h"
+#include "ByteSourceDevice.h"
 #include "GgmlEncoding.h"
 #include "GgufMetadata.h"
 #include "GgufState.h"
@@ -18,7 +19,7 @@ int GgufFormat::probe(const QByteArray& head, const QString& path) const {
 }
 
 std::unique_ptr<WeightFile> readGguf(QIODevice* in, qint64 size, const QString& path,
-                                     QString* error) {
+                                     QString* error, ByteSourcePtr source) {
     auto state = std::make_shared<GgufState>();
     state->path = path;
     QString problem;
@@ -41,8 +42,9 @@ std::unique_ptr<WeightFile> readGguf(QIODevice* in, qint64 size, const QString& 
         auto t = std::make_shared<Tensor>();
         t->name = info.name;
         t->setContiguousShape(std::vector<int64_t>(info.ne.rbegin(), info.ne.rend()));
-        t->storage =
-            Storage::fromFileRange(path, h.dataOffset + qint64(info.offset), info.bytes, info.name);
+        const qint64 offset = h.dataOffset + qint64(info.offset);
+        t->storage = source ? Storage::fromSource(source, offset, info.bytes, info.name)
+                            : Storage::fromFileRange(path, offset, info.bytes, info.name);
         t->problem = info.problem;
         if (const auto plain = ggml::plainDType(info.type)) {
             t->dtype = *plain;
@@ -67,12 +69,21 @@ std::unique_ptr<WeightFile> GgufFormat::read(const QString& path, QString* error
                                              const ProgressFn& progress) const {
     QString dummy;
     QString* err = error ? error : &dummy;
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        *err = QStringLiteral("%1: cannot open: %2").arg(path, f.errorString());
-        return nullptr;
+    std::unique_ptr<WeightFile> file;
+    if (isUrl(path)) {
+        const ByteSourcePtr source = openByteSource(path, err);
+        if (!source) return nullptr;
+        ByteSourceDevice device(source);
+        file = readGguf(&device, source->size(), path, err, source);
+        if (!file && !device.readError().isEmpty()) *err = device.readError();
+    } else {
+        QFile f(path);
+        if (!f.open(QIODevice::ReadOnly)) {
+            *err = QStringLiteral("%1: cannot open: %2").arg(path, f.errorString());
+            return nullptr;
+        }
+        file = readGguf(&f, f.size(), path, err);
     }
-    auto file = readGguf(&f, f.size(), path, err);
     if (file) {
         file->format = this;
         if (progress) progress(1.0);

@@ -2,6 +2,7 @@
 // ggml type, quantized ones decoded block by block through GgmlEncoding.
 #pragma once
 
+#include "ByteSource.h"
 #include "FileFormat.h"
 
 namespace ws {
@@ -14,6 +15,7 @@ public:
     int probe(const QByteArray& head, const QString& path) const override;
     std::unique_ptr<WeightFile> read(const QString& path, QString* error,
                                      const ProgressFn& progress = {}) const override;
+    bool readsUrls() const override { return true; }
     bool canWrite() const override { return true; }
     /// The file as read with each edited tensor's bytes replaced (they keep their size):
     /// header, padding, untouched tensors and anything else copied byte for byte.
@@ -23,8 +25,9 @@ public:
 };
 
 /// Reads the WeightFile of the GGUF bytes \a in (\a size long) named \a path; the
-/// tensors' storages refer to \a path. Used by GgufFormat::read and the fuzz target.
+/// tensors' storages are ranges of \a source when given (a URL), else of the file
+/// \a path. Used by GgufFormat::read and the fuzz target.
 std::unique_ptr<WeightFile> readGguf(QIODevice* in, qint64 size, const QString& path,
-                                     QString* error);
+                                     QString* error, ByteSourcePtr source = {});
 
 } // namespace ws

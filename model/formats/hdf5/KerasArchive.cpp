@@ -240,7 +240,7 @@ bool KerasArchiveFormat::save(const WeightFile& file, const QString& path, QStri
         out.cancelWriting();
         return false;
     }
-    return commitSaveFile(out, path, error);
+    return commitSaveFile(out, path, error, &file);
 }
 
 } // namespace ws

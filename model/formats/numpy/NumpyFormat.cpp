@@ -2,6 +2,7 @@
 // lazily (a file range for stored little-endian data, a loader that inflates
 // and/or byte-swaps otherwise). Fortran order becomes a strided view.
 #include "NumpyFormat.h"
+#include "ByteSourceDevice.h"
 #include "Deflate.h"
 #include "NumpyState.h"
 #include "ZipWriter.h"
@@ -52,7 +53,12 @@ Storage::Loader swapping(Storage::Loader inner, DType dtype) {
 
 std::shared_ptr<Storage> rangeStorage(const QString& path, qint64 offset, const NpyHeader& h,
                                       const QString& key) {
-    auto plain = Storage::fromFileRange(path, offset, h.dataSize(), key);
+    // (a URL: a range of its source, shared by every array of the archive)
+    ByteSourcePtr remote;
+    QString ignored; // the archive was just read through it: an error shows on reading
+    if (isUrl(path)) remote = openByteSource(path, &ignored);
+    auto plain = remote ? Storage::fromSource(remote, offset, h.dataSize(), key)
+                        : Storage::fromFileRange(path, offset, h.dataSize(), key);
     if (!h.bigEndian) return plain;
     return Storage::fromLoader(swapping(plain->loader(), h.dtype), h.dataSize(), key);
 }
@@ -104,8 +110,8 @@ std::unique_ptr<WeightFile> readNpy(const QString& path, const ByteSourcePtr& fi
 }
 
 // Reads the first bytes of an entry's uncompressed content (at most \a limit).
-bool entryPrefix(const QString& path, QFile& file, const ZipEntry& e, qint64 limit, QByteArray* out,
-                 QString* problem) {
+bool entryPrefix(const QString& path, QIODevice& file, const ZipEntry& e, qint64 limit,
+                 QByteArray* out, QString* problem) {
     if (e.method == 0) {
         const qint64 n = std::min(limit, e.compressedSize);
         if (!file.seek(e.dataOffset)) return false;
@@ -171,7 +177,7 @@ void addUnreadable(const QString& path, NpzEntryInfo* entry, const QString& prob
     out->tensors.push_back(std::move(t));
 }
 
-bool readNpzEntry(const QString& path, QFile& file, NpzEntryInfo* entry, WeightFile* out,
+bool readNpzEntry(const QString& path, QIODevice& file, NpzEntryInfo* entry, WeightFile* out,
                   QString* problem) {
     const ZipEntry& e = entry->zip;
     if (e.method != 0 && e.method != 8) {
@@ -230,7 +236,7 @@ bool readNpzEntry(const QString& path, QFile& file, NpzEntryInfo* entry, WeightF
     return true;
 }
 
-std::unique_ptr<WeightFile> readNpz(const QString& path, QFile& file, QString* error,
+std::unique_ptr<WeightFile> readNpz(const QString& path, QIODevice& file, QString* error,
                                     const ProgressFn& progress) {
     ZipArchive zip;
     QString problem;
@@ -283,15 +289,20 @@ std::unique_ptr<WeightFile> NumpyFormat::read(const QString& path, QString* erro
     QString* err = error ? error : &dummy;
     if (progress) progress(0.0);
     std::unique_ptr<WeightFile> out;
-    if (isUrl(path)) { // only a .npy by URL: an .npz needs its zip directory read by range
+    if (isUrl(path)) { // the .npz's zip directory read by range from the end
         const ByteSourcePtr source = openByteSource(path, err);
         if (!source) return nullptr;
         QByteArray magic(qsizetype(std::min<qint64>(source->size(), 6)), Qt::Uninitialized);
         if (!source->read(0, magic.size(), magic.data(), err)) return nullptr;
-        if (hasNpyMagic(magic))
+        if (hasNpyMagic(magic)) {
             out = readNpy(path, source, err);
-        else
-            *err = QStringLiteral("%1: only .npy arrays can be opened by URL").arg(path);
+        } else if (magic.startsWith("PK")) {
+            ByteSourceDevice device(source);
+            out = readNpz(path, device, err, progress);
+            if (!out && !device.readError().isEmpty()) *err = device.readError();
+        } else {
+            *err = QStringLiteral("%1: neither a .npy array nor an .npz archive").arg(path);
+        }
     } else {
         QFile file(path);
         if (!file.open(QIODevice::ReadOnly)) {

@@ -13,6 +13,7 @@
 #include <QBuffer>
 #include <QFile>
 #include <QStringList>
+#include <algorithm>
 #include <cstring>
 
 namespace ws {
@@ -66,12 +67,10 @@ bool editedContent(const WeightFile& file, const NpzEntryInfo& e, QByteArray* co
     if (e.array.trailing > 0) {
         QByteArray original;
         if (e.zip.method == 0) {
-            QFile in(file.path);
-            if (!in.open(QIODevice::ReadOnly) || !in.seek(e.zip.dataOffset)) {
-                *error = QStringLiteral("%1: cannot read record %2").arg(file.path, e.zip.name);
-                return false;
-            }
-            original = in.read(e.zip.compressedSize);
+            const ByteSourcePtr in = openByteSource(file.path, error); // a file or a URL
+            if (!in) return false;
+            original.resize(qsizetype(std::min(e.zip.compressedSize, in->size())));
+            if (!in->read(e.zip.dataOffset, original.size(), original.data(), error)) return false;
         } else {
             bool complete = false;
             if (!inflateFileRange(file.path, e.zip.dataOffset, e.zip.compressedSize,

@@ -320,7 +320,8 @@ bool writeOnnxExternalData(const WeightFile& file, const OnnxState& state, const
             out.cancelWriting();
             return false;
         }
-        if (!commitSaveFile(out, target, error, &file, written)) return false;
+        // raw external data: the model that references it is read back instead
+        if (!commitSaveFile(out, target, error, &file, written, false)) return false;
         written << source << target;
     }
     return true;

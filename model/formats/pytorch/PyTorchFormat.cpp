@@ -1,6 +1,7 @@
 // PyTorch checkpoints: detection and dispatch to the zip reader (PyTorchZip.cpp)
 // or the legacy one (PyTorchLegacy.cpp).
 #include "PyTorchFormat.h"
+#include "ByteSourceDevice.h"
 #include "PyTorchLegacy.h"
 #include "PyTorchSharded.h"
 #include "PyTorchZip.h"
@@ -8,8 +9,17 @@
 
 #include <QFile>
 #include <QFileInfo>
+#include <algorithm>
 
 namespace ws {
+
+namespace {
+
+QString notPyTorch() {
+    return QStringLiteral("not a PyTorch checkpoint (neither a zip archive nor the legacy format)");
+}
+
+} // namespace
 
 QStringList PyTorchFormat::nameFilters() const {
     return {QStringLiteral("*.pt"),  QStringLiteral("*.pth"),  QStringLiteral("*.bin"),
@@ -39,27 +49,30 @@ std::unique_ptr<WeightFile> PyTorchFormat::read(const QString& path, QString* er
     QString dummy;
     QString* err = error ? error : &dummy;
     if (progress) progress(0.0);
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        *err = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
-        return nullptr;
-    }
-    const QByteArray head = file.read(4096);
     QString why;
     std::unique_ptr<WeightFile> out;
-    if (shardIndexKind(head, path) == ShardIndexKind::PyTorch) {
-        out = readShardedPyTorch(path, err, progress);
-        if (!out) return nullptr;
-    } else if (head.startsWith("PK\x03\x04")) {
-        out = readPyTorchZip(file, path, &why);
-    } else if (isLegacyPyTorch(head)) {
-        out = readLegacyPyTorch(file, path, &why);
+    if (isUrl(path)) {
+        out = readUrl(path, &why);
     } else {
-        why = QStringLiteral("not a PyTorch checkpoint (neither a zip archive nor the legacy "
-                             "format)");
+        QFile file(path);
+        if (!file.open(QIODevice::ReadOnly)) {
+            *err = QStringLiteral("%1: cannot open: %2").arg(path, file.errorString());
+            return nullptr;
+        }
+        const QByteArray head = file.read(4096);
+        if (shardIndexKind(head, path) == ShardIndexKind::PyTorch) {
+            out = readShardedPyTorch(path, err, progress);
+            if (!out) return nullptr;
+        } else if (head.startsWith("PK\x03\x04")) {
+            out = readPyTorchZip(file, path, &why);
+        } else if (isLegacyPyTorch(head)) {
+            out = readLegacyPyTorch(file, path, &why);
+        } else {
+            why = notPyTorch();
+        }
     }
     if (!out) {
-        *err = QStringLiteral("%1: %2").arg(path, why);
+        *err = why.startsWith(path) ? why : QStringLiteral("%1: %2").arg(path, why);
         return nullptr;
     }
     out->path = path;
@@ -67,6 +80,27 @@ std::unique_ptr<WeightFile> PyTorchFormat::read(const QString& path, QString* er
     out->format = this;
     if (progress) progress(1.0);
     return out;
+}
+
+std::unique_ptr<WeightFile> PyTorchFormat::readUrl(const QString& url, QString* why) const {
+    // Zip checkpoints only: the central directory from the end, data.pkl, then each
+    // tensor's range when it is shown. A legacy checkpoint is one pickle stream with
+    // the storages after it (read whole to list), a .bin index names local shards.
+    const ByteSourcePtr source = openByteSource(url, why);
+    if (!source) return nullptr;
+    ByteSourceDevice device(source);
+    const QByteArray head = device.read(std::min<qint64>(4096, source->size()));
+    if (head.startsWith("PK\x03\x04")) {
+        auto out = readPyTorchZip(device, url, why);
+        if (!out && !device.readError().isEmpty()) *why = device.readError();
+        return out;
+    }
+    if (isLegacyPyTorch(head) || shardIndexKind(head, url) == ShardIndexKind::PyTorch)
+        *why = QStringLiteral("only zip checkpoints (torch.save since PyTorch 1.6) can be opened "
+                              "by URL; download this one and open it locally");
+    else
+        *why = notPyTorch();
+    return nullptr;
 }
 
 bool PyTorchFormat::save(const WeightFile& file, const QString& path, QString* error) const {

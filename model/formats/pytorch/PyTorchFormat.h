@@ -23,6 +23,8 @@ public:
     int probe(const QByteArray& head, const QString& path) const override;
     std::unique_ptr<WeightFile> read(const QString& path, QString* error,
                                      const ProgressFn& progress = {}) const override;
+    /// Zip checkpoints by URL (legacy ones and .bin indexes are refused with a message).
+    bool readsUrls() const override { return true; }
     bool canWrite() const override { return true; }
     bool write(const WeightFile& file, QIODevice* out, QString* error) const override {
         return writePyTorch(file, out, error);
@@ -32,6 +34,10 @@ public:
     /// anything else is one atomic file.
     bool save(const WeightFile& file, const QString& path, QString* error) const override;
     QString defaultSuffix() const override { return QStringLiteral("pt"); }
+
+private:
+    /// A zip checkpoint by URL; null with \a why otherwise.
+    std::unique_ptr<WeightFile> readUrl(const QString& url, QString* why) const;
 };
 
 } // namespace ws

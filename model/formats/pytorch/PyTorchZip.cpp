@@ -4,6 +4,7 @@
 // shorter than its storage or fails its CRC-32 damages only the tensors on it.
 // TorchScript's code records tell parameters from buffers.
 #include "PyTorchZip.h"
+#include "ByteSourceDevice.h"
 #include "Deflate.h"
 #include "Pickle.h"
 #include "PyTorchObjects.h"
@@ -49,7 +50,7 @@ Storage::Loader inflatingLoader(const QString& path, const PyTorchRecord& r) {
 }
 
 // A record's bytes, stored or deflated, up to \a limit bytes.
-bool readRecord(const QString& path, QFile& file, const ZipArchive& zip, const ZipEntry& e,
+bool readRecord(const QString& path, QIODevice& file, const ZipArchive& zip, const ZipEntry& e,
                 qint64 limit, QByteArray* out, QString* error) {
     if (e.method != 8) return zip.read(file, e, limit, out, error);
     if (e.uncompressedSize > limit) {
@@ -72,7 +73,7 @@ bool readRecord(const QString& path, QFile& file, const ZipArchive& zip, const Z
 }
 
 // CRC-32 of \a size bytes at \a offset of \a file; false when they cannot be read.
-bool crcOfRange(QFile& file, qint64 offset, qint64 size, quint32* crc) {
+bool crcOfRange(QIODevice& file, qint64 offset, qint64 size, quint32* crc) {
     if (!file.seek(offset)) return false;
     QByteArray buf;
     quint32 c = 0;
@@ -88,7 +89,7 @@ bool crcOfRange(QFile& file, qint64 offset, qint64 size, quint32* crc) {
 
 // TorchScript: "class Net(Module):" blocks and their "__parameters__ = ["w", ]" lines,
 // keyed by the class's qualified name (the code record's path names its module).
-void readScriptParameters(const QString& path, QFile& file, const ZipArchive& zip,
+void readScriptParameters(const QString& path, QIODevice& file, const ZipArchive& zip,
                           const QString& top, PyTorchWalkOptions* options) {
     static const QRegularExpression classLine(QStringLiteral("^class\\s+(\\w+)\\s*[(:]"));
     static const QRegularExpression paramLine(
@@ -127,7 +128,7 @@ void readScriptParameters(const QString& path, QFile& file, const ZipArchive& zi
 
 } // namespace
 
-std::unique_ptr<WeightFile> readPyTorchZip(QFile& file, const QString& path, QString* error) {
+std::unique_ptr<WeightFile> readPyTorchZip(QIODevice& file, const QString& path, QString* error) {
     ZipArchive zip;
     QString why;
     if (!zip.open(file, &why)) {
@@ -157,6 +158,9 @@ std::unique_ptr<WeightFile> readPyTorchZip(QFile& file, const QString& path, QSt
     }
     auto state = std::make_shared<PyTorchZipState>();
     state->topFolder = top.left(slash);
+    // A URL: storages are ranges of the source the archive was read through.
+    const auto* device = dynamic_cast<const ByteSourceDevice*>(&file);
+    const ByteSourcePtr remote = device ? device->source() : ByteSourcePtr();
     if (!readRecord(path, file, zip, zip.entries()[size_t(pklIndex)], kMaxPickleSize,
                     &state->dataPkl, &why)) {
         *error = why;
@@ -198,7 +202,8 @@ std::unique_ptr<WeightFile> readPyTorchZip(QFile& file, const QString& path, QSt
     if (state->torchScript) readScriptParameters(path, file, zip, top, &options);
     std::unordered_map<QString, std::shared_ptr<Storage>> storages;
     std::unordered_map<QString, QString> crcProblems; // storage key -> problem ("" if fine)
-    qint64 crcBudget = kCrcCheckBudget;
+    // (not for a URL: the check would fetch up to the budget before anything is shown)
+    qint64 crcBudget = remote ? 0 : kCrcCheckBudget;
     auto resolver = [&](const PyTorchStorageRef& ref,
                         QString* problem) -> std::shared_ptr<Storage> {
         const auto rec = recordOf.find(ref.key);
@@ -220,9 +225,10 @@ std::unique_ptr<WeightFile> readPyTorchZip(QFile& file, const QString& path, QSt
         auto it = storages.find(ref.key);
         if (it == storages.end()) {
             auto s =
-                r.method == 0
-                    ? Storage::fromFileRange(path, r.dataOffset, r.uncompressedSize, recName)
-                    : Storage::fromLoader(inflatingLoader(path, r), r.uncompressedSize, recName);
+                r.method != 0
+                    ? Storage::fromLoader(inflatingLoader(path, r), r.uncompressedSize, recName)
+                : remote ? Storage::fromSource(remote, r.dataOffset, r.uncompressedSize, recName)
+                         : Storage::fromFileRange(path, r.dataOffset, r.uncompressedSize, recName);
             it = storages.emplace(ref.key, s).first;
         }
         const int es = ref.untyped ? 1 : dtypeSize(ref.dtype);

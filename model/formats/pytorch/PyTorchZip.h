@@ -5,12 +5,13 @@
 
 #include <memory>
 
-class QFile;
+class QIODevice;
 
 namespace ws {
 
-/// Reads a zip checkpoint's structure; storages load lazily from their records.
-/// Errors are "<problem>" without the file name (the caller adds it).
-std::unique_ptr<WeightFile> readPyTorchZip(QFile& file, const QString& path, QString* error);
+/// Reads a zip checkpoint's structure from \a file (a QFile, or a URL through
+/// ByteSourceDevice); storages load lazily from their records in \a path (a file or
+/// that URL). Errors are "<problem>" without the file name (the caller adds it).
+std::unique_ptr<WeightFile> readPyTorchZip(QIODevice& file, const QString& path, QString* error);
 
 } // namespace ws
