@@ -404,6 +404,7 @@ void MainWindow::showTensor(int index) {
     m_refreshTimer->stop();
     m_statsTimer->stop();
     ++m_valuesGeneration;
+    m_readWhole = false;
     m_table->cellModel()->setTensor(m_session->document().get(), index,
                                     m_session->order().empty() ? nullptr : m_session->displayed(),
                                     m_session->order());
@@ -439,10 +440,12 @@ void MainWindow::showDisplayed() {
         }
         m_view->setDifferenceMode(true);
         m_view->setDifference(t, original);
-        return;
+    } else {
+        m_view->setDifferenceMode(false);
+        m_view->setTensor(t);
     }
-    m_view->setDifferenceMode(false);
-    m_view->setTensor(t);
+    // Another slice or the difference view of a remote tensor the user chose to read whole.
+    if (m_readWhole && m_view->heatmap()->awaitsWholeFetch()) m_view->heatmap()->fetchWhole();
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {

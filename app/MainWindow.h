@@ -277,6 +277,9 @@ private:
     quint64 m_valuesGeneration = 0;
     quint64 m_spectrumGeneration = ~quint64(0);
     quint64 m_spectrumRequested = ~quint64(0); ///< the generation Compute was pressed for
+    /// The user asked to read all of the shown tensor though it is large and remote
+    /// (statistics, histogram and the heatmap's overview then read it whole).
+    bool m_readWhole = false;
     static int64_t s_spectrumAutoLimit;
     QLabel* m_readout = nullptr;
     QLabel* m_fileInfo = nullptr;

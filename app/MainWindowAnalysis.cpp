@@ -29,6 +29,7 @@
 #include <QFutureWatcher>
 #include <QInputDialog>
 #include <QLabel>
+#include <QLocale>
 #include <QMenu>
 #include <QStatusBar>
 #include <QToolBar>
@@ -234,8 +235,18 @@ void MainWindow::createAnalysisDocks() {
             if (on) m_analysisTimer->start();
         });
 
-    // Keyboard cursor on the heatmap follows and drives the cell table.
+    // A large remote tensor is read whole only when asked, from the heatmap's note or
+    // the statistics panel's button; either reads it for both.
     HeatmapWidget* heatmap = m_view->heatmap();
+    const auto readWhole = [this] {
+        m_readWhole = true;
+        if (m_view->heatmap()->awaitsWholeFetch()) m_view->heatmap()->fetchWhole();
+        refreshAnalysis();
+    };
+    connect(heatmap, &HeatmapWidget::wholeFetchRequested, this, readWhole);
+    connect(m_stats, &StatsPanel::computeRequested, this, readWhole);
+
+    // Keyboard cursor on the heatmap follows and drives the cell table.
     connect(heatmap, &HeatmapWidget::cursorMoved, this, [this](int64_t row, int64_t col) {
         int64_t r = 0, c = 0;
         if (m_view->toMatrixCell(row, col, &r, &c)) m_table->selectCell(r, c);
@@ -302,11 +313,18 @@ void MainWindow::refreshAnalysis() {
     const int64_t n = t->numel();
     const bool spectrumDue =
         t->rank() >= 2 && !m_spectrumDock->isHidden() && m_spectrumGeneration != m_valuesGeneration;
-    const bool spectrumNow =
-        spectrumDue && (n <= s_spectrumAutoLimit || m_spectrumRequested == m_valuesGeneration);
+    // A large tensor on a server is read whole only when asked (Read All, Compute).
+    const int64_t remote = t->remoteBytes();
+    const bool remoteLarge =
+        !m_readWhole && n > kAnalysisInBackground && remote > HeatmapWidget::remoteFetchLimit();
+    const bool spectrumNow = spectrumDue && ((n <= s_spectrumAutoLimit && !remoteLarge) ||
+                                             m_spectrumRequested == m_valuesGeneration);
     if (spectrumNow) {
         m_spectrumGeneration = m_valuesGeneration;
         m_spectrum->setSource(tensorSource(t), t->name);
+    } else if (spectrumDue && remoteLarge && n <= s_spectrumAutoLimit) {
+        m_spectrum->offer(tr("The singular values of %1 read all %2 from the server.")
+                              .arg(t->name, QLocale().formattedDataSize(remote)));
     } else if (spectrumDue) {
         m_spectrum->offer(tr("%1 is %2 × %3: its singular values take a while to compute.")
                               .arg(t->name)
@@ -315,6 +333,18 @@ void MainWindow::refreshAnalysis() {
     } else if (t->rank() < 2) {
         m_spectrumGeneration = ~quint64(0);
         m_spectrum->clear(tr("%1 has rank %2: no singular values.").arg(t->name).arg(t->rank()));
+    }
+    if (remoteLarge) {
+        // Statistics read every value: of a large tensor on a server, only when asked.
+        m_analysis->cancel();
+        const QString size = QLocale().formattedDataSize(remote);
+        m_stats->offer(*m_session->file(), t,
+                       tr("Statistics read every value: %1 from the server.").arg(size),
+                       tr("Read All %1").arg(size));
+        m_histogram->showMessage(
+            tr("The histogram reads all %1\nfrom the server:\nRead All in Statistics.").arg(size));
+        m_features->clear();
+        return;
     }
     if (t->rank() != 2) m_features->clear();
     if (n <= kAnalysisInBackground) {

@@ -1,15 +1,65 @@
 // HeatmapWidget's grid: which pooled tiles the visible window needs, the preview shown at
 // once from cached tiles, and the background fill that refines it. Kept apart from the
 // widget's drawing and interaction (HeatmapWidget.cpp) so each file reads on its own.
+// A large remote source is read whole only on request: until then the overview is a
+// preview (one row in fr) and only views of at most remoteFetchLimit() bytes are filled,
+// so that looking at a 2 GB embedding on a server costs megabytes, not gigabytes.
 #include "HeatmapWidget.h"
 
+#include <QLocale>
 #include <QPointer>
 #include <QThreadPool>
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 
 namespace ws {
+
+int64_t HeatmapWidget::s_remoteFetchLimit = int64_t(64) << 20;
+
+void HeatmapWidget::setRemoteFetchLimit(int64_t bytes) {
+    s_remoteFetchLimit = std::max<int64_t>(bytes, 0);
+}
+
+int64_t HeatmapWidget::remoteFetchLimit() {
+    return s_remoteFetchLimit;
+}
+
+void HeatmapWidget::fetchWhole() {
+    if (!hasData()) return;
+    m_fetchAll = true;
+    m_awaitingFetch = false;
+    showNote(QString());
+    updateGrid();
+}
+
+void HeatmapWidget::showNote(const QString& text) {
+    if (!m_note) return;
+    if (text == m_note->text() && m_note->visible() == !text.isEmpty()) return;
+    if (!text.isEmpty()) m_note->setText(text);
+    m_note->setVisible(!text.isEmpty());
+    replot(rpQueuedReplot);
+}
+
+QString HeatmapWidget::statusNote() const {
+    return m_note && m_note->visible() ? m_note->text() : QString();
+}
+
+bool HeatmapWidget::noteContains(const QPointF& pos) const {
+    if (!m_note || !m_note->visible()) return false;
+    return QRectF(m_note->topLeft->pixelPosition(), m_note->bottomRight->pixelPosition())
+        .normalized()
+        .contains(pos);
+}
+
+void HeatmapWidget::offerWholeFetch(int64_t previewRows) {
+    m_awaitingFetch = true;
+    const QString all = QLocale().formattedDataSize(m_source->remoteBytes());
+    showNote(previewRows > 1
+                 ? tr("preview: 1 row in %1 · click to read all %2").arg(previewRows).arg(all)
+                 : tr("colours from a preview · click to read all %1").arg(all));
+}
 
 void HeatmapWidget::scheduleGrid() {
     if (m_source) m_gridTimer.start();
@@ -45,6 +95,13 @@ void HeatmapWidget::updateGrid() {
     const TileLevel level = levelFor(nr, nc, limit.height(), limit.width());
     m_overview = levelFor(rows, cols, limit.height(), limit.width());
     const bool small = rows * cols <= HeatmapWidget::kSyncElements || m_values;
+    // A large remote source: no pass over every value until the user asks; a view is
+    // read in full when it is small enough, else previewed.
+    const int64_t remote = small ? 0 : m_source->remoteBytes();
+    const bool onDemand = !m_fetchAll && remote > s_remoteFetchLimit;
+    const bool viewFits =
+        !onDemand || double(remote) * double(nr) * double(nc) / (double(rows) * double(cols)) <=
+                         double(s_remoteFetchLimit);
     QString error;
     // The whole matrix's overview gives the exact colour range; the view its picture.
     std::vector<TileIndex> missingOverview, missing;
@@ -73,14 +130,17 @@ void HeatmapWidget::updateGrid() {
         if (m_rangeMode != RangeMode::Manual) autoRange();
     }
     if (haveView) {
+        m_previewKey = {};
         showGrid(std::move(grid));
-        if (haveOverview) {
+        if (haveOverview || onDemand) {
             cancelFill();
+            showNote(QString());
+            m_awaitingFetch = false;
             if (m_refining) {
                 m_refining = false;
-                m_refiningLabel->setVisible(false);
                 Q_EMIT refined();
             }
+            if (!haveOverview) offerWholeFetch(0);
             replot(rpQueuedReplot);
             return;
         }
@@ -93,35 +153,37 @@ void HeatmapWidget::updateGrid() {
              coarse = {coarse.fr * 2, coarse.fc * 2}) {
             PooledGrid g;
             if (composeGrid(*m_source, coarse, r0, c0, nr, nc, &g, nullptr)) {
+                m_previewKey = {};
                 showGrid(std::move(g));
                 shown = true;
             }
         }
-        if (!shown && m_grid.values.size() == 0) {
-            PooledGrid preview;
-            if (!previewGrid(*m_source, level, r0, c0, nr, nc, &preview, &error)) {
-                m_sourceError = error;
-                return;
-            }
-            if (!m_rangeExact) { // a first colour range from what was read
-                double lo = std::numeric_limits<double>::infinity(), hi = -lo;
-                for (Eigen::Index i = 0; i < preview.values.size(); ++i) {
-                    const double v = preview.values.data()[i];
-                    if (std::isfinite(v)) {
-                        lo = std::min(lo, v);
-                        hi = std::max(hi, v);
-                    }
+        // (On demand, a view that will not be filled gets its own preview, once.)
+        const std::array<int64_t, 6> previewKey = {level.fr, level.fc, r0, c0, nr, nc};
+        if (!shown && previewKey != m_previewKey && (m_grid.values.size() == 0 || !viewFits)) {
+            m_previewKey = previewKey;
+            if (remote > 0) {
+                // Over the network even a preview takes a while: read it off this thread.
+                startPreview(level, r0, c0, nr, nc);
+            } else {
+                PooledGrid preview;
+                if (!previewGrid(*m_source, level, r0, c0, nr, nc, &preview, &error)) {
+                    m_sourceError = error;
+                    return;
                 }
-                if (lo <= hi) {
-                    m_dataMin = lo;
-                    m_dataMax = hi;
-                    if (!m_fixedMap && !m_diff)
-                        setColorMap(ColorMap::defaultFor(m_dataMin, m_dataMax));
-                    if (m_rangeMode != RangeMode::Manual) autoRange();
-                }
+                showPreview(std::move(preview));
             }
-            showGrid(std::move(preview));
         }
+    }
+    if (onDemand) {
+        cancelFill();
+        if (viewFits) {
+            startFill(level, missing);
+        } else {
+            m_refining = false;
+            offerWholeFetch(level.fr);
+        }
+        return;
     }
     // The rest in the background: the overview first (the range), then the view.
     std::vector<TileIndex> todo = missingOverview;
@@ -133,6 +195,56 @@ void HeatmapWidget::updateGrid() {
         }
     }
     startFill(m_overview, todo.empty() ? missing : todo);
+}
+
+void HeatmapWidget::showPreview(PooledGrid preview) {
+    if (!m_rangeExact && !m_previewRanged) { // a first colour range from what was read
+        m_previewRanged = true;
+        double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+        for (Eigen::Index i = 0; i < preview.values.size(); ++i) {
+            const double v = preview.values.data()[i];
+            if (std::isfinite(v)) {
+                lo = std::min(lo, v);
+                hi = std::max(hi, v);
+            }
+        }
+        if (lo <= hi) {
+            m_dataMin = lo;
+            m_dataMax = hi;
+            if (!m_fixedMap && !m_diff) setColorMap(ColorMap::defaultFor(m_dataMin, m_dataMax));
+            if (m_rangeMode != RangeMode::Manual) autoRange();
+        }
+    }
+    showGrid(std::move(preview));
+}
+
+void HeatmapWidget::startPreview(TileLevel level, int64_t r0, int64_t c0, int64_t nr, int64_t nc) {
+    if (m_previewJob) m_previewJob->store(true);
+    auto cancel = std::make_shared<std::atomic<bool>>(false);
+    m_previewJob = cancel;
+    const std::array<int64_t, 6> key = m_previewKey;
+    QPointer<HeatmapWidget> self(this);
+    std::shared_ptr<const MatrixSource> source = m_source;
+    QThreadPool::globalInstance()->start([self, source, level, r0, c0, nr, nc, cancel, key] {
+        auto preview = std::make_shared<PooledGrid>();
+        QString error;
+        const bool ok = previewGrid(*source, level, r0, c0, nr, nc, preview.get(), &error);
+        if (cancel->load()) return;
+        QMetaObject::invokeMethod(
+            QCoreApplication::instance(),
+            [self, source, ok, error, cancel, key, preview] {
+                if (!self || cancel->load() || self->m_source != source ||
+                    self->m_previewKey != key)
+                    return;
+                self->m_previewJob.reset();
+                if (!ok) {
+                    self->m_sourceError = error;
+                    return;
+                }
+                self->showPreview(std::move(*preview));
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void HeatmapWidget::showGrid(PooledGrid grid) {
@@ -165,17 +277,20 @@ void HeatmapWidget::cancelFill() {
     m_fill.reset();
 }
 
+void HeatmapWidget::cancelPreview() {
+    if (m_previewJob) m_previewJob->store(true);
+    m_previewJob.reset();
+}
+
 void HeatmapWidget::startFill(TileLevel level, std::vector<TileIndex> tiles) {
     cancelFill();
     if (tiles.empty()) return;
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     m_fill = cancel;
     const quint64 generation = ++m_fillGeneration;
-    if (!m_refining) {
-        m_refining = true;
-        m_refiningLabel->setVisible(true);
-        replot(rpQueuedReplot);
-    }
+    m_awaitingFetch = false;
+    m_refining = true;
+    showNote(tr("refining…"));
     QPointer<HeatmapWidget> self(this);
     std::shared_ptr<const MatrixSource> source = m_source;
     QThreadPool::globalInstance()->start([self, source, level, tiles, cancel, generation] {
@@ -190,8 +305,7 @@ void HeatmapWidget::startFill(TileLevel level, std::vector<TileIndex> tiles) {
                 if (!ok) {
                     self->m_sourceError = error;
                     self->m_refining = false;
-                    self->m_refiningLabel->setVisible(false);
-                    self->replot(rpQueuedReplot);
+                    self->showNote(QString());
                     return;
                 }
                 self->updateGrid();

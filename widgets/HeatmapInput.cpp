@@ -21,6 +21,12 @@ void HeatmapWidget::bandRect(int64_t* row0, int64_t* col0, int64_t* nRows, int64
 }
 
 void HeatmapWidget::mousePressEvent(QMouseEvent* event) {
+    if (m_awaitingFetch && event->button() == Qt::LeftButton && noteContains(event->position())) {
+        fetchWhole(); // the note offering to read all of a large remote tensor
+        Q_EMIT wholeFetchRequested();
+        event->accept();
+        return;
+    }
     m_pressPos = event->position();
     m_pressed = event->button() == Qt::LeftButton;
     if (m_pressed && hasData() && (event->modifiers() & Qt::ShiftModifier) &&
@@ -71,6 +77,13 @@ void HeatmapWidget::mouseMoveEvent(QMouseEvent* event) {
         placeRect(m_selectionItem, r0, c0, nr, nc);
     } else {
         QCustomPlot::mouseMoveEvent(event);
+    }
+    const bool overNote = m_awaitingFetch && noteContains(event->position());
+    if (overNote != (cursor().shape() == Qt::PointingHandCursor)) {
+        if (overNote)
+            setCursor(Qt::PointingHandCursor);
+        else
+            unsetCursor();
     }
     QString text;
     const QPointF p = event->position();

@@ -172,23 +172,24 @@ HeatmapWidget::HeatmapWidget(QWidget* parent) : QCustomPlot(parent) {
     m_currentItem->setVisible(false);
     m_cellGrid = new CellGridItem(this);
     m_extensions = new RangeExtensionItem(this, m_scale);
-    m_refiningLabel = new QCPItemText(this);
-    m_refiningLabel->setClipToAxisRect(false);
-    m_refiningLabel->position->setType(QCPItemPosition::ptAxisRectRatio);
-    m_refiningLabel->position->setCoords(1, 0);
-    m_refiningLabel->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
-    m_refiningLabel->setText(tr("refining…"));
-    m_refiningLabel->setColor(QColor(40, 40, 40));
-    m_refiningLabel->setBrush(QColor(255, 255, 255, 200));
-    m_refiningLabel->setPadding(QMargins(4, 2, 4, 2));
-    m_refiningLabel->setSelectable(false);
-    m_refiningLabel->setLayer(QStringLiteral("overlay"));
-    m_refiningLabel->setVisible(false);
+    m_note = new QCPItemText(this);
+    m_note->setClipToAxisRect(false);
+    m_note->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_note->position->setCoords(1, 0);
+    m_note->setPositionAlignment(Qt::AlignRight | Qt::AlignTop);
+    m_note->setText(tr("refining…"));
+    m_note->setColor(QColor(40, 40, 40));
+    m_note->setBrush(QColor(255, 255, 255, 200));
+    m_note->setPadding(QMargins(4, 2, 4, 2));
+    m_note->setSelectable(false);
+    m_note->setLayer(QStringLiteral("overlay"));
+    m_note->setVisible(false);
     clear();
 }
 
 HeatmapWidget::~HeatmapWidget() {
     cancelFill();
+    cancelPreview();
 }
 
 void HeatmapWidget::setValues(std::shared_ptr<const MatrixF> values, TensorPtr tensor) {
@@ -222,12 +223,16 @@ bool HeatmapWidget::setSource(std::shared_ptr<const MatrixSource> source, Tensor
 bool HeatmapWidget::showSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor,
                                QString* error) {
     cancelFill();
+    cancelPreview();
     m_source = std::move(source);
     m_tensor = std::move(tensor);
     m_sourceError.clear();
     m_sample.clear();
     m_sampled = false;
     m_rangeExact = false;
+    m_fetchAll = m_awaitingFetch = m_previewRanged = false;
+    m_previewKey = {};
+    showNote(QString());
     m_dataMin = m_dataMax = 0;
     const int64_t n = m_source->rows() * m_source->cols();
     if (n <= HeatmapWidget::kSyncElements || m_values) {
@@ -321,11 +326,16 @@ bool HeatmapWidget::rangeExtended(bool* under, bool* over) const {
 
 void HeatmapWidget::clear() {
     cancelFill();
+    cancelPreview();
     m_values.reset();
     m_source.reset();
     m_sample.clear();
     m_sampled = false;
     m_rangeExact = false;
+    m_fetchAll = m_awaitingFetch = m_previewRanged = false;
+    m_previewKey = {};
+    m_refining = false;
+    showNote(QString());
     m_tensor.reset();
     m_grid = PooledGrid();
     m_flatOf = nullptr;

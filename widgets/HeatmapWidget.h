@@ -5,6 +5,8 @@
 // for the rectangle and zoom level it shows, composed from cached pooled tiles
 // (max magnitude per block, so outliers stay visible). Tiles not yet cached are
 // computed in the background while a coarser picture shows, marked "refining".
+// A large tensor on a server is not read whole on its own: the view shows a preview
+// (one row in fr) and reads only views that are small, until the user asks for all.
 #pragma once
 
 #include "HeatmapColors.h"
@@ -14,6 +16,7 @@
 
 #include <QString>
 #include <QTimer>
+#include <array>
 #include <atomic>
 #include <functional>
 #include <memory>
@@ -49,6 +52,16 @@ public:
     /// Whether the colour range rests on every element (false while only a preview
     /// of a large tensor has been read).
     bool rangeIsExact() const { return m_rangeExact; }
+    /// Sources that fetch more than this many bytes over the network for a pass over
+    /// every value (MatrixSource::remoteBytes) are read whole only on request; views
+    /// of at most this many bytes are read in full. 64 MiB by default.
+    static void setRemoteFetchLimit(int64_t bytes);
+    static int64_t remoteFetchLimit();
+    /// True while the view shows what it could read of a large remote source without
+    /// reading all of it, and offers fetchWhole() (a clickable note on the plot).
+    bool awaitsWholeFetch() const { return m_awaitingFetch; }
+    /// The note on the plot ("refining…", the fetch offer); empty when hidden.
+    QString statusNote() const;
     /// Whether the colour bar marks data below / above the colour range; true if either.
     bool rangeExtended(bool* under, bool* over) const;
     /// Why the last redraw could not read the source (empty when it could).
@@ -144,6 +157,9 @@ public Q_SLOTS:
     void resetView();
     /// Recomputes the drawn grid for the visible range now (normally debounced).
     void updateGrid();
+    /// Reads the whole source (a large remote tensor too): the overview, the exact
+    /// colour range and every view at full resolution.
+    void fetchWhole();
 
 Q_SIGNALS:
     /// The readout under the mouse, or an empty string when it leaves the data.
@@ -154,6 +170,8 @@ Q_SIGNALS:
     void rectSelected(int64_t row0, int64_t col0, int64_t nRows, int64_t nCols);
     /// Background tiles arrived and the view shows the full-resolution picture.
     void refined();
+    /// The user clicked the fetch offer of a large remote source (fetchWhole() runs).
+    void wholeFetchRequested();
     /// The keyboard cursor moved to (\a row, \a col).
     void cursorMoved(int64_t row, int64_t col);
     /// Enter on the cursor cell: the user wants to edit it.
@@ -171,6 +189,18 @@ private:
     bool hasData() const { return m_source && m_source->rows() > 0 && m_source->cols() > 0; }
     void showGrid(PooledGrid grid);
     void startFill(TileLevel level, std::vector<TileIndex> tiles);
+    /// previewGrid() of the view on a worker (remote sources), shown when it arrives
+    /// unless the view moved on (m_previewKey).
+    void startPreview(TileLevel level, int64_t r0, int64_t c0, int64_t nr, int64_t nc);
+    void cancelPreview();
+    /// Shows a preview; the first one of a source also sets a first colour range.
+    void showPreview(PooledGrid preview);
+    /// Shows \a text in the note at the plot's top right (empty hides it).
+    void showNote(const QString& text);
+    /// The note offering to read all of a remote source; \a previewRows: rows per row
+    /// read of the preview shown (0: the view shown is exact).
+    void offerWholeFetch(int64_t previewRows);
+    bool noteContains(const QPointF& pos) const;
     void cancelFill();
     /// An even sample of the finite values (percentile and log ranges).
     const std::vector<float>& sample();
@@ -186,16 +216,22 @@ private:
 
     bool showSource(std::shared_ptr<const MatrixSource> source, TensorPtr tensor, QString* error);
 
-    std::shared_ptr<const MatrixF> m_values;      ///< set by setValues() only
-    std::shared_ptr<const MatrixSource> m_source; ///< what is drawn
-    std::shared_ptr<std::atomic<bool>> m_fill;    ///< cancels the running background fill
+    std::shared_ptr<const MatrixF> m_values;         ///< set by setValues() only
+    std::shared_ptr<const MatrixSource> m_source;    ///< what is drawn
+    std::shared_ptr<std::atomic<bool>> m_fill;       ///< cancels the running background fill
+    std::shared_ptr<std::atomic<bool>> m_previewJob; ///< cancels the preview being read
     quint64 m_fillGeneration = 0;
     bool m_refining = false;
     bool m_rangeExact = false;
+    bool m_fetchAll = false;               ///< the user asked to read all of a remote source
+    bool m_awaitingFetch = false;          ///< a remote source shown without reading all of it
+    bool m_previewRanged = false;          ///< the colour range came from a preview already
+    std::array<int64_t, 6> m_previewKey{}; ///< level and view of the last preview read
+    static int64_t s_remoteFetchLimit;
     TileLevel m_overview; ///< the level of the whole matrix at the widget's size
     std::vector<float> m_sample;
     bool m_sampled = false;
-    QCPItemText* m_refiningLabel = nullptr;
+    QCPItemText* m_note = nullptr; ///< "refining…" or the offer to read a remote source whole
     QString m_sourceError;
     TensorPtr m_tensor;
     ScaledColorMap* m_map = nullptr;

@@ -115,8 +115,12 @@ void HistogramWidget::clear() {
 }
 
 void HistogramWidget::showPending(const QString& name) {
+    showMessage(tr("Computing the histogram of %1…").arg(name));
+}
+
+void HistogramWidget::showMessage(const QString& text) {
     clear();
-    m_title->setText(tr("Computing the histogram of %1…").arg(name));
+    m_title->setText(text);
     xAxis->setVisible(false);
     yAxis->setVisible(false);
     replot(rpQueuedReplot);

@@ -28,6 +28,8 @@ public:
     /// No bars and no axes while \a name's histogram is computed: the title says so
     /// (an empty 0-5 axis looked like a tensor without values).
     void showPending(const QString& name);
+    /// No bars and no axes, \a text in place of the title.
+    void showMessage(const QString& text);
     /// The title above the plot (the tensor and its value count, or the pending text).
     QString title() const;
     void setLogCounts(bool on);

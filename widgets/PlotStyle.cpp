@@ -95,6 +95,12 @@ QSize ElidedTextElement::minimumOuterSizeHint() const {
 }
 
 QString elideTitle(const QString& text, const QFontMetrics& metrics, int width) {
+    if (text.contains(QLatin1Char('\n'))) { // each line on its own
+        QStringList lines = text.split(QLatin1Char('\n'));
+        for (QString& line : lines)
+            line = elideTitle(line, metrics, width);
+        return lines.join(QLatin1Char('\n'));
+    }
     width = std::max(0, width);
     if (metrics.horizontalAdvance(text) <= width) return text;
     const int split = int(text.indexOf(QLatin1String("   ")));

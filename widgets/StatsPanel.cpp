@@ -62,6 +62,10 @@ StatsPanel::StatsPanel(QWidget* parent) : QWidget(parent) {
         m_fields.insert(QLatin1String(f.key), label);
     }
     outer->addLayout(form);
+    m_compute = new QPushButton(this);
+    m_compute->hide();
+    connect(m_compute, &QPushButton::clicked, this, &StatsPanel::computeRequested);
+    outer->addWidget(m_compute, 0, Qt::AlignLeft);
     outer->addStretch(1);
     clear();
 }
@@ -82,7 +86,20 @@ QString StatsPanel::value(const QString& key) const {
     return l ? l->text().remove(QChar(0x200b)) : QString();
 }
 
+QAbstractButton* StatsPanel::computeButton() const {
+    return m_compute;
+}
+
+void StatsPanel::offer(const WeightFile& file, const TensorPtr& tensor, const QString& message,
+                       const QString& button) {
+    showHeader(file, tensor);
+    set(QStringLiteral("min"), message);
+    m_compute->setText(button);
+    m_compute->show();
+}
+
 void StatsPanel::clear() {
+    m_compute->hide();
     m_name->setText(tr("No tensor selected"));
     for (QLabel* l : std::as_const(m_fields))
         l->clear();

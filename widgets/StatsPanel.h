@@ -7,6 +7,7 @@
 
 #include <QLabel>
 #include <QMap>
+#include <QPushButton>
 #include <QWidget>
 
 namespace ws {
@@ -22,11 +23,21 @@ public:
     void showStats(const WeightFile& file, const TensorPtr& tensor, const TensorStats& stats);
     /// Shows the tensor's description with \a error in place of the statistics.
     void showError(const WeightFile& file, const TensorPtr& tensor, const QString& error);
+    /// Shows the tensor's description with \a message and a button labelled \a button
+    /// that emits computeRequested() in place of the statistics (a large remote tensor,
+    /// whose statistics would fetch all of it).
+    void offer(const WeightFile& file, const TensorPtr& tensor, const QString& message,
+               const QString& button);
+    QAbstractButton* computeButton() const;
     void clear();
 
     /// The text shown for \a key: "shape", "dtype", "encoding", "elements", "min", "max",
     /// "mean", "std", "l2", "zeros", "nan", "linked".
     QString value(const QString& key) const;
+
+Q_SIGNALS:
+    /// The button of offer() was pressed.
+    void computeRequested();
 
 private:
     void showHeader(const WeightFile& file, const TensorPtr& tensor);
@@ -34,6 +45,7 @@ private:
 
     QLabel* m_name = nullptr;
     QMap<QString, QLabel*> m_fields;
+    QPushButton* m_compute = nullptr;
 };
 
 } // namespace ws

@@ -23,6 +23,9 @@ public:
     virtual bool read(qint64 offset, qint64 size, char* dst, QString* error) const = 0;
     /// The local file these bytes are, or empty (memory, remote).
     virtual QString localPath() const { return QString(); }
+    /// True when reads cross a network (each read is a transfer): views then read only
+    /// what they show and leave whole-tensor passes to the user's request.
+    virtual bool isRemote() const { return false; }
 };
 
 using ByteSourcePtr = std::shared_ptr<const ByteSource>;

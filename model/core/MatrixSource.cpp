@@ -64,6 +64,7 @@ public:
     // 2 MB: a tile stays in the cache between reading and pooling.
     int64_t tileLimit() const override { return int64_t(1) << 19; }
     QString cacheKey() const override { return m_key; }
+    int64_t remoteBytes() const override { return m_t->remoteBytes(); }
 
 private:
     TensorPtr m_t;
@@ -102,6 +103,7 @@ public:
     }
     int64_t tileLimit() const override { return int64_t(1) << 18; }
     QString cacheKey() const override { return m_key; }
+    int64_t remoteBytes() const override { return m_t->remoteBytes(); }
 
 private:
     TensorPtr m_t;
@@ -135,6 +137,7 @@ public:
     }
     int64_t tileLimit() const override { return std::min(m_a->tileLimit(), m_b->tileLimit()); }
     QString cacheKey() const override { return m_key; }
+    int64_t remoteBytes() const override { return m_a->remoteBytes() + m_b->remoteBytes(); }
 
 private:
     std::shared_ptr<const MatrixSource> m_a, m_b;

@@ -61,6 +61,9 @@ public:
     /// Identifies the values for the tile cache: equal keys, equal values (until an
     /// edit invalidates them). Tensor sources start with storageCacheKey().
     virtual QString cacheKey() const = 0;
+    /// Bytes a pass over every value fetches over the network (0 for local files and
+    /// memory): views ask before such a pass.
+    virtual int64_t remoteBytes() const { return 0; }
 
 protected:
     MatrixSource(int64_t rows, int64_t cols) : m_rows(rows), m_cols(cols) {}

@@ -4,6 +4,7 @@
 #include "Parallel.h"
 
 #include <QStringList>
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <type_traits>
@@ -112,6 +113,15 @@ QString Tensor::validateReach(int64_t storageElements) const {
                 .arg(storageElements);
     }
     return QString();
+}
+
+int64_t Tensor::remoteBytes() const {
+    if (!storage) return 0;
+    const ByteSourcePtr source = storage->source();
+    if (!source || !source->isRemote()) return 0;
+    const int64_t stored = storage->byteSize();
+    // A plain view reaches at most its own elements of a larger storage.
+    return encoding ? stored : std::min<int64_t>(stored, numel() * dtypeSize(dtype));
 }
 
 bool Tensor::check(QString* error) const {

@@ -70,6 +70,9 @@ public:
     /// validate(), then checks that the storage's bytes can be read (the record lies
     /// in the file; a loader succeeds) and that problem is empty.
     bool check(QString* error) const;
+    /// Bytes a read of every value fetches over the network: the stored bytes when the
+    /// storage lies in a remote source (ByteSource::isRemote), else 0.
+    int64_t remoteBytes() const;
     /// Storage element index of logical flat index \a i (C order over shape).
     int64_t storageIndex(int64_t i) const;
     /// Logical elements [first, first + count) in C order, as they are now (edits

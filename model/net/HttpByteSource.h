@@ -29,6 +29,7 @@ public:
     QString name() const override { return m_url; }
     qint64 size() const override { return m_size; }
     bool read(qint64 offset, qint64 size, char* dst, QString* error) const override;
+    bool isRemote() const override { return true; }
 
     /// Stops every request in flight and fails the ones to come.
     void cancel() { m_cancel = true; }

@@ -1,12 +1,18 @@
 // The main window with a file opened by URL (nginx on the loopback): the tensors
 // listed and shown, the title saying where it came from and that it is read-only,
 // the transfer label counting the bytes fetched, and the URL kept in Open Recent; the
-// Stop button cancelling what runs; Preferences sizing and clearing the disk cache.
+// Stop button cancelling what runs; Preferences sizing and clearing the disk cache; a
+// large remote tensor read whole only when the user asks.
 #include "DiskBlockCache.h"
+#include "HeatmapWidget.h"
+#include "HistogramWidget.h"
 #include "HttpTestServer.h"
 #include "HttpTransfer.h"
 #include "MainWindow.h"
 #include "RemoteFixtures.h"
+#include "SpectrumWidget.h"
+#include "StatsPanel.h"
+#include "TensorView.h"
 
 #include <QAbstractButton>
 #include <QDialog>
@@ -77,6 +83,57 @@ private Q_SLOTS:
         QSignalSpy loaded(&w, &MainWindow::fileLoaded);
         QVERIFY(w.openFile(m_server->url("files", "model.safetensors")));
         QVERIFY(loaded.wait(10000));
+    }
+
+    // A 32 MiB tensor over a limit of 4 MiB: the window shows a preview and the
+    // statistics offer to read it; nothing else is fetched until Read All, which then
+    // fetches every byte once and shows the exact statistics and colour range.
+    void aLargeRemoteTensorIsReadWholeOnlyWhenAsked() {
+        HeatmapWidget::setRemoteFetchLimit(int64_t(4) << 20);
+        QVERIFY(writeSafetensors(m_root.filePath("big.safetensors"), {{"big", {8192, 1024}}}));
+        const qint64 fileSize = QFileInfo(m_root.filePath("big.safetensors")).size();
+        const QString url = m_server->url("files", "big.safetensors");
+        const QString size = QLocale().formattedDataSize(8192 * 1024 * 4);
+        m_server->clearLog();
+        MainWindow w;
+        w.resize(1100, 720);
+        w.show();
+        QSignalSpy loaded(&w, &MainWindow::fileLoaded);
+        QSignalSpy shown(&w, &MainWindow::tensorShown);
+        QVERIFY(w.openFile(url));
+        QVERIFY(loaded.wait(10000));
+        QTRY_COMPARE(shown.count(), 1);
+        HeatmapWidget* heatmap = w.tensorView()->heatmap();
+        QTRY_VERIFY(heatmap->awaitsWholeFetch());
+        QVERIFY2(heatmap->statusNote().startsWith("preview: 1 row in "),
+                 qPrintable(heatmap->statusNote()));
+        QTRY_VERIFY(w.statsPanel()->computeButton()->isVisible());
+        QCOMPARE(w.statsPanel()->computeButton()->text(), "Read All " + size);
+        QCOMPARE(w.statsPanel()->value("min"),
+                 "Statistics read every value: " + size + " from the server.");
+        QCOMPARE(w.histogram()->title(),
+                 "The histogram reads all " + size + "\nfrom the server:\nRead All in Statistics.");
+        QTRY_VERIFY(w.spectrum()->computeButton()->isVisible());
+        QTest::qWait(1000); // time enough for any background read to start
+        const qint64 looked = m_server->bytesSent("/files/big.safetensors");
+        // The preview reads one row in fr, a 64 KiB block each: about half of this file
+        // (a few dozen megabytes of a gigabyte embedding).
+        QVERIFY2(looked < fileSize * 6 / 10, qPrintable(QString::number(looked)));
+        QTest::qWait(500);
+        QCOMPARE(m_server->bytesSent("/files/big.safetensors"), looked);
+
+        w.statsPanel()->computeButton()->click();
+        QTRY_VERIFY_WITH_TIMEOUT(heatmap->rangeIsExact(), 30000);
+        QTRY_COMPARE_WITH_TIMEOUT(w.statsPanel()->value("min"), QStringLiteral("-0.5"), 30000);
+        // The fixture's values are (i * 7 % 1001) * 0.001 - 0.5: multiples of 7 up to 994.
+        QCOMPARE(w.statsPanel()->value("max").toFloat(), 994 * 0.001f - 0.5f);
+        QVERIFY(!w.statsPanel()->computeButton()->isVisible());
+        QVERIFY(!heatmap->awaitsWholeFetch());
+        QTRY_COMPARE(heatmap->statusNote(), QString());
+        const qint64 all = m_server->bytesSent("/files/big.safetensors", fileSize);
+        QVERIFY2(all >= fileSize && all < fileSize + looked + (1 << 20),
+                 qPrintable(QString::number(all)));
+        HeatmapWidget::setRemoteFetchLimit(int64_t(64) << 20);
     }
 
     // Preferences: the disk cache's size (stored, and given to the HTTP layer at once)

@@ -312,6 +312,11 @@ void TestHeatmapWidget::longTitlesNeverWidenThePlot() {
     QVERIFY2(!tiny.contains(QStringLiteral("[300, 260] fp8")) &&
                  fm.horizontalAdvance(tiny) <= tailWidth / 2,
              qPrintable(tiny));
+    // A message of several lines: each line elided on its own, the lines kept.
+    const QString lines = elideTitle(QStringLiteral("short\n") + one, fm, tailWidth / 2);
+    QCOMPARE(lines.count(QLatin1Char('\n')), 1);
+    QVERIFY(lines.startsWith(QStringLiteral("short\n")));
+    QCOMPARE(lines.mid(6), tiny);
 }
 
 QTEST_MAIN(TestHeatmapWidget)
