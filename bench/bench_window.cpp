@@ -3,13 +3,16 @@
 // the tensor shown, its first paint, the heatmap's refined(), statistics and histogram
 // ready; RSS every 100 ms (a sampler thread reading /proc/self/statm); a scripted pan
 // down the whole tensor at 1/64 of its rows and back up (bench/out/pan_rss.csv); a fill
-// of the whole tensor and its undo.
-// Usage: weightscope_bench_window FILE [TENSOR] [--csv PATH]
-//        (run by bench/run_llm_benchmark.py; TENSOR defaults to model.embed_tokens.weight)
+// of the whole tensor and its undo. With --view-only (a file on a server): open, first
+// paint and what the window fetched over HTTP in the 10 s after, then exit.
+// Usage: weightscope_bench_window FILE [TENSOR] [--csv PATH] [--view-only]
+//        (run by bench/run_llm_benchmark.py and bench/run_remote_benchmark.py; TENSOR
+//        defaults to model.embed_tokens.weight)
 #include "AnalysisRunner.h"
 #include "Blob.h"
 #include "Document.h"
 #include "HeatmapWidget.h"
+#include "HttpTransfer.h"
 #include "LayerTreeView.h"
 #include "MainWindow.h"
 #include "Region.h"
@@ -151,8 +154,10 @@ int main(int argc, char** argv) {
         csvPath = args.at(csvAt + 1);
         args.remove(csvAt, 2);
     }
+    const bool viewOnly = args.removeAll(QStringLiteral("--view-only")) > 0;
     if (args.size() < 2) {
-        std::fprintf(stderr, "usage: weightscope_bench_window FILE [TENSOR] [--csv PATH]\n");
+        std::fprintf(stderr, "usage: weightscope_bench_window FILE [TENSOR] [--csv PATH] "
+                             "[--view-only]\n");
         return 1;
     }
     const QString path = args.at(1);
@@ -211,6 +216,20 @@ int main(int argc, char** argv) {
 
     t0 = sampler.now();
     w.openFile(path);
+    if (viewOnly) {
+        // What a user looking at the tensor for 10 s costs: nothing read whole unless asked.
+        waitFor([&] { return failed || (tPaint >= 0 && sampler.now() - tPaint >= 10000); }, 600000);
+        if (failed || tPaint < 0) return 2;
+        report("open -> fileLoaded", tLoaded - t0, "ms");
+        report("open -> tensorShown (embedding selected)", tShown - t0, "ms");
+        report("open -> first paint of the embedding", tPaint - t0, "ms");
+        report("bytes fetched over HTTP, open + 10 s after the first paint",
+               double(httpTotals().bytesFetched.load()), "bytes");
+        report("heatmap awaits a request to read the whole tensor",
+               heatmap->awaitsWholeFetch() ? 1 : 0, "");
+        report("peak RSS", sampler.peak(t0, sampler.now()), "MiB");
+        return 0;
+    }
     const bool settled = waitFor(
         [&] {
             // A view that never needed refining is refined at its first paint.

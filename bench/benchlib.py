@@ -37,10 +37,12 @@ print(time.perf_counter() - t)
     return statistics.median(times)
 
 
-def window_figures(window_bin, path, tensor, csv, env):
+def window_figures(window_bin, path, tensor, csv, env, view_only=False):
     """Runs bench/weightscope_bench_window on PATH with TENSOR selected (its pan curve
-    to CSV) and returns its figures, {"open -> fileLoaded": 23.3, ...}."""
-    out = subprocess.run([str(window_bin), str(path), tensor, "--csv", str(csv)], env=env,
+    to CSV; VIEW_ONLY: open and look only) and returns its figures,
+    {"open -> fileLoaded": 23.3, ...}."""
+    args = [str(window_bin), str(path), tensor, "--csv", str(csv)]
+    out = subprocess.run(args + (["--view-only"] if view_only else []), env=env,
                          capture_output=True, text=True)
     if out.returncode != 0:
         sys.exit(f"weightscope_bench_window failed:\n{out.stdout}\n{out.stderr}")

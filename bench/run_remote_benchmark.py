@@ -6,14 +6,17 @@ Builds nothing. Generates once, in bench/out/, a ~1.1 GB safetensors file shaped
 a small LLM (a 32000 x 2048 float32 embedding and twelve 2048 x 8192 layers), serves
 it with nginx on the loopback (tests/net/nginx.conf.in, a free port, a temporary
 prefix) and times, as whole processes (median of 5):
-  - `weightscope info URL` and `weightscope export URL embed -o x.png` (the first
-    paint of the embedding: every value read, pooled and drawn), with the disk cache
-    off and then warm (reopening);
+  - `weightscope info URL` and `weightscope export URL embed -o x.png` (every value of
+    the embedding read, pooled and drawn), with the disk cache off and then warm
+    (reopening);
+  - the real window (bench/weightscope_bench_window --view-only): open by URL, first
+    paint of the embedding and every byte it fetched in the 10 s after (a large remote
+    tensor is previewed, never read whole unless asked);
   - `curl -o FILE URL`, the download one would need otherwise;
   - the same commands on the local file, for reference.
 When bench/run_llm_benchmark.py and bench/run_gguf_benchmark.py made their files, the
-same over the 3B-shaped model (its index by URL, the embedding's first paint; curl of
-the shard holding it) and the q4_K GGUF (its 4096 x 14336 q4_K tensor; curl of the file).
+same over the 3B-shaped model (its index by URL, the export of the embedding and the
+window's first paint; curl of the shard holding it) and the q4_K GGUF (its 4096 x 14336 q4_K tensor; curl of the file).
 Bytes fetched are WeightScope's own counters (WS_HTTP_STATS) and nginx's log.
 """
 import os
@@ -31,11 +34,22 @@ import json
 
 import numpy as np
 
+from benchlib import window_figures
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 BUILD = pathlib.Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "build").resolve()
 OUT = ROOT / "bench" / "out"
 MODEL = OUT / "remote-llm.safetensors"
 BIN = BUILD / "app" / "weightscope"
+WINDOW = BUILD / "bench" / "weightscope_bench_window"
+
+
+def window_row(name, url, tensor, env, tmp, whole):
+    """The window by URL, looking only: (name, seconds to first paint, bytes, nginx bytes)."""
+    logged(tmp)
+    f = window_figures(WINDOW, url, tensor, os.path.join(tmp, "pan.csv"), env, view_only=True)
+    fetched = int(f["bytes fetched over HTTP, open + 10 s after the first paint"])
+    return (name, f["open -> first paint of the embedding"] / 1e3, fetched, logged(tmp, 1), whole)
 
 
 def make_model(path):
@@ -127,13 +141,15 @@ def main():
         t, b = run([str(BIN), "info", url], nocache)
         rows.append(("info by URL", t, b, logged(tmp)))
         t, b = run([str(BIN), "export", url, "embed", "-o", png], nocache)
-        rows.append(("first paint of embed by URL", t, b, logged(tmp)))
+        rows.append(("export of embed by URL (all values)", t, b, logged(tmp)))
+        window = window_row("window by URL: embed's first paint", url, "embed", nocache, tmp,
+                            size)
         run([str(BIN), "export", url, "embed", "-o", png], base)  # fills the disk cache
         logged(tmp)
         t, b = run([str(BIN), "info", url], base)
         rows.append(("info by URL, disk cache warm", t, b, logged(tmp)))
         t, b = run([str(BIN), "export", url, "embed", "-o", png], base)
-        rows.append(("first paint by URL, cache warm", t, b, logged(tmp)))
+        rows.append(("export by URL, disk cache warm", t, b, logged(tmp)))
         dl = os.path.join(tmp, "download.safetensors")
         t, _ = run(["curl", "-sS", "-o", dl, url], base)
         rows.append(("download with curl", t, size, logged(tmp)))
@@ -141,8 +157,8 @@ def main():
         t, _ = run([str(BIN), "info", str(MODEL)], base)
         rows.append(("info of the local file", t, 0, 0))
         t, _ = run([str(BIN), "export", str(MODEL), "embed", "-o", png], base)
-        rows.append(("first paint, local file", t, 0, 0))
-        rows = [(name, t, b, sent, size) for name, t, b, sent in rows]
+        rows.append(("export of the local file", t, 0, 0))
+        rows = [(name, t, b, sent, size) for name, t, b, sent in rows] + [window]
         big = []  # the LLM-scale files, when the other benchmarks made them
         index = OUT / "llama3b" / "model.safetensors.index.json"
         if index.exists():
@@ -154,7 +170,9 @@ def main():
             t, b = run([str(BIN), "info", u], nocache, 3)
             big.append(("3B model: info by URL", t, b, logged(tmp, 3), model))
             t, b = run([str(BIN), "export", u, "model.embed_tokens.weight", "-o", png], nocache, 3)
-            big.append(("3B model: first paint of the embedding", t, b, logged(tmp, 3), model))
+            big.append(("3B model: export of the embedding", t, b, logged(tmp, 3), model))
+            big.append(window_row("3B model: window by URL, embedding", u,
+                                  "model.embed_tokens.weight", nocache, tmp, model))
             dl = os.path.join(tmp, "shard.safetensors")
             t, _ = run(["curl", "-sS", "-o", dl, f"http://127.0.0.1:{port}/files/llama3b/"
                         f"{shard.name}"], base, 3)
@@ -169,7 +187,7 @@ def main():
             t, b = run([str(BIN), "info", u], nocache, 3)
             big.append(("q4_K GGUF: info by URL", t, b, logged(tmp, 3), gguf.stat().st_size))
             t, b = run([str(BIN), "export", u, "blk.0.ffn_down.weight", "-o", png], nocache, 3)
-            big.append(("q4_K GGUF: first paint of ffn_down", t, b, logged(tmp, 3),
+            big.append(("q4_K GGUF: export of ffn_down", t, b, logged(tmp, 3),
                         gguf.stat().st_size))
             dl = os.path.join(tmp, "download.gguf")
             t, _ = run(["curl", "-sS", "-o", dl, u], base, 3)
