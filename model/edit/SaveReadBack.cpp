@@ -1,6 +1,7 @@
 // Reading a save back before its rename: the tensor list is compared whole (names,
-// types, shapes), the values only of the tensors with unsaved edits, so the cost
-// follows what was edited, not the size of the file.
+// types, shapes), the values only of the tensors with unsaved edits (each storage range
+// once, however many tensors share it), so the cost follows what was edited, not the
+// size of the file.
 #include "SaveReadBack.h"
 #include "FileFormat.h"
 #include "TensorBytes.h"
@@ -162,17 +163,28 @@ bool SaveReadBack::compareTensor(const Tensor& want, const Tensor& got, QString*
         *error = QStringLiteral("tensor '%1' has no data in it").arg(want.name);
         return false;
     }
+    // Storage ranges: the ones already compared (a tied weight's) are not read again.
+    const auto compareRange = [&](qint64 wantOffset, qint64 gotOffset, qint64 length) {
+        const QString key = QStringLiteral("%1:%2:%3:%4:%5")
+                                .arg(quintptr(want.storage.get()))
+                                .arg(wantOffset)
+                                .arg(quintptr(got.storage.get()))
+                                .arg(gotOffset)
+                                .arg(length);
+        if (m_comparedRanges.contains(key)) return true;
+        m_compared += length;
+        if (!compareStorages(want, wantOffset, *got.storage, gotOffset, length, error))
+            return false;
+        m_comparedRanges.insert(key);
+        return true;
+    };
     qint64 wantOffset = 0, wantLength = 0, gotOffset = 0, gotLength = 0;
     if (valueRange(want, &wantOffset, &wantLength) && valueRange(got, &gotOffset, &gotLength) &&
-        wantLength == gotLength) {
-        m_compared += wantLength;
-        return compareStorages(want, wantOffset, *got.storage, gotOffset, wantLength, error);
-    }
+        wantLength == gotLength)
+        return compareRange(wantOffset, gotOffset, wantLength);
     // Views (a PyTorch slice of a larger storage) are kept with their storage.
-    if (want.storage->byteSize() == got.storage->byteSize()) {
-        m_compared += want.storage->byteSize();
-        return compareStorages(want, 0, *got.storage, 0, want.storage->byteSize(), error);
-    }
+    if (want.storage->byteSize() == got.storage->byteSize())
+        return compareRange(0, 0, want.storage->byteSize());
     const qint64 bytes = want.numel() * std::max(1, dtypeSize(want.dtype));
     if (bytes > kGatherLimit) {
         *error = QStringLiteral("tensor '%1' is a view of %2 bytes that cannot be compared in "

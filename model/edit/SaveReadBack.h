@@ -35,6 +35,8 @@ private:
     const FileFormat* m_format;
     bool m_conversion;
     mutable qint64 m_compared = 0;
+    /// Byte ranges already compared (tied weights share one storage: compared once).
+    mutable QSet<QString> m_comparedRanges;
 };
 
 } // namespace ws

@@ -74,6 +74,7 @@ private Q_SLOTS:
     void writerBugFailsTheSave();
     void correctWriterSaves();
     void comparesOnlyEditedTensors();
+    void tiedTensorsAreComparedOnce();
     void loneArrayKeepsItsValuesUnderANewName();
     void shardsAreReadBackBeforeAnyRename();
 };
@@ -176,6 +177,29 @@ void TestSaveReadBack::comparesOnlyEditedTensors() {
     QVERIFY(!check.check(wstest::fixture(QStringLiteral("safetensors/dtypes.safetensors")), path,
                          false, nullptr, &err));
     QVERIFY2(err.contains(QStringLiteral("that the document does not have")), qPrintable(err));
+}
+
+void TestSaveReadBack::tiedTensorsAreComparedOnce() {
+    // views_shared.pt (torch, make_pytorch_fixtures.py) holds one 2 x 3 float32 parameter
+    // under two names (tied_a, tied_b): an edit of one is read back once, not twice.
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("views_shared.pt"));
+    QVERIFY(QFile::copy(wstest::fixture(QStringLiteral("pytorch/views_shared.pt")), path));
+    QString err;
+    std::unique_ptr<WeightFile> file = openWeightFile(path, &err);
+    QVERIFY2(file, qPrintable(err));
+    Document doc(std::move(file));
+    const int i = doc.file().indexOf(QStringLiteral("tied_a"));
+    QVERIFY(i >= 0);
+    QVERIFY(doc.edit(i, Region::cell2d(*doc.file().tensors[size_t(i)], 1, 2),
+                     EditOperation::set(0.5), &err));
+    const SaveReadBack check(doc.file().storedOnly(), doc.file().format, false);
+    const QString copy = dir.filePath(QStringLiteral("copy.pt"));
+    QVERIFY2(doc.file().format->save(doc.file().storedOnly(), copy, &err), qPrintable(err));
+    QSet<QString> seen;
+    QVERIFY2(check.check(copy, copy, false, &seen, &err), qPrintable(err));
+    QVERIFY(seen.contains(QStringLiteral("tied_a")) && seen.contains(QStringLiteral("tied_b")));
+    QCOMPARE(check.comparedBytes(), qint64(2 * 3 * 4));
 }
 
 void TestSaveReadBack::loneArrayKeepsItsValuesUnderANewName() {
