@@ -219,7 +219,7 @@ void HeatmapWidget::showPreview(PooledGrid preview) {
 }
 
 void HeatmapWidget::startPreview(TileLevel level, int64_t r0, int64_t c0, int64_t nr, int64_t nc) {
-    if (m_previewJob) m_previewJob->store(true);
+    cancelPreview();
     auto cancel = std::make_shared<std::atomic<bool>>(false);
     m_previewJob = cancel;
     const std::array<int64_t, 6> key = m_previewKey;
